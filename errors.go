@@ -1,0 +1,73 @@
+package scim
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	serrors "github.com/elimity-com/scim/errors"
+)
+
+// SCIM error types (RFC 7644 section 3.12), the values of Error.ScimType.
+const (
+	InvalidFilter = string(serrors.ScimTypeInvalidFilter)
+	TooMany       = string(serrors.ScimTypeTooMany)
+	Uniqueness    = string(serrors.ScimTypeUniqueness)
+	Mutability    = string(serrors.ScimTypeMutability)
+	InvalidSyntax = string(serrors.ScimTypeInvalidSyntax)
+	InvalidPath   = string(serrors.ScimTypeInvalidPath)
+	NoTarget      = string(serrors.ScimTypeNoTarget)
+	InvalidValue  = string(serrors.ScimTypeInvalidValue)
+	InvalidVers   = string(serrors.ScimTypeInvalidVersion)
+	Sensitive     = string(serrors.ScimTypeSensitive)
+)
+
+// Error is a SCIM error response (RFC 7644 section 3.12). Handlers and
+// hooks return it to answer with a specific status and scimType; any other
+// error becomes a 500 whose detail says nothing about the cause.
+type Error struct {
+	Status   int    // HTTP status
+	ScimType string // one of the constants above, or ""
+	Detail   string // shown to the client: never internal text
+}
+
+func (e *Error) Error() string {
+	if e.ScimType != "" {
+		return fmt.Sprintf("scim: %d %s: %s", e.Status, e.ScimType, e.Detail)
+	}
+	return fmt.Sprintf("scim: %d: %s", e.Status, e.Detail)
+}
+
+// MarshalJSON encodes the error in the urn:ietf:params:scim:api:messages:2.0:Error
+// form, with status as a string.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	return serrors.ScimError{
+		ScimType: serrors.ScimType(e.ScimType),
+		Detail:   e.Detail,
+		Status:   e.Status,
+	}.MarshalJSON()
+}
+
+// Errorf returns a 400 Error of the given scimType with a formatted detail.
+func Errorf(scimType, format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
+}
+
+// asError maps any error to the Error sent to the client. Store sentinels
+// get their statuses; everything unknown is a 500 with a generic detail.
+func asError(err error) *Error {
+	var se *Error
+	switch {
+	case errors.As(err, &se):
+		return se
+	case errors.Is(err, ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Detail: "Resource not found."}
+	case errors.Is(err, ErrConflict):
+		return &Error{Status: http.StatusConflict, ScimType: Uniqueness, Detail: "userName is already taken (compared case-insensitively)."}
+	case errors.Is(err, ErrVersionMismatch):
+		return &Error{Status: http.StatusPreconditionFailed, Detail: "The resource changed since the version given in If-Match."}
+	case errors.Is(err, ErrInvalidMember):
+		return Errorf(InvalidValue, "Every member value must be the id of a user of this tenant.")
+	}
+	return &Error{Status: http.StatusInternalServerError, Detail: "Internal server error."}
+}
