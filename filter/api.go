@@ -1,0 +1,31 @@
+package filter
+
+
+// ErrorKind classifies a filter or path error.
+type ErrorKind int
+
+// Error kinds. The server maps Syntax and Unknown to 400 invalidFilter (in
+// filters) or invalidPath (in PATCH paths), Sensitive to 403 sensitive and
+// Unsupported to 400 invalidFilter.
+const (
+	Syntax      ErrorKind = iota + 1 // malformed, or over a length, depth or term bound
+	Unknown                          // names no attribute of the schema
+	Sensitive                        // names a returned:never attribute such as password
+	Unsupported                      // an operator the attribute's type does not support, or a bad literal
+)
+
+// Error is a filter or path error. Msg is safe to show to clients: it never
+// echoes more than a short excerpt of the input.
+type Error struct {
+	Kind ErrorKind
+	Msg  string
+}
+
+func (e *Error) Error() string { return "filter: " + e.Msg }
+
+// Limits bound the parser. Zero fields take the defaults.
+type Limits struct {
+	MaxLength int // bytes of input; default 8192
+	MaxDepth  int // nesting of parentheses, brackets and not; default 32
+	MaxTerms  int // comparisons in one filter; default 256
+}
