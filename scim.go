@@ -1,0 +1,213 @@
+//go:build wip
+
+// Package scim is an embeddable SCIM 2.0 service provider (RFC 7643, RFC
+// 7644) for user and group provisioning from Microsoft Entra ID, Okta,
+// OneLogin and JumpCloud.
+//
+// A host creates a Server with NewServer, mounts it (it is an http.Handler)
+// under any prefix, and keeps users and groups in a Store: its own, or
+// store/memory or store/sqlstore. Every request is authenticated to a
+// tenant by an Authenticator, and every store call is scoped to that
+// tenant.
+//
+//	srv, err := scim.NewServer(scim.Config{
+//		Store: memory.New(),
+//		Auth:  scim.StaticToken("acme", os.Getenv("SCIM_TOKEN")),
+//	})
+//	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
+//
+// The server accepts the request shapes identity providers really send
+// (capitalised PATCH ops, booleans as strings, path-less PATCH values with
+// dotted keys, the enterprise manager as a bare id, legacy member removal)
+// and answers in the shapes they read back.
+package scim
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/schema"
+)
+
+// Config configures a Server. Store and Auth are required; every other
+// zero value means a sensible default.
+type Config struct {
+	// Store keeps users and groups.
+	Store Store
+	// Auth resolves each request to a tenant. Use StaticToken for a trial,
+	// a *Tokens for hashed per-tenant tokens, or AuthenticatorFunc for the
+	// host's own scheme.
+	Auth Authenticator
+	// Logger receives one line per request (method, path without the
+	// query, status, tenant, duration) and the cause of every 5xx. Tokens,
+	// Authorization headers and request bodies are never logged. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// BaseURL is the absolute URL the server is mounted at, e.g.
+	// "https://app.example.com/scim/v2", used in meta.location and $ref.
+	// Empty means derive it from each request (scheme from TLS or
+	// X-Forwarded-Proto, host, and the mount prefix).
+	BaseURL string
+	// MaxBodyBytes caps request bodies; larger ones get 413. Default 1 MiB.
+	MaxBodyBytes int64
+	// MaxResults caps count on list requests (filter.maxResults in
+	// ServiceProviderConfig). Default 1000.
+	MaxResults int
+	// DefaultCount is the page size when a list request gives no count.
+	// Default 100.
+	DefaultCount int
+	// FilterLimits bound filter and PATCH path parsing.
+	FilterLimits filter.Limits
+	// Resources adds resource types served by the host's own handlers,
+	// beside the built-in User and Group.
+	Resources []Resource
+}
+
+// Server is an http.Handler serving the SCIM protocol. It works under any
+// mount prefix (use http.StripPrefix) and is safe for concurrent use.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	resources []*Resource // in /ResourceTypes order
+	byPath    map[string]*Resource
+}
+
+// NewServer checks cfg and returns a Server.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("scim: Config.Store is nil; use memory.New() to try things out")
+	}
+	if cfg.Auth == nil {
+		return nil, errors.New("scim: Config.Auth is nil; use scim.StaticToken(tenant, token) for a single tenant")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxResults <= 0 {
+		cfg.MaxResults = 1000
+	}
+	if cfg.DefaultCount <= 0 {
+		cfg.DefaultCount = 100
+	}
+	if cfg.DefaultCount > cfg.MaxResults {
+		cfg.DefaultCount = cfg.MaxResults
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	s := &Server{cfg: cfg, log: cfg.Logger, byPath: map[string]*Resource{}}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	all := append([]Resource{
+		{Type: schema.User(), Handler: &userHandler{store: cfg.Store}},
+		{Type: schema.Group(), Handler: &groupHandler{store: cfg.Store}},
+	}, cfg.Resources...)
+	for i := range all {
+		r := &all[i]
+		if r.Type == nil || r.Handler == nil || r.Type.Schema == nil {
+			return nil, errors.New("scim: a Config.Resources entry needs Type (with Schema) and Handler")
+		}
+		switch h := r.Handler.(type) {
+		case *userHandler:
+			h.rt = r.Type
+		case *groupHandler:
+			h.rt = r.Type
+		}
+		key := strings.ToLower(strings.Trim(r.Type.Endpoint, "/"))
+		if key == "" || strings.Contains(key, "/") {
+			return nil, errors.New("scim: resource type " + r.Type.Name + " needs an Endpoint like \"/Devices\"")
+		}
+		if _, dup := s.byPath[key]; dup {
+			return nil, errors.New("scim: two resource types use endpoint " + r.Type.Endpoint)
+		}
+		s.byPath[key] = r
+		s.resources = append(s.resources, r)
+	}
+	return s, nil
+}
+
+// statusWriter records the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	tenant := ""
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("scim: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+			if sw.status == 0 {
+				writeError(sw, &Error{Status: http.StatusInternalServerError, Detail: "Internal server error."})
+			}
+		}
+		s.log.Info("scim request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"tenant", tenant, "duration", time.Since(start))
+	}()
+	tenant = s.serve(sw, r)
+}
+
+// serve authenticates and routes one request; it returns the tenant.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
+	tenant, err := s.cfg.Auth.Authenticate(r)
+	if err != nil || tenant == "" {
+		var se *Error
+		if errors.As(err, &se) {
+			writeError(w, se)
+			return ""
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+		writeError(w, &Error{Status: http.StatusUnauthorized, Detail: "A valid bearer token is required (Authorization: Bearer <token>)."})
+		return ""
+	}
+	req := &request{s: s, w: w, r: r, tenant: tenant, base: s.baseURL(r)}
+	req.route()
+	return tenant
+}
+
+// baseURL returns the absolute URL of the mount point.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	// Under http.StripPrefix, RequestURI keeps the original path.
+	orig := r.RequestURI
+	if i := strings.IndexAny(orig, "?#"); i >= 0 {
+		orig = orig[:i]
+	}
+	prefix := strings.TrimSuffix(orig, r.URL.Path)
+	if prefix == orig && r.URL.RawPath != "" {
+		prefix = strings.TrimSuffix(orig, r.URL.RawPath)
+	}
+	if strings.Contains(prefix, "://") { // absolute-form request target
+		return strings.TrimSuffix(prefix, "/")
+	}
+	return scheme + "://" + r.Host + strings.TrimSuffix(prefix, "/")
+}
