@@ -1,6 +1,5 @@
 package filter
 
-
 // ErrorKind classifies a filter or path error.
 type ErrorKind int
 
