@@ -28,13 +28,13 @@ func TestErrors(t *testing.T) {
 	before := h.must(200, "GET", "/Users/"+uid, "").Raw
 
 	tests := []struct {
-		name           string
-		token          string
-		method, path   string
-		body           string
-		hdr            map[string]string
-		status         int
-		scimType       string
+		name         string
+		token        string
+		method, path string
+		body         string
+		hdr          map[string]string
+		status       int
+		scimType     string
 	}{
 		{"no token", "-", "GET", "/Users", "", nil, 401, ""},
 		{"wrong token", "nope", "GET", "/Users", "", nil, 401, ""},
