@@ -1,0 +1,671 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/scimkit/scim/schema"
+)
+
+// maxStringBytes bounds every string value a client sends, so one
+// attribute cannot pin megabytes in a store row or an index.
+const maxStringBytes = 64 << 10
+
+// normalize turns a decoded request body (encoding/json with UseNumber) for
+// a resource of type rt into the canonical doc.
+//
+// Every key is resolved through rt, never by walking arbitrary keys: names
+// take their canonical case, extension attributes go under the extension's
+// URN (whose key may come in any case), and anything the schema does not
+// know is ignored, unknown schema URNs included (Entra sends a Microsoft
+// schema URI on group POST, OneLogin urn:scim:schemas:core:1.0). "schemas"
+// is dropped because the server writes its own. readOnly attributes (id,
+// meta, groups, manager.displayName) are dropped silently, as RFC 7644
+// section 3.3 allows. "password" is accepted and dropped: the library never
+// stores a password, so a SCIM client cannot plant a credential (Okta sends
+// a placeholder even when password sync is off).
+//
+// null and "" mean absent, as do empty lists and objects (RFC 7643 section
+// 2.5). Values are checked against their attribute's type, with a few
+// bounded dialect fixes: "True"/"False" in any case where the schema says
+// boolean; a legacy [{"value":x}] or [{"$ref":null,"value":x}] for a
+// single-valued simple attribute is x; a one-element list of objects for a
+// single-valued complex attribute is that object; a bare string for a
+// single-valued complex attribute with a "value" sub-attribute (the
+// enterprise manager) is {"value": string}; and a single object where a
+// multi-valued complex attribute is expected is a one-element list.
+// Anything else of the wrong JSON type is a 400 invalidValue naming the
+// attribute. Two keys that name the same attribute in different case are a
+// 400 invalidSyntax: names are case-insensitive (RFC 7643 section 2.1), and
+// picking one would silently drop the other.
+func normalize(rt *schema.ResourceType, body map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(body))
+	seen := make(map[string]bool, len(body))
+	for _, k := range sortedKeys(body) {
+		v := body[k]
+		if strings.EqualFold(k, "schemas") {
+			continue
+		}
+		if ext := rt.Extension(k); ext != nil {
+			if seen[ext.ID] {
+				return nil, errDuplicate(ext.ID)
+			}
+			seen[ext.ID] = true
+			m, err := normExtension(ext, v)
+			if err != nil {
+				return nil, err
+			}
+			if m != nil {
+				out[ext.ID] = m
+			}
+			continue
+		}
+		a := coreAttr(rt, k)
+		if a == nil {
+			continue // lenient: unknown attributes are ignored
+		}
+		if seen[a.Name] {
+			return nil, errDuplicate(a.Name)
+		}
+		seen[a.Name] = true
+		if a.Mutability == schema.ReadOnly || isPassword(rt, a) {
+			continue
+		}
+		nv, err := normValue(a, a.Name, v)
+		if err != nil {
+			return nil, err
+		}
+		if nv != nil {
+			out[a.Name] = nv
+		}
+	}
+	return out, nil
+}
+
+// coreAttr resolves an un-prefixed top-level name: an attribute of rt's
+// core schema or a common attribute (id, externalId, meta).
+func coreAttr(rt *schema.ResourceType, name string) *schema.Attribute {
+	if a := rt.Schema.Attr(name); a != nil {
+		return a
+	}
+	return schema.Common(name)
+}
+
+// isPassword reports whether a is the core User password, which the
+// library accepts on input and never stores.
+func isPassword(rt *schema.ResourceType, a *schema.Attribute) bool {
+	return a.Name == "password" && a.Mutability == schema.WriteOnly && rt.Schema.Attr("password") == a
+}
+
+// normExtension normalises the object under an extension's URN key.
+func normExtension(ext *schema.Schema, v any) (map[string]any, error) {
+	if isNull(v) {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, Errorf(InvalidValue, "%q must be an object of extension attributes.", ext.ID)
+	}
+	out := make(map[string]any, len(m))
+	seen := make(map[string]bool, len(m))
+	for _, k := range sortedKeys(m) {
+		a := ext.Attr(k)
+		if a == nil {
+			continue
+		}
+		name := ext.ID + ":" + a.Name
+		if seen[a.Name] {
+			return nil, errDuplicate(name)
+		}
+		seen[a.Name] = true
+		if a.Mutability == schema.ReadOnly {
+			continue
+		}
+		nv, err := normValue(a, name, m[k])
+		if err != nil {
+			return nil, err
+		}
+		if nv != nil {
+			out[a.Name] = nv
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// isNull reports whether a client value means "no value": null or "".
+func isNull(v any) bool {
+	return v == nil || v == ""
+}
+
+// normValue normalises the value v of attribute a (top-level or
+// sub-attribute); name is a's path for error messages. It returns nil when
+// v means absent. Recursion follows the schema, so its depth is bounded by
+// the schema whatever the input.
+func normValue(a *schema.Attribute, name string, v any) (any, error) {
+	if isNull(v) {
+		return nil, nil
+	}
+	if a.MultiValued {
+		return normMulti(a, name, v)
+	}
+	if l, ok := v.([]any); ok {
+		var err error
+		if v, err = unwrapSingle(a, name, l); err != nil || isNull(v) {
+			return nil, err
+		}
+	}
+	if a.Type == schema.Complex {
+		if s, ok := v.(string); ok && a.Sub("value") != nil {
+			v = map[string]any{"value": s}
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, errType(name, "an object")
+		}
+		obj, err := normComplex(a, name, m)
+		if err != nil || len(obj) == 0 {
+			return nil, err
+		}
+		return obj, nil
+	}
+	return normSimple(a, name, v)
+}
+
+// unwrapSingle handles a list given for a single-valued attribute: the
+// legacy Entra wrapper [{"value":x}] (with an optional "$ref", usually null)
+// for a simple attribute, and [{...}] for a complex one (the manager as
+// [{"$ref":..,"value":id}]). An empty list is absent; anything else is an
+// error.
+func unwrapSingle(a *schema.Attribute, name string, l []any) (any, error) {
+	switch len(l) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		return nil, errType(name, "a single value, not a list")
+	}
+	m, ok := l[0].(map[string]any)
+	if !ok {
+		return nil, errType(name, "a single value, not a list")
+	}
+	if a.Type == schema.Complex {
+		return m, nil
+	}
+	var val any
+	have := false
+	for k, x := range m {
+		switch strings.ToLower(k) {
+		case "value":
+			if have {
+				return nil, errDuplicate(name + ".value")
+			}
+			val, have = x, true
+		case "$ref":
+			if _, ok := x.(string); x != nil && !ok {
+				return nil, errType(name, "a single value, not a list")
+			}
+		default:
+			return nil, errType(name, "a single value, not a list")
+		}
+	}
+	return val, nil
+}
+
+// normMulti normalises a multi-valued attribute into a list without null
+// or empty elements; nil when nothing is left.
+func normMulti(a *schema.Attribute, name string, v any) (any, error) {
+	var l []any
+	switch x := v.(type) {
+	case []any:
+		l = x
+	case map[string]any:
+		if a.Type != schema.Complex {
+			return nil, errType(name, "a list")
+		}
+		// Lenient: one object where a list of objects is expected is a
+		// one-element list; it cannot mean anything else.
+		l = []any{x}
+	default:
+		if a.Type == schema.Complex {
+			return nil, errType(name, "a list of objects")
+		}
+		return nil, errType(name, "a list")
+	}
+	out := make([]any, 0, len(l))
+	for _, e := range l {
+		if isNull(e) {
+			continue
+		}
+		if a.Type == schema.Complex {
+			obj, err := normElement(a, name, e)
+			if err != nil {
+				return nil, err
+			}
+			if len(obj) > 0 {
+				out = append(out, obj)
+			}
+			continue
+		}
+		if _, ok := e.([]any); ok {
+			return nil, errType(name, "a list of single values")
+		}
+		ne, err := normSimple(a, name, e)
+		if err != nil {
+			return nil, err
+		}
+		if ne != nil {
+			out = append(out, ne)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// normElement normalises one element of a multi-valued complex attribute.
+// The result may be empty.
+func normElement(a *schema.Attribute, name string, e any) (map[string]any, error) {
+	m, ok := e.(map[string]any)
+	if !ok {
+		return nil, errType(name, "a list of objects")
+	}
+	return normComplex(a, name, m)
+}
+
+// normComplex normalises the sub-attributes of a complex value. Unknown
+// sub-attributes are ignored and readOnly ones dropped; a value nested
+// deeper than the schema allows fails its sub-attribute's type check.
+func normComplex(a *schema.Attribute, name string, m map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(m))
+	var seen map[string]bool
+	for _, k := range sortedKeys(m) {
+		s := a.Sub(k)
+		if s == nil {
+			continue
+		}
+		sname := name + "." + s.Name
+		if seen[s.Name] {
+			return nil, errDuplicate(sname)
+		}
+		if seen == nil {
+			seen = make(map[string]bool, len(m))
+		}
+		seen[s.Name] = true
+		if s.Mutability == schema.ReadOnly {
+			continue
+		}
+		nv, err := normValue(s, sname, m[k])
+		if err != nil {
+			return nil, err
+		}
+		if nv != nil {
+			out[s.Name] = nv
+		}
+	}
+	return out, nil
+}
+
+// normSimple checks a value of a simple type, returning it in canonical
+// form (numbers as json.Number) or nil for "".
+func normSimple(a *schema.Attribute, name string, v any) (any, error) {
+	switch a.Type {
+	case schema.Boolean:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case string:
+			// Entra's legacy PATCH and Microsoft's own tests send
+			// "True"/"False"; accepted only where the schema says boolean.
+			if strings.EqualFold(x, "true") {
+				return true, nil
+			}
+			if strings.EqualFold(x, "false") {
+				return false, nil
+			}
+		}
+		return nil, errType(name, "a boolean")
+	case schema.Integer:
+		n, ok := toNumber(v)
+		if !ok {
+			return nil, errType(name, "an integer")
+		}
+		if _, err := strconv.ParseInt(string(n), 10, 64); err != nil {
+			return nil, errType(name, "an integer")
+		}
+		return n, nil
+	case schema.Decimal:
+		n, ok := toNumber(v)
+		if !ok {
+			return nil, errType(name, "a number")
+		}
+		f, err := strconv.ParseFloat(string(n), 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, errType(name, "a number")
+		}
+		return n, nil
+	}
+	// string, reference, binary, dateTime, and types of custom schemas
+	s, ok := v.(string)
+	if !ok {
+		return nil, errType(name, "a string")
+	}
+	if s == "" {
+		return nil, nil
+	}
+	if err := checkString(a, name, s); err != nil {
+		return nil, err
+	}
+	switch a.Type {
+	case schema.DateTime:
+		if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+			return nil, errType(name, "an RFC 3339 date-time")
+		}
+	case schema.Binary:
+		if !isBase64(s) {
+			return nil, errType(name, "base64-encoded")
+		}
+	}
+	return s, nil
+}
+
+// checkString enforces the limits every stored string meets: bounded
+// length, valid UTF-8, no NUL (which PostgreSQL text cannot hold), and no
+// control characters at all in identifiers the server keeps unique
+// (userName), where they only serve to spoof.
+func checkString(a *schema.Attribute, name, s string) error {
+	if len(s) > maxStringBytes {
+		return Errorf(InvalidValue, "Attribute %q is longer than %d bytes.", name, maxStringBytes)
+	}
+	if !utf8.ValidString(s) {
+		return Errorf(InvalidValue, "Attribute %q is not valid UTF-8.", name)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return Errorf(InvalidValue, "Attribute %q contains a NUL character.", name)
+	}
+	if a.Uniqueness == "server" || a.Uniqueness == "global" {
+		if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+			return Errorf(InvalidValue, "Attribute %q contains control characters.", name)
+		}
+	}
+	return nil
+}
+
+// isBase64 reports whether s is standard base64, padded or not; line
+// breaks (as in PEM bodies) are allowed.
+func isBase64(s string) bool {
+	s = strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, s)
+	if _, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return true
+	}
+	_, err := base64.RawStdEncoding.DecodeString(s)
+	return err == nil
+}
+
+// toNumber returns a JSON number as a json.Number, also accepting the Go
+// numbers of a body decoded without UseNumber.
+func toNumber(v any) (json.Number, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		return x, true
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return "", false
+		}
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64)), true
+	case int:
+		return json.Number(strconv.Itoa(x)), true
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10)), true
+	}
+	return "", false
+}
+
+func errType(name, want string) *Error {
+	return Errorf(InvalidValue, "Attribute %q must be %s.", name, want)
+}
+
+func errDuplicate(name string) *Error {
+	return Errorf(InvalidSyntax, "Attribute %q is given more than once (attribute names are case-insensitive).", name)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// validate checks a normalised doc for a create (old == nil) or for a
+// replace or patch of the stored doc old:
+//
+//   - every attribute has a value of its type (a PATCH result is checked
+//     like a request body);
+//   - required attributes (userName for User, displayName for Group, and
+//     those of required extensions) are present and not blank: 400
+//     invalidValue;
+//   - at most one element of a multi-valued attribute has primary=true
+//     (RFC 7643 section 2.4): 400 invalidValue;
+//   - with old: an immutable attribute, or an immutable sub-attribute of a
+//     single-valued complex one, that has a value in old keeps exactly that
+//     value: 400 mutability. An empty one may be set (RFC 7644 section
+//     3.5.1). Leaving it out counts as a change, since a replace would
+//     clear it. Immutable sub-attributes of multi-valued attributes (group
+//     members) are not compared here: their elements come and go as a
+//     whole and the group handler applies them as deltas.
+//
+// readOnly attributes are the server's and are not checked.
+func validate(rt *schema.ResourceType, old, doc map[string]any) error {
+	for _, k := range sortedKeys(doc) {
+		v := doc[k]
+		if ext := rt.Extension(k); ext != nil {
+			if _, err := normExtension(ext, v); err != nil {
+				return err
+			}
+			continue
+		}
+		a := coreAttr(rt, k)
+		if a == nil || a.Mutability == schema.ReadOnly || isPassword(rt, a) {
+			continue
+		}
+		if _, err := normValue(a, a.Name, v); err != nil {
+			return err
+		}
+	}
+	if err := checkAttrs(rt.Schema.Attributes, doc, ""); err != nil {
+		return err
+	}
+	for _, e := range rt.Extensions {
+		m, _ := doc[e.Schema.ID].(map[string]any)
+		if len(m) == 0 {
+			if e.Required {
+				return Errorf(InvalidValue, "Extension %q is required.", e.Schema.ID)
+			}
+			continue
+		}
+		if err := checkAttrs(e.Schema.Attributes, m, e.Schema.ID+":"); err != nil {
+			return err
+		}
+	}
+	if old != nil {
+		return checkImmutable(rt, old, doc)
+	}
+	return nil
+}
+
+// checkAttrs checks required attributes and primary flags of the
+// attributes attrs in container; prefix qualifies names in errors.
+func checkAttrs(attrs []*schema.Attribute, container map[string]any, prefix string) error {
+	for _, a := range attrs {
+		if a.Mutability == schema.ReadOnly {
+			continue
+		}
+		v := container[a.Name]
+		name := prefix + a.Name
+		if a.Required && isBlank(v) {
+			return Errorf(InvalidValue, "Attribute %q is required.", name)
+		}
+		if a.Type != schema.Complex || v == nil {
+			continue
+		}
+		elems := []any{v}
+		if a.MultiValued {
+			elems, _ = v.([]any)
+		}
+		primaries := 0
+		for _, e := range elems {
+			m, _ := e.(map[string]any)
+			if m["primary"] == true {
+				primaries++
+			}
+			for _, s := range a.SubAttributes {
+				if s.Required && s.Mutability != schema.ReadOnly && isBlank(m[s.Name]) {
+					return Errorf(InvalidValue, "Attribute %q is required.", name+"."+s.Name)
+				}
+			}
+		}
+		if primaries > 1 {
+			return Errorf(InvalidValue, "At most one value of %q may be primary.", name)
+		}
+	}
+	return nil
+}
+
+// isBlank reports whether v has no usable value. A string of spaces is
+// blank: it is no userName or displayName anyone can use.
+func isBlank(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return strings.TrimSpace(x) == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// checkImmutable enforces immutability against the stored doc old.
+func checkImmutable(rt *schema.ResourceType, old, doc map[string]any) error {
+	check := func(a *schema.Attribute, name string, ov, nv any) error {
+		if a.Mutability == schema.Immutable && !isBlank(ov) && !reflect.DeepEqual(ov, nv) {
+			return Errorf(Mutability, "Attribute %q is immutable and already has a value.", name)
+		}
+		if a.Type != schema.Complex || a.MultiValued {
+			return nil
+		}
+		om, _ := ov.(map[string]any)
+		nm, _ := nv.(map[string]any)
+		for _, s := range a.SubAttributes {
+			if s.Mutability == schema.Immutable && !isBlank(om[s.Name]) && !reflect.DeepEqual(om[s.Name], nm[s.Name]) {
+				return Errorf(Mutability, "Attribute %q is immutable and already has a value.", name+"."+s.Name)
+			}
+		}
+		return nil
+	}
+	for _, k := range sortedKeys(old) {
+		if ext := rt.Extension(k); ext != nil {
+			om, _ := old[k].(map[string]any)
+			nm, _ := doc[ext.ID].(map[string]any)
+			for _, a := range ext.Attributes {
+				if err := check(a, ext.ID+":"+a.Name, om[a.Name], nm[a.Name]); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		a := coreAttr(rt, k)
+		if a == nil || a.Mutability == schema.ReadOnly {
+			continue
+		}
+		if err := check(a, a.Name, old[k], doc[a.Name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rejectDuplicateKeys scans a JSON document and fails with 400
+// invalidSyntax when an object has the same key twice: encoding/json keeps
+// the last one silently, and which one wins must never be a guess. It also
+// fails on malformed JSON. The scan is iterative, so depth costs no stack;
+// encoding/json bounds the nesting.
+func rejectDuplicateKeys(data []byte) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	type frame struct {
+		keys  map[string]struct{}
+		isObj bool
+		key   bool // next token in this object is a key
+	}
+	var stack []frame
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			if len(stack) != 0 {
+				return Errorf(InvalidSyntax, "The request body is not valid JSON.")
+			}
+			return nil
+		}
+		if err != nil {
+			return Errorf(InvalidSyntax, "The request body is not valid JSON.")
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = &stack[len(stack)-1]
+		}
+		if top != nil && top.isObj && top.key {
+			if delim, ok := tok.(json.Delim); ok && delim == '}' {
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 && stack[len(stack)-1].isObj {
+					stack[len(stack)-1].key = true
+				}
+				continue
+			}
+			k, _ := tok.(string)
+			if _, dup := top.keys[k]; dup {
+				return Errorf(InvalidSyntax, "The request body has a duplicate key in one object.")
+			}
+			top.keys[k] = struct{}{}
+			top.key = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{keys: map[string]struct{}{}, isObj: true, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// A value was completed: the enclosing object expects a key next.
+		if len(stack) > 0 && stack[len(stack)-1].isObj {
+			stack[len(stack)-1].key = true
+		}
+	}
+}
