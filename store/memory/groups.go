@@ -1,0 +1,276 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/scimkit/scim"
+)
+
+// CreateGroup implements scim.GroupStore.
+func (s *Store) CreateGroup(ctx context.Context, tenantID string, g *scim.Group) (*scim.Group, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, errNil
+	}
+	t := s.tenant(tenantID, true)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.validMembers(g.Members); err != nil {
+		return nil, err
+	}
+	ts := now(time.Time{})
+	t.seq++
+	r := &groupRec{seq: t.seq, ver: 1}
+	r.g = scim.Group{
+		ID:          t.newID(),
+		ExternalID:  g.ExternalID,
+		DisplayName: g.DisplayName,
+		Meta:        scim.Meta{Created: ts, LastModified: ts, Version: version(r.ver)},
+	}
+	for _, m := range g.Members {
+		r.members.add(r, t.users[m.Value], m)
+	}
+	t.groups[r.g.ID] = r
+	t.groupOrder.add(r)
+	t.indexGroup(r)
+	return groupOut(r, false), nil
+}
+
+// GetGroup implements scim.GroupStore.
+func (s *Store) GetGroup(ctx context.Context, tenantID, id string, opts scim.GetOptions) (*scim.Group, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t := s.tenant(tenantID, false)
+	if t == nil {
+		return nil, scim.ErrNotFound
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r := t.groups[id]
+	if r == nil {
+		return nil, scim.ErrNotFound
+	}
+	return groupOut(r, opts.ExcludeMembers), nil
+}
+
+// ReplaceGroup implements scim.GroupStore.
+func (s *Store) ReplaceGroup(ctx context.Context, tenantID string, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if g == nil {
+		return nil, errNil
+	}
+	t := s.tenant(tenantID, false)
+	if t == nil {
+		return nil, scim.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[g.ID]
+	if r == nil {
+		return nil, scim.ErrNotFound
+	}
+	if err := checkVersion(r.ver, ifVersion); err != nil {
+		return nil, err
+	}
+	if err := t.validMembers(g.Members); err != nil {
+		return nil, err
+	}
+	t.setGroupAttrs(r, g)
+	r.members.clear(r)
+	for _, m := range g.Members {
+		r.members.add(r, t.users[m.Value], m)
+	}
+	r.touch()
+	return groupOut(r, false), nil
+}
+
+// PatchGroup implements scim.GroupStore. Every member value the patch adds
+// is checked before anything changes, so a failed patch leaves no trace.
+// The work is proportional to the members named, not to the group's size
+// (RemoveMatchingMembers, ReplaceMembers and RemoveAllMembers excepted).
+func (s *Store) PatchGroup(ctx context.Context, tenantID, id string, p scim.GroupPatch, ifVersion string) (*scim.Group, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t := s.tenant(tenantID, false)
+	if t == nil {
+		return nil, scim.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[id]
+	if r == nil {
+		return nil, scim.ErrNotFound
+	}
+	if err := checkVersion(r.ver, ifVersion); err != nil {
+		return nil, err
+	}
+	for _, op := range p.MemberOps {
+		switch op.Kind {
+		case scim.AddMembers, scim.ReplaceMembers:
+			if err := t.validMembers(op.Members); err != nil {
+				return nil, err
+			}
+		case scim.RemoveMembers, scim.RemoveMatchingMembers, scim.RemoveAllMembers:
+		default:
+			return nil, fmt.Errorf("memory: unknown member operation kind %d", op.Kind)
+		}
+	}
+
+	// Nothing below can fail.
+	if p.Attributes != nil {
+		t.setGroupAttrs(r, p.Attributes)
+	}
+	for _, op := range p.MemberOps {
+		switch op.Kind {
+		case scim.AddMembers:
+			for _, m := range op.Members {
+				r.members.add(r, t.users[m.Value], m)
+			}
+		case scim.RemoveMembers:
+			for _, m := range op.Members {
+				r.members.remove(r, m.Value)
+			}
+		case scim.RemoveMatchingMembers:
+			r.members.order.each(func(e *member) {
+				s.matches.Add(1)
+				if scim.MatchMember(op.Filter, e.out()) {
+					r.members.remove(r, e.user.u.ID)
+				}
+			})
+		case scim.ReplaceMembers:
+			r.members.clear(r)
+			for _, m := range op.Members {
+				r.members.add(r, t.users[m.Value], m)
+			}
+		case scim.RemoveAllMembers:
+			r.members.clear(r)
+		}
+		r.members.compact()
+	}
+	r.touch()
+	return groupOut(r, true), nil
+}
+
+// DeleteGroup implements scim.GroupStore.
+func (s *Store) DeleteGroup(ctx context.Context, tenantID, id, ifVersion string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t := s.tenant(tenantID, false)
+	if t == nil {
+		return scim.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[id]
+	if r == nil {
+		return scim.ErrNotFound
+	}
+	if err := checkVersion(r.ver, ifVersion); err != nil {
+		return err
+	}
+	r.members.clear(r)
+	t.unindexGroup(r)
+	delete(t.groups, id)
+	r.dead = true
+	t.groupOrder.removed()
+	return nil
+}
+
+// ListGroups implements scim.GroupStore. Results are in creation order.
+// A filter on members sees every member even with q.ExcludeMembers, which
+// only trims the result.
+func (s *Store) ListGroups(ctx context.Context, tenantID string, q scim.Query) (*scim.Page[scim.Group], error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	start, count := window(q)
+	page := &scim.Page[scim.Group]{Resources: []*scim.Group{}}
+	t := s.tenant(tenantID, false)
+	if t == nil {
+		return page, nil
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+
+	needMembers := touches(q.Filter, "members")
+	match := func(r *groupRec) bool {
+		if q.Filter == nil {
+			return true
+		}
+		s.matches.Add(1)
+		g := &r.g
+		if needMembers {
+			c := r.g // shallow: only read, under the lock
+			c.Members = r.members.list()
+			g = &c
+		}
+		return scim.MatchGroup(q.Filter, g)
+	}
+	visit := func(r *groupRec) {
+		if !match(r) {
+			return
+		}
+		page.TotalResults++
+		if page.TotalResults >= start && len(page.Resources) < count {
+			page.Resources = append(page.Resources, groupOut(r, q.ExcludeMembers))
+		}
+	}
+	if cands, ok := planGroups(t, q.Filter); ok {
+		for _, r := range cands {
+			visit(r)
+		}
+	} else {
+		t.groupOrder.each(visit)
+	}
+	return page, nil
+}
+
+// validMembers checks that every member names a user of the tenant.
+func (t *tenant) validMembers(ms []scim.Member) error {
+	for _, m := range ms {
+		if t.users[m.Value] == nil {
+			return fmt.Errorf("%w: %q", scim.ErrInvalidMember, m.Value)
+		}
+	}
+	return nil
+}
+
+// setGroupAttrs replaces the group's writable attributes and reindexes it.
+func (t *tenant) setGroupAttrs(r *groupRec, g *scim.Group) {
+	t.unindexGroup(r)
+	r.g.DisplayName = g.DisplayName
+	r.g.ExternalID = g.ExternalID
+	t.indexGroup(r)
+}
+
+func (t *tenant) indexGroup(r *groupRec) {
+	addTo(t.groupNames, scim.FoldUserName(r.g.DisplayName), r)
+	if r.g.ExternalID != "" {
+		addTo(t.groupExt, scim.FoldUserName(r.g.ExternalID), r)
+	}
+}
+
+func (t *tenant) unindexGroup(r *groupRec) {
+	removeFrom(t.groupNames, scim.FoldUserName(r.g.DisplayName), r)
+	if r.g.ExternalID != "" {
+		removeFrom(t.groupExt, scim.FoldUserName(r.g.ExternalID), r)
+	}
+}
+
+// groupOut returns a caller-owned copy of r, with or without members.
+func groupOut(r *groupRec, excludeMembers bool) *scim.Group {
+	g := r.g // every field is a value; Members is nil in the record
+	if !excludeMembers {
+		g.Members = r.members.list()
+	}
+	return &g
+}
