@@ -1,5 +1,3 @@
-//go:build wip
-
 // Package scim is an embeddable SCIM 2.0 service provider (RFC 7643, RFC
 // 7644) for user and group provisioning from Microsoft Entra ID, Okta,
 // OneLogin and JumpCloud.

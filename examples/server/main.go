@@ -1,5 +1,3 @@
-//go:build wip
-
 // Command server runs a SCIM 2.0 endpoint on 127.0.0.1 for local trials:
 // point Entra ID, Okta or curl at the printed Tenant URL with the printed
 // Secret Token.
