@@ -518,7 +518,10 @@ func (p *patcher) applyComplex(kind string, t patchTarget, v any) error {
 	}
 	var matched []int
 	for i, e := range list {
-		m, _ := e.(map[string]any)
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue // not an element at all; validate rejects the doc
+		}
 		if t.filter == nil || filter.Match(t.filter, m) {
 			matched = append(matched, i)
 		}
@@ -867,6 +870,9 @@ var groupMembersAttr = sync.OnceValue(func() *schema.Attribute {
 func splitGroupPatch(ops []PatchOp) (attrOps []PatchOp, memberOps []MemberOp, err error) {
 	for i, op := range ops {
 		kind := strings.ToLower(op.Op)
+		if !validOp(kind) {
+			return nil, nil, opError(i, Errorf(InvalidSyntax, "\"op\" must be \"add\", \"replace\" or \"remove\"."))
+		}
 		path := strings.TrimSpace(op.Path)
 		if path == "" {
 			if kind == "remove" {

@@ -836,6 +836,18 @@ func TestPatchLimits(t *testing.T) {
 	ntWantError(t, err, http.StatusBadRequest, InvalidSyntax)
 	_, err = ApplyPatch(rt, doc, []PatchOp{{Op: "copy", Path: "title"}})
 	ntWantError(t, err, http.StatusBadRequest, InvalidSyntax)
+	// A corrupt stored doc is refused, never a panic.
+	corrupt := map[string]any{"userName": "u", "emails": []any{"x", 5, nil}, "name": "n", ntEnterprise: "e"}
+	for _, op := range []PatchOp{
+		{Op: "replace", Path: `emails[type eq "work"].value`, Value: json.RawMessage(`"a"`)},
+		{Op: "remove", Path: `emails[type eq "work"]`},
+		{Op: "add", Path: "emails", Value: json.RawMessage(`[{"value":"a"}]`)},
+		{Op: "add", Path: "name.givenName", Value: json.RawMessage(`"g"`)},
+		{Op: "remove", Path: "emails.value"},
+	} {
+		_, err = ApplyPatch(rt, corrupt, []PatchOp{op})
+		ntWantError(t, err, http.StatusBadRequest, InvalidValue)
+	}
 	// A nil doc is patched like an empty one and then fails validation.
 	_, err = ApplyPatch(rt, nil, []PatchOp{{Op: "add", Path: "title", Value: json.RawMessage(`"t"`)}})
 	ntWantError(t, err, http.StatusBadRequest, InvalidValue)
@@ -955,7 +967,8 @@ func TestSplitGroupPatch(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		body     string
+		body     string    // a PATCH request body,
+		ops      []PatchOp // or operations that bypass ParsePatch
 		attrOps  []PatchOp
 		members  []ptMember
 		scimType string
@@ -1105,13 +1118,17 @@ func TestSplitGroupPatch(t *testing.T) {
 		{name: "members.value", body: ptOps(`{"op":"remove","path":"members.value"}`), scimType: Mutability},
 		{name: "unknown attribute in the member filter", body: ptOps(`{"op":"remove","path":"members[name eq \"x\"]"}`), scimType: InvalidPath},
 		{name: "unparsable path", body: ptOps(`{"op":"remove","path":"members[value eq"}`), scimType: InvalidPath},
+		{name: "unknown op passed directly", ops: []PatchOp{{Op: "move", Path: "members", Value: json.RawMessage(`[{"value":"u1"}]`)}}, scimType: InvalidSyntax},
 		{name: "members twice in a path-less value", body: ptOps(`{"op":"add","value":{"members":[],"MEMBERS":[]}}`), scimType: InvalidSyntax},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ops, err := ParsePatch([]byte(tt.body))
-			if err != nil {
-				t.Fatal(err)
+			ops := tt.ops
+			if tt.body != "" {
+				var err error
+				if ops, err = ParsePatch([]byte(tt.body)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			attrOps, memberOps, err := splitGroupPatch(ops)
 			if tt.scimType != "" {
