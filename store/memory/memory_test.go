@@ -1,12 +1,460 @@
 package memory
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/schema"
 	"github.com/scimkit/scim/store/storetest"
 )
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(*testing.T) scim.Store { return New() })
+}
+
+const tenantID = "t"
+
+func ptr[T any](v T) *T { return &v }
+
+func mustParse(t testing.TB, rt *schema.ResourceType, f string) filter.Expr {
+	t.Helper()
+	e, err := filter.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = filter.Resolve(e, rt); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func mustCreateUsers(t testing.TB, s *Store, n int, mod func(i int, u *scim.User)) []*scim.User {
+	t.Helper()
+	us := make([]*scim.User, n)
+	for i := range us {
+		u := &scim.User{UserName: fmt.Sprint("user", i), ExternalID: fmt.Sprint("ext", i), Active: ptr(true)}
+		if mod != nil {
+			mod(i, u)
+		}
+		var err error
+		if us[i], err = s.CreateUser(context.Background(), tenantID, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return us
+}
+
+func userNames(us []*scim.User) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.UserName
+	}
+	return out
+}
+
+// TestIndexUse checks which filters are answered from an index: they
+// evaluate the filter on their few candidates only, where a scan
+// evaluates it on every user.
+func TestIndexUse(t *testing.T) {
+	const n = 1000
+	s := New()
+	us := mustCreateUsers(t, s, n, func(i int, u *scim.User) {
+		u.Title = fmt.Sprint("title", i%10)
+		if i > 0 {
+			u.Enterprise = &scim.EnterpriseUser{Manager: &scim.Manager{Value: "m"}}
+		}
+	})
+	tests := []struct {
+		filter string
+		total  int
+		names  []string // userNames in creation order, when checked
+		evals  int64
+	}{
+		{`userName eq "USER500"`, 1, []string{"user500"}, 1},
+		{`userName eq "nobody"`, 0, nil, 0},
+		{`externalId eq "ext7"`, 1, []string{"user7"}, 1},
+		{`externalId eq "EXT7"`, 0, nil, 1}, // found folded, rejected case-exactly
+		{`id eq "` + us[3].ID + `"`, 1, []string{"user3"}, 1},
+		{`id eq "` + us[3].ID + `" and manager eq "m"`, 1, []string{"user3"}, 1},
+		{`id eq "` + us[0].ID + `" and manager eq "m"`, 0, nil, 1},
+		{`title eq "title1" and userName eq "user11"`, 1, []string{"user11"}, 1},
+		{`userName eq "user9" or externalId eq "ext2"`, 2, []string{"user2", "user9"}, 2},
+		{`userName eq "user2" or externalId eq "ext2"`, 1, []string{"user2"}, 1},
+		// Not served by an index: a scan.
+		{`title eq "title1"`, 100, nil, n},
+		{`userName eq "user2" or title eq "x"`, 1, []string{"user2"}, n},
+		{`not (userName ne "user2")`, 1, []string{"user2"}, n},
+		{`userName sw "user99"`, 11, nil, n},
+	}
+	for _, tt := range tests {
+		before := s.matches.Load()
+		p, err := s.ListUsers(t.Context(), tenantID, scim.Query{Filter: mustParse(t, schema.User(), tt.filter), StartIndex: 1, Count: 5000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.matches.Load() - before; got != tt.evals {
+			t.Errorf("%s: evaluated the filter %d times, want %d", tt.filter, got, tt.evals)
+		}
+		if p.TotalResults != tt.total || len(p.Resources) != tt.total {
+			t.Errorf("%s: TotalResults %d, %d resources, want %d", tt.filter, p.TotalResults, len(p.Resources), tt.total)
+		}
+		if tt.names != nil {
+			if d := cmp.Diff(tt.names, userNames(p.Resources)); d != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.filter, d)
+			}
+		}
+	}
+}
+
+func TestGroupIndexUse(t *testing.T) {
+	s := New()
+	ctx := t.Context()
+	u := mustCreateUsers(t, s, 1, nil)[0]
+	var gs []*scim.Group
+	for i := range 100 {
+		g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: fmt.Sprint("Group", i%50), ExternalID: fmt.Sprint("g", i), Members: []scim.Member{{Value: u.ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs = append(gs, g)
+	}
+	for _, tt := range []struct {
+		filter string
+		want   []string // ids, in creation order
+		evals  int64
+	}{
+		{`displayName eq "GROUP7"`, []string{gs[7].ID, gs[57].ID}, 2},
+		{`externalId eq "g57"`, []string{gs[57].ID}, 1},
+		{`id eq "` + gs[9].ID + `"`, []string{gs[9].ID}, 1},
+		{`displayName eq "group7" and members.value eq "` + u.ID + `"`, []string{gs[7].ID, gs[57].ID}, 2},
+		{`members.value eq "nobody"`, []string{}, 100},
+	} {
+		before := s.matches.Load()
+		p, err := s.ListGroups(ctx, tenantID, scim.Query{Filter: mustParse(t, schema.Group(), tt.filter), StartIndex: 1, Count: 500, ExcludeMembers: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.matches.Load() - before; got != tt.evals {
+			t.Errorf("%s: evaluated the filter %d times, want %d", tt.filter, got, tt.evals)
+		}
+		got := []string{}
+		for _, g := range p.Resources {
+			got = append(got, g.ID)
+		}
+		if d := cmp.Diff(tt.want, got); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.filter, d)
+		}
+	}
+}
+
+// TestCreationOrder checks the documented order of lists, across deletes
+// that trigger compaction.
+func TestCreationOrder(t *testing.T) {
+	s := New()
+	ctx := t.Context()
+	us := mustCreateUsers(t, s, 200, nil)
+	var want []string
+	for i, u := range us {
+		if i%4 != 0 {
+			if err := s.DeleteUser(ctx, tenantID, u.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want = append(want, u.UserName)
+	}
+	more := mustCreateUsers(t, s, 3, func(i int, u *scim.User) { u.UserName = fmt.Sprint("late", i); u.ExternalID = "" })
+	want = append(want, userNames(more)...)
+	p, err := s.ListUsers(ctx, tenantID, scim.Query{StartIndex: 1, Count: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, userNames(p.Resources)); d != "" {
+		t.Errorf("list order (-want +got):\n%s", d)
+	}
+}
+
+// TestMemberOrder checks that members come back in the order they were
+// first added, across removals that trigger compaction.
+func TestMemberOrder(t *testing.T) {
+	s := New()
+	ctx := t.Context()
+	us := mustCreateUsers(t, s, 100, nil)
+	members := func(us ...*scim.User) []scim.Member {
+		ms := make([]scim.Member, len(us))
+		for i, u := range us {
+			ms[i] = scim.Member{Value: u.ID}
+		}
+		return ms
+	}
+	g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: members(us...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Remove all but every tenth, then add two back: they go last.
+	var removed, want []string
+	var rm []*scim.User
+	for i, u := range us {
+		if i%10 != 0 {
+			rm = append(rm, u)
+			removed = append(removed, u.ID)
+		} else {
+			want = append(want, u.ID)
+		}
+	}
+	_, err = s.PatchGroup(ctx, tenantID, g.ID, scim.GroupPatch{MemberOps: []scim.MemberOp{
+		{Kind: scim.RemoveMembers, Members: members(rm...)},
+		{Kind: scim.AddMembers, Members: members(us[5], us[0], us[3])},
+	}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, us[5].ID, us[3].ID)
+	got, err := s.GetGroup(ctx, tenantID, g.ID, scim.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range got.Members {
+		ids = append(ids, m.Value)
+	}
+	if d := cmp.Diff(want, ids); d != "" {
+		t.Errorf("member order (-want +got):\n%s", d)
+	}
+}
+
+// TestListUsersFillsGroups checks the documented extra: list results carry
+// Groups like GetUser's, and filters on groups see them.
+func TestListUsersFillsGroups(t *testing.T) {
+	s := New()
+	ctx := t.Context()
+	us := mustCreateUsers(t, s, 2, nil)
+	g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: us[1].ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.ListUsers(ctx, tenantID, scim.Query{Filter: mustParse(t, schema.User(), `groups.value eq "`+g.ID+`"`), StartIndex: 1, Count: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*scim.User{us[1]}
+	want[0].Groups = []scim.GroupRef{{Value: g.ID, Display: "G", Type: "direct"}}
+	if d := cmp.Diff(want, p.Resources); d != "" || p.TotalResults != 1 {
+		t.Errorf("ListUsers(groups.value eq): TotalResults %d (-want +got):\n%s", p.TotalResults, d)
+	}
+}
+
+func TestUnknownMemberOp(t *testing.T) {
+	s := New()
+	ctx := t.Context()
+	u := mustCreateUsers(t, s, 1, nil)[0]
+	g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: u.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.PatchGroup(ctx, tenantID, g.ID, scim.GroupPatch{
+		Attributes: &scim.Group{DisplayName: "changed"},
+		MemberOps:  []scim.MemberOp{{Kind: scim.RemoveAllMembers}, {Kind: 99}},
+	}, "")
+	if err == nil || errors.Is(err, scim.ErrInvalidMember) {
+		t.Errorf("PatchGroup with an unknown op kind: error %v, want a plain error", err)
+	}
+	after, err := s.GetGroup(ctx, tenantID, g.ID, scim.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(g, after); d != "" {
+		t.Errorf("a failed PatchGroup changed the group (-before +after):\n%s", d)
+	}
+}
+
+func TestCanceledContext(t *testing.T) {
+	s := New()
+	u := mustCreateUsers(t, s, 1, nil)[0]
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	calls := map[string]func() error{
+		"CreateUser": func() error { _, err := s.CreateUser(ctx, tenantID, &scim.User{UserName: "x"}); return err },
+		"GetUser":    func() error { _, err := s.GetUser(ctx, tenantID, u.ID); return err },
+		"ReplaceUser": func() error {
+			_, err := s.ReplaceUser(ctx, tenantID, &scim.User{ID: u.ID, UserName: "x"}, "")
+			return err
+		},
+		"DeleteUser":  func() error { return s.DeleteUser(ctx, tenantID, u.ID, "") },
+		"ListUsers":   func() error { _, err := s.ListUsers(ctx, tenantID, scim.Query{}); return err },
+		"CreateGroup": func() error { _, err := s.CreateGroup(ctx, tenantID, &scim.Group{}); return err },
+		"ListGroups":  func() error { _, err := s.ListGroups(ctx, tenantID, scim.Query{}); return err },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a canceled context: %v, want context.Canceled", name, err)
+		}
+	}
+	if got, err := s.GetUser(t.Context(), tenantID, u.ID); err != nil || got.UserName != u.UserName {
+		t.Errorf("user after canceled calls: %v, %v", got, err)
+	}
+}
+
+func TestIDs(t *testing.T) {
+	uuidV4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 1000 {
+		id := uuid()
+		if !uuidV4.MatchString(id) {
+			t.Fatalf("uuid() = %q, not a version 4 UUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("uuid() repeated %q", id)
+		}
+		seen[id] = true
+	}
+}
+
+// TestCloneUserDeep fills every field of scim.User by reflection, so that
+// a reference field added to the model later and not copied by
+// cloneUserInto fails here rather than leaking shared state.
+func TestCloneUserDeep(t *testing.T) {
+	var src scim.User
+	n := 0
+	fill(reflect.ValueOf(&src).Elem(), &n)
+	var dst scim.User
+	cloneUserInto(&dst, &src)
+	if d := cmp.Diff(src, dst); d != "" {
+		t.Fatalf("clone differs (-src +dst):\n%s", d)
+	}
+	if path := shared(reflect.ValueOf(src), reflect.ValueOf(dst), "User"); path != "" {
+		t.Errorf("clone shares memory with the original at %s", path)
+	}
+	var zero, z scim.User
+	cloneUserInto(&z, &zero)
+	if d := cmp.Diff(zero, z); d != "" {
+		t.Errorf("clone of the zero user (-want +got):\n%s", d)
+	}
+}
+
+// fill sets every field reachable from v to a distinct non-zero value.
+func fill(v reflect.Value, n *int) {
+	*n++
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(fmt.Sprint("s", *n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64:
+		v.SetInt(int64(*n))
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem(), n)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := range 2 {
+			fill(v.Index(i), n)
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			v.Set(reflect.ValueOf(time.Unix(int64(*n), 0).UTC()))
+			return
+		}
+		for i := range v.NumField() {
+			fill(v.Field(i), n)
+		}
+	default:
+		panic("fill: unhandled kind " + v.Kind().String() + "; extend fill and cloneUserInto")
+	}
+}
+
+// shared returns the path of the first pointer or slice that a and b
+// share, or "".
+func shared(a, b reflect.Value, path string) string {
+	switch a.Kind() {
+	case reflect.Pointer:
+		if a.IsNil() {
+			return ""
+		}
+		if a.Pointer() == b.Pointer() {
+			return path
+		}
+		return shared(a.Elem(), b.Elem(), path)
+	case reflect.Slice:
+		if a.Len() == 0 {
+			return ""
+		}
+		if a.Pointer() == b.Pointer() {
+			return path
+		}
+		for i := range a.Len() {
+			if p := shared(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if p := shared(a.Field(i), b.Field(i), path+"."+a.Type().Field(i).Name); p != "" {
+				return p
+			}
+		}
+	case reflect.Map, reflect.Chan, reflect.Func, reflect.Interface:
+		return path + " (unhandled kind " + a.Kind().String() + ")"
+	}
+	return ""
+}
+
+// BenchmarkUserNameEq shows that the lookup Entra and Okta send before
+// every create costs the same however many users the tenant has.
+func BenchmarkUserNameEq(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprint("users=", n), func(b *testing.B) {
+			s := New()
+			mustCreateUsers(b, s, n, nil)
+			f := mustParse(b, schema.User(), fmt.Sprintf(`userName eq "USER%d"`, n/2))
+			q := scim.Query{Filter: f, StartIndex: 1, Count: 10}
+			ctx := context.Background()
+			for b.Loop() {
+				p, err := s.ListUsers(ctx, tenantID, q)
+				if err != nil || p.TotalResults != 1 {
+					b.Fatal(p, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAddMember shows that adding (and removing) one member costs the
+// same in a group of ten as in a group of a hundred thousand.
+func BenchmarkAddMember(b *testing.B) {
+	for _, n := range []int{10, 100_000} {
+		b.Run(fmt.Sprint("members=", n), func(b *testing.B) {
+			s := New()
+			ctx := context.Background()
+			us := mustCreateUsers(b, s, n+1, nil)
+			ms := make([]scim.Member, n)
+			for i := range ms {
+				ms[i] = scim.Member{Value: us[i].ID, Type: "User"}
+			}
+			g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: ms})
+			if err != nil {
+				b.Fatal(err)
+			}
+			extra := []scim.Member{{Value: us[n].ID, Type: "User"}}
+			addOp := scim.GroupPatch{MemberOps: []scim.MemberOp{{Kind: scim.AddMembers, Members: extra}}}
+			removeOp := scim.GroupPatch{MemberOps: []scim.MemberOp{{Kind: scim.RemoveMembers, Members: extra}}}
+			for b.Loop() {
+				if _, err := s.PatchGroup(ctx, tenantID, g.ID, addOp, ""); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.PatchGroup(ctx, tenantID, g.ID, removeOp, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
