@@ -692,14 +692,16 @@ func checkImmutableSub(t patchTarget, s *schema.Attribute, old, next any) error 
 // newElement builds the element that add or replace creates when a value
 // filter matches nothing. Entra expects emails[type eq "work"].value on a
 // user without a work email to create {"type":"work","value":..}, so the
-// fields come from the filter's eq comparisons. Only a conjunction of eq
-// comparisons on distinct sub-attributes qualifies, each literal valid for
-// its sub-attribute and, where the schema lists canonical values, one of
-// them: emails[type eq "nonexistent"] stays 400 noTarget (RFC 7644 section
-// 3.5.2.3). A single-valued attribute that has a value gets no second one.
+// fields come from the filter's eq comparisons. This deviation from RFC
+// 7644 section 3.5.2.3 (400 noTarget) is kept to what the IdPs need: the
+// filter must be a conjunction of eq comparisons on distinct
+// sub-attributes, one of them "type", each literal valid for its
+// sub-attribute and, where the schema lists canonical values, one of them.
+// So emails[type eq "nonexistent"] and ims[value eq "nobody"] stay 400
+// noTarget. A single-valued attribute that has a value gets no second one.
 func (p *patcher) newElement(t patchTarget, list []any) (map[string]any, error) {
 	fields := map[string]any{}
-	if t.filter == nil || (!t.attr.MultiValued && len(list) > 0) || !eqFields(t.filter, t.attr, fields) {
+	if t.filter == nil || (!t.attr.MultiValued && len(list) > 0) || !eqFields(t.filter, t.attr, fields) || fields["type"] == nil {
 		return nil, Errorf(NoTarget, "No value of %q matches the filter.", t.attr.Name)
 	}
 	return fields, nil

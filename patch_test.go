@@ -656,6 +656,8 @@ func TestPatchErrors(t *testing.T) {
 		{name: "replace a typed email that cannot exist", body: ptOps(`{"op":"replace","path":"emails[type eq \"nonexistent\"].value","value":"x"}`), scimType: NoTarget},
 		{name: "replace with a non-eq filter that matches nothing", body: ptOps(`{"op":"replace","path":"emails[value co \"zzz\"].display","value":"x"}`), scimType: NoTarget},
 		{name: "replace with an or filter that matches nothing", body: ptOps(`{"op":"replace","path":"emails[type eq \"other\" or type eq \"home\" and value eq \"q\"].value","value":"x"}`), scimType: NoTarget},
+		{name: "no create without a type comparison", body: ptOps(`{"op":"replace","path":"ims[value eq \"nobody\"].display","value":"x"}`), scimType: NoTarget},
+		{name: "no create from a value comparison", body: ptOps(`{"op":"add","path":"emails[value eq \"x@y\"].primary","value":true}`), scimType: NoTarget},
 		{name: "create with conflicting eq comparisons", body: ptOps(`{"op":"add","path":"emails[type eq \"other\" and type eq \"home\"].value","value":"x"}`), scimType: NoTarget},
 		{name: "a second manager", body: ptOps(`{"op":"replace","path":"manager[value eq \"other\"].value","value":"x"}`), scimType: NoTarget},
 		{name: "double dot", body: ptOps(`{"op":"replace","path":"name..givenName","value":"x"}`), scimType: InvalidPath},
