@@ -1,5 +1,7 @@
 package filter
 
+import "strconv"
+
 // ErrorKind classifies a filter or path error.
 type ErrorKind int
 
@@ -27,4 +29,19 @@ type Limits struct {
 	MaxLength int // bytes of input; default 8192
 	MaxDepth  int // nesting of parentheses, brackets and not; default 32
 	MaxTerms  int // comparisons in one filter; default 256
+}
+
+// String returns the kind's name, e.g. "Syntax".
+func (k ErrorKind) String() string {
+	switch k {
+	case Syntax:
+		return "Syntax"
+	case Unknown:
+		return "Unknown"
+	case Sensitive:
+		return "Sensitive"
+	case Unsupported:
+		return "Unsupported"
+	}
+	return "ErrorKind(" + strconv.Itoa(int(k)) + ")"
 }

@@ -73,15 +73,17 @@ type parser struct {
 	inValue bool // inside a value filter's brackets
 }
 
-func newParser(s string, l Limits, what string) (*parser, error) {
+// newParser returns the parser by value so that it can live on the
+// caller's stack.
+func newParser(s string, l Limits, what string) (parser, error) {
 	l = l.withDefaults()
 	if len(s) > l.MaxLength {
-		return nil, &Error{Kind: Syntax, Msg: fmt.Sprintf("%s is longer than %d bytes", what, l.MaxLength)}
+		return parser{}, &Error{Kind: Syntax, Msg: fmt.Sprintf("%s is longer than %d bytes", what, l.MaxLength)}
 	}
 	if !utf8.ValidString(s) {
-		return nil, &Error{Kind: Syntax, Msg: what + " is not valid UTF-8"}
+		return parser{}, &Error{Kind: Syntax, Msg: what + " is not valid UTF-8"}
 	}
-	return &parser{s: s, lim: l}, nil
+	return parser{s: s, lim: l}, nil
 }
 
 func (p *parser) eof() bool { return p.pos >= len(p.s) }

@@ -129,7 +129,9 @@ func writeValue(b *strings.Builder, v any) {
 	}
 }
 
-// writeQuoted writes s as a JSON string, leaving non-ASCII text as UTF-8.
+// writeQuoted writes s as a JSON string, leaving non-ASCII text and DEL
+// as they are so that the text never grows past the input it came from
+// by more than the canonical spacing.
 func writeQuoted(b *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
 	b.WriteByte('"')
@@ -151,7 +153,7 @@ func writeQuoted(b *strings.Builder, s string) {
 			b.WriteString(`\r`)
 		case c == '\t':
 			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f:
+		case c < 0x20:
 			b.WriteString(`\u00`)
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&0xf])
