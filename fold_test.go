@@ -68,21 +68,21 @@ func TestFoldUserNameMatchesEqualFold(t *testing.T) {
 	}
 }
 
-// TestFoldRuneEveryRune checks the representative over all of Unicode: it
-// is in the rune's orbit and the same for every member of that orbit, which
-// together make fold equality the same relation as EqualFold.
-func TestFoldRuneEveryRune(t *testing.T) {
+// TestFoldUserNameEveryRune checks the key of every rune: it is in the
+// rune's simple folding orbit and the same for every member of the orbit,
+// which together make key equality the same relation as EqualFold.
+func TestFoldUserNameEveryRune(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		rep := foldRune(r)
-		if !strings.EqualFold(string(r), string(rep)) {
-			t.Fatalf("foldRune(%U) = %U, not in its orbit", r, rep)
+		key := FoldUserName(string(r))
+		if !strings.EqualFold(string(r), key) || utf8.RuneCountInString(key) != 1 {
+			t.Fatalf("FoldUserName(%U) = %+q, not one rune of its orbit", r, key)
 		}
 		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if got := foldRune(f); got != rep {
-				t.Fatalf("foldRune(%U) = %U but foldRune(%U) = %U in the same orbit", f, got, r, rep)
+			if got := FoldUserName(string(f)); got != key {
+				t.Fatalf("FoldUserName(%U) = %+q but FoldUserName(%U) = %+q in the same orbit", f, got, r, key)
 			}
 		}
 	}
