@@ -1,9 +1,8 @@
-// Package memory is an in-memory scim.Store for trials, tests and hosts
-// that keep their directory elsewhere and only need SCIM as a front door.
-// Nothing survives a restart.
+// Package memory is an in-memory scim.Store for trials, tests and
+// examples. Nothing survives a restart.
 //
-// Every tenant has its own lock, so each operation is atomic and tenants
-// never wait on each other. Lookups that identity providers send on every
+// Every tenant has its own lock, which makes each operation atomic without
+// tenants waiting on each other. Lookups that identity providers send on every
 // sync cycle (id, userName, externalId, displayName eq) are answered from
 // indexes; other filters scan the tenant in creation order. Group members
 // are kept as a set, so adding or removing one member costs the same in a
@@ -23,8 +22,9 @@ import (
 	"github.com/scimkit/scim"
 )
 
-// Store is an in-memory scim.Store. The zero value is not usable; call New.
-// It is safe for concurrent use.
+// Store is an in-memory scim.Store. The zero value is an empty store ready
+// to use. It is safe for concurrent use and must not be copied after
+// first use.
 //
 // Beyond the scim.Store contract: List results are in creation order;
 // ListUsers fills Groups like GetUser; Meta.Version is a decimal counter
@@ -103,6 +103,9 @@ func (s *Store) tenant(name string, create bool) *tenant {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.tenants == nil {
+		s.tenants = make(map[string]*tenant)
+	}
 	if t = s.tenants[name]; t == nil {
 		t = &tenant{
 			users:      make(map[string]*userRec),

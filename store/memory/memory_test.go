@@ -253,6 +253,20 @@ func TestListUsersFillsGroups(t *testing.T) {
 	}
 }
 
+func TestZeroValue(t *testing.T) {
+	var s Store
+	if _, err := s.GetUser(t.Context(), tenantID, "x"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("GetUser on a zero Store: %v, want ErrNotFound", err)
+	}
+	u, err := s.CreateUser(t.Context(), tenantID, &scim.User{UserName: "alice"})
+	if err != nil {
+		t.Fatalf("CreateUser on a zero Store: %v", err)
+	}
+	if got, err := s.GetUser(t.Context(), tenantID, u.ID); err != nil || got.UserName != "alice" {
+		t.Errorf("GetUser: %v, %v", got, err)
+	}
+}
+
 func TestUnknownMemberOp(t *testing.T) {
 	s := New()
 	ctx := t.Context()
