@@ -424,6 +424,19 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestValidateRequiredExtension(t *testing.T) {
+	rt := ntCustomUser()
+	rt.Extensions[1].Required = true
+	ntWantError(t, validate(rt, nil, ntDecode(t, `{"userName":"u"}`)), http.StatusBadRequest, InvalidValue)
+	if err := validate(rt, nil, ntDecode(t, `{"userName":"u","`+ntTestURN+`":{"level":1}}`)); err != nil {
+		t.Errorf("with the extension: %v", err)
+	}
+	// The enterprise extension is optional.
+	if err := validate(rt, nil, ntDecode(t, `{"userName":"u","`+ntTestURN+`":{"level":1},"`+ntEnterprise+`":{}}`)); err != nil {
+		t.Errorf("without the optional extension: %v", err)
+	}
+}
+
 func TestValidateImmutable(t *testing.T) {
 	rt := ntCustomUser()
 	doc := func(s string) map[string]any { return ntDecode(t, `{"userName":"u","`+ntTestURN+`":`+s+`}`) }

@@ -541,6 +541,16 @@ func TestPatchSemantics(t *testing.T) {
 			want: func(d map[string]any) { d["emails"] = d["emails"].([]any)[:1] },
 		},
 		{
+			name: "remove with a value list matches whole elements when no value is given",
+			body: ptOps(`{"op":"remove","path":"emails","value":[{"type":"home"},{"value":"babs@jensen.org","type":"home"}]}`),
+			want: func(d map[string]any) { d["emails"] = d["emails"].([]any)[:1] },
+		},
+		{
+			name: "remove with a value list of no match",
+			body: ptOps(`{"op":"remove","path":"emails","value":[{"type":"home"}]}`),
+			want: func(d map[string]any) {},
+		},
+		{
 			name: "replace a whole matching element",
 			body: ptOps(`{"op":"replace","path":"addresses[type eq \"work\"]","value":{"type":"work","streetAddress":"911 Universal City Plaza","primary":true}}`),
 			want: func(d map[string]any) {
@@ -709,11 +719,13 @@ func TestPatchErrors(t *testing.T) {
 	}
 }
 
-// TestPatchImmutable uses the test extension's immutable attributes.
-func TestPatchImmutable(t *testing.T) {
+// TestPatchCustomExtension uses the test extension: immutable attributes
+// and the types the core schemas lack.
+func TestPatchCustomExtension(t *testing.T) {
 	rt := ntCustomUser()
 	start := ntDecode(t, `{"userName":"u","`+ntTestURN+`":{"level":1}}`)
 	set := ntDecode(t, `{"userName":"u","`+ntTestURN+`":{"costCode":"c1","owner":{"value":"o1","display":"O"},"level":1}}`)
+	tagged := ntDecode(t, `{"userName":"u","`+ntTestURN+`":{"tags":["a","b"]}}`)
 	tests := []struct {
 		name     string
 		doc      map[string]any
@@ -737,6 +749,13 @@ func TestPatchImmutable(t *testing.T) {
 		{"dateTime", start, `{"op":"add","path":"hired","value":"2024-02-29T12:00:00Z"}`, `{"level":1,"hired":"2024-02-29T12:00:00Z"}`, ""},
 		{"bad dateTime", start, `{"op":"add","path":"hired","value":"yesterday"}`, "", InvalidValue},
 		{"add to a multi-valued simple attribute", start, `{"op":"add","path":"tags","value":["a","b"]}`, `{"level":1,"tags":["a","b"]}`, ""},
+		{"add to a multi-valued simple attribute skips equal values", tagged, `{"op":"add","path":"tags","value":["b","c"]}`, `{"tags":["a","b","c"]}`, ""},
+		{"remove listed simple values", tagged, `{"op":"remove","path":"tags","value":["a","z"]}`, `{"tags":["b"]}`, ""},
+		{"remove every listed simple value", tagged, `{"op":"remove","path":"tags","value":["a","b"]}`, ``, ""},
+		{"replace the extension with null", tagged, `{"op":"replace","path":"` + ntTestURN + `","value":null}`, ``, ""},
+		{"extension value not an object", tagged, `{"op":"replace","path":"` + ntTestURN + `","value":[1]}`, "", InvalidValue},
+		{"extension keys in two cases", tagged, `{"op":"add","path":"` + ntTestURN + `","value":{"level":1,"LEVEL":2}}`, "", InvalidSyntax},
+		{"writeOnly extension attribute is stored", start, `{"op":"add","path":"pin","value":"1234"}`, `{"level":1,"pin":"1234"}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -752,7 +771,11 @@ func TestPatchImmutable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(ntDecode(t, tt.want), got[ntTestURN]); diff != "" {
+			var want any
+			if tt.want != "" {
+				want = ntDecode(t, tt.want)
+			}
+			if diff := cmp.Diff(want, got[ntTestURN]); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
