@@ -65,8 +65,6 @@ type memberSet struct {
 	order order[*member]
 }
 
-func (ms *memberSet) len() int { return len(ms.byID) }
-
 // add inserts or updates (display and type) the member for u, and keeps
 // u's reverse index in step.
 func (ms *memberSet) add(g *groupRec, u *userRec, m scim.Member) {
