@@ -121,6 +121,8 @@ func TestResolve(t *testing.T) {
 		{entURN + `:manager eq "y"`, user, entURN + `:manager.value eq "y"`, []string{entURN + ":manager.value:string"}},
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department eq "d"`, user,
 			entURN + `:department eq "d"`, []string{entURN + ":department:string"}},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.manager.value eq "m"`, user,
+			entURN + `:manager.value eq "m"`, []string{entURN + ":manager.value:string"}},
 		{entURN + ` pr`, user, entURN + ` pr`, []string{entURN + ":extension"}},
 		{`emails[type eq "work"].value eq "a@b.c"`, user, `emails[type eq "work" and value eq "a@b.c"]`,
 			[]string{"emails:complex", "~type:string", "~value:string"}},

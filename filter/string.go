@@ -40,10 +40,19 @@ func (p Path) String() string {
 	return b.String()
 }
 
-func (e *And) String() string       { return String(e) }
-func (e *Or) String() string        { return String(e) }
-func (e *Not) String() string       { return String(e) }
-func (e *Compare) String() string   { return String(e) }
+// String returns the canonical text of the node; see the String function.
+func (e *And) String() string { return String(e) }
+
+// String returns the canonical text of the node; see the String function.
+func (e *Or) String() string { return String(e) }
+
+// String returns the canonical text of the node; see the String function.
+func (e *Not) String() string { return String(e) }
+
+// String returns the canonical text of the node; see the String function.
+func (e *Compare) String() string { return String(e) }
+
+// String returns the canonical text of the node; see the String function.
 func (e *ValuePath) String() string { return String(e) }
 
 func writeAttrPath(b *strings.Builder, p AttrPath) {
