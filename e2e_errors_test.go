@@ -48,6 +48,11 @@ func TestErrors(t *testing.T) {
 		{"missing userName", "", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`, nil, 400, "invalidValue"},
 		{"not JSON", "", "POST", "/Users", `{"userName":`, nil, 400, "invalidSyntax"},
 		{"JSON array", "", "POST", "/Users", `[]`, nil, 400, "invalidSyntax"},
+		{"duplicate key", "", "POST", "/Users", `{"userName":"d1@x","userName":"d2@x"}`, nil, 400, "invalidSyntax"},
+		{"keys differing in case", "", "POST", "/Users", `{"userName":"d1@x","USERNAME":"d2@x"}`, nil, 400, "invalidSyntax"},
+		{"PATCH duplicate key", "", "PATCH", "/Users/" + uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"a","value":"b"}]}`, nil, 400, "invalidSyntax"},
+		{"PATCH body empty", "", "PATCH", "/Users/" + uid, ` `, nil, 400, "invalidSyntax"},
+
 		{"deep JSON", "", "POST", "/Users", strings.Repeat("[", 100000), nil, 400, "invalidSyntax"},
 		{"text/plain", "", "POST", "/Users", userBody("x"), map[string]string{"Content-Type": "text/plain"}, 415, ""},
 		{"body too large", "", "POST", "/Users", `{"userName":"` + strings.Repeat("a", 2<<20) + `"}`, nil, 413, ""},

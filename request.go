@@ -145,9 +145,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-// readBody reads and decodes a JSON object body within the configured
-// bounds.
-func (q *request) readBody() (map[string]any, error) {
+// readBytes reads a request body within the configured size, after
+// checking its media type.
+func (q *request) readBytes() ([]byte, error) {
 	if ct := q.r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !(mt == "application/json" || mt == "application/scim+json" || strings.HasSuffix(mt, "+json")) {
@@ -162,17 +162,30 @@ func (q *request) readBody() (map[string]any, error) {
 		}
 		return nil, Errorf(InvalidSyntax, "The request body could not be read.")
 	}
-	return decodeObject(b)
-}
-
-// decodeObject decodes b as one JSON object, numbers as json.Number.
-func decodeObject(b []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, Errorf(InvalidSyntax, "The request body is empty; a JSON object is required.")
 	}
 	if jsonDepth(b) > maxJSONDepth {
 		return nil, Errorf(InvalidSyntax, "The request body is nested too deeply.")
 	}
+	return b, nil
+}
+
+// readBody reads and decodes a JSON object body. A key given twice in one
+// object is refused: which one wins must never be a guess.
+func (q *request) readBody() (map[string]any, error) {
+	b, err := q.readBytes()
+	if err != nil {
+		return nil, err
+	}
+	if err := rejectDuplicateKeys(b); err != nil {
+		return nil, err
+	}
+	return decodeObject(b)
+}
+
+// decodeObject decodes b as one JSON object, numbers as json.Number.
+func decodeObject(b []byte) (map[string]any, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var v any
@@ -217,15 +230,6 @@ func jsonDepth(b []byte) int {
 		}
 	}
 	return max
-}
-
-// rawBody reads a body without decoding it (for PATCH, decoded by ParsePatch).
-func (q *request) rawBody() ([]byte, error) {
-	m, err := q.readBody()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(m)
 }
 
 func (q *request) create(res *Resource) {
@@ -287,7 +291,7 @@ func (q *request) replace(res *Resource, id string) {
 }
 
 func (q *request) patch(res *Resource, id string) {
-	b, err := q.rawBody()
+	b, err := q.readBytes()
 	if err != nil {
 		q.fail(err)
 		return
