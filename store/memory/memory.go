@@ -14,6 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -55,13 +56,13 @@ type tenant struct {
 
 	users     map[string]*userRec
 	userOrder order[*userRec]
-	userNames map[string]*userRec              // FoldUserName(userName): unique
-	userExt   map[string]map[*userRec]struct{} // FoldUserName(externalId)
+	userNames map[string]*userRec   // FoldUserName(userName): unique
+	userExt   map[string][]*userRec // FoldUserName(externalId)
 
 	groups     map[string]*groupRec
 	groupOrder order[*groupRec]
-	groupNames map[string]map[*groupRec]struct{} // FoldUserName(displayName)
-	groupExt   map[string]map[*groupRec]struct{} // FoldUserName(externalId)
+	groupNames map[string][]*groupRec // FoldUserName(displayName)
+	groupExt   map[string][]*groupRec // FoldUserName(externalId)
 }
 
 type userRec struct {
@@ -110,10 +111,10 @@ func (s *Store) tenant(name string, create bool) *tenant {
 		t = &tenant{
 			users:      make(map[string]*userRec),
 			userNames:  make(map[string]*userRec),
-			userExt:    make(map[string]map[*userRec]struct{}),
+			userExt:    make(map[string][]*userRec),
 			groups:     make(map[string]*groupRec),
-			groupNames: make(map[string]map[*groupRec]struct{}),
-			groupExt:   make(map[string]map[*groupRec]struct{}),
+			groupNames: make(map[string][]*groupRec),
+			groupExt:   make(map[string][]*groupRec),
 		}
 		s.tenants[name] = t
 	}
@@ -177,21 +178,23 @@ func checkVersion(cur uint64, ifVersion string) error {
 
 var errNil = errors.New("memory: nil resource")
 
-// addTo and removeFrom maintain the non-unique indexes.
-func addTo[R comparable](idx map[string]map[R]struct{}, key string, r R) {
-	set := idx[key]
-	if set == nil {
-		set = make(map[R]struct{}, 1)
-		idx[key] = set
+// addTo and removeFrom maintain the non-unique indexes. A key almost
+// always has one record (externalIds are unique in practice), so a slice
+// costs far less than a set per key at a million users.
+func addTo[R comparable](idx map[string][]R, key string, r R) {
+	if !slices.Contains(idx[key], r) {
+		idx[key] = append(idx[key], r)
 	}
-	set[r] = struct{}{}
 }
 
-func removeFrom[R comparable](idx map[string]map[R]struct{}, key string, r R) {
-	if set := idx[key]; set != nil {
-		delete(set, r)
-		if len(set) == 0 {
+func removeFrom[R comparable](idx map[string][]R, key string, r R) {
+	list := idx[key]
+	if i := slices.Index(list, r); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+		if len(list) == 0 {
 			delete(idx, key)
+		} else {
+			idx[key] = list
 		}
 	}
 }

@@ -157,6 +157,6 @@ func lookupID[R any](m map[string]R, v string) []R {
 func sorted[R interface {
 	comparable
 	seqNo() uint64
-}](set map[R]struct{}) []R {
-	return slices.SortedFunc(maps.Keys(set), bySeq[R])
+}](list []R) []R {
+	return slices.SortedFunc(slices.Values(list), bySeq[R])
 }

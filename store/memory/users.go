@@ -28,6 +28,7 @@ func (s *Store) CreateUser(ctx context.Context, tenantID string, u *scim.User) (
 	t.seq++
 	r := &userRec{seq: t.seq, ver: 1}
 	cloneUserInto(&r.u, u)
+	internUser(&r.u)
 	r.u.ID = t.newID()
 	r.u.Groups = nil
 	r.u.Meta = scim.Meta{Created: ts, LastModified: ts, Version: version(r.ver)}
@@ -93,6 +94,7 @@ func (s *Store) ReplaceUser(ctx context.Context, tenantID string, u *scim.User, 
 	}
 	id, meta := r.u.ID, r.u.Meta
 	cloneUserInto(&r.u, u)
+	internUser(&r.u)
 	r.u.ID = id
 	r.u.Groups = nil
 	r.ver++
