@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -133,7 +132,16 @@ func writeError(w http.ResponseWriter, e *Error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	switch x := v.(type) {
+	case listResponse:
+		b, err = x.MarshalJSON()
+	case orderedDoc:
+		b, err = appendJSON(nil, x)
+	default:
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"Internal server error."}`)
@@ -549,52 +557,4 @@ func (q *request) decorate(res *Resource, doc map[string]any) {
 	case schema.UserURN:
 		refs("groups", "Groups", "")
 	}
-}
-
-// orderedDoc encodes a resource with schemas, id and externalId first and
-// meta last, so responses read naturally; JSON object order has no meaning.
-type orderedDoc map[string]any
-
-func (d orderedDoc) MarshalJSON() ([]byte, error) {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	rank := func(k string) int {
-		switch k {
-		case "schemas":
-			return 0
-		case "id":
-			return 1
-		case "externalId":
-			return 2
-		case "meta":
-			return 4
-		}
-		return 3
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		ri, rj := rank(keys[i]), rank(keys[j])
-		if ri != rj {
-			return ri < rj
-		}
-		return keys[i] < keys[j]
-	})
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(d[k])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
 }

@@ -1,0 +1,105 @@
+package scim_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/memory"
+)
+
+func benchServer(b *testing.B, users int) (*scim.Server, []string) {
+	b.Helper()
+	st := memory.New()
+	ctx := context.Background()
+	names := make([]string, users)
+	for i := range users {
+		names[i] = fmt.Sprintf("user%07d@contoso.com", i)
+		if _, err := st.CreateUser(ctx, "t", &scim.User{UserName: names[i], DisplayName: "User", ExternalID: fmt.Sprint(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	srv, err := scim.NewServer(scim.Config{Store: st, Auth: scim.StaticToken("t", "tok"),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, names
+}
+
+// BenchmarkLookupUserName measures the whole pipeline for Entra's most
+// frequent request, GET /Users?filter=userName eq "...", without a network.
+func BenchmarkLookupUserName(b *testing.B) {
+	for _, n := range []int{1000, 100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			srv, names := benchServer(b, n)
+			i := 0
+			for b.Loop() {
+				r := httptest.NewRequest("GET", "/Users?filter="+url.QueryEscape(`userName eq "`+names[i%n]+`"`), nil)
+				r.Header.Set("Authorization", "Bearer tok")
+				w := httptest.NewRecorder()
+				srv.ServeHTTP(w, r)
+				if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"totalResults":1`) {
+					b.Fatalf("%d %s", w.Code, w.Body)
+				}
+				i++
+			}
+		})
+	}
+}
+
+const benchUserJSON = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+ "externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"Test_User_ab6490ee@contoso.com","active":true,
+ "displayName":"Ada Lovelace","title":"Analyst","preferredLanguage":"en-GB",
+ "emails":[{"primary":true,"type":"work","value":"ada@contoso.com"}],
+ "addresses":[{"type":"work","country":"GB","region":"London","locality":"London","postalCode":"W1 1AA","formatted":"1 Main St","streetAddress":"1 Main St"}],
+ "name":{"givenName":"Ada","familyName":"Lovelace","middleName":"King","formatted":"Ada King Lovelace"},
+ "phoneNumbers":[{"type":"work","value":"+44 20 7946 0000"},{"type":"mobile","value":"07700 900000"},{"type":"fax","value":"020 7946 0001"}],
+ "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Engineering","employeeNumber":"E-1815","costCenter":"CC-42",
+  "division":"R&D","organization":"Contoso","manager":"9b1c7a4e-4f5e-4d2b-8c1a-2b3c4d5e6f70"}}`
+
+// BenchmarkCreateUser measures decoding, normalising and encoding a fully
+// mapped user through POST /Users.
+func BenchmarkCreateUser(b *testing.B) {
+	srv, _ := benchServer(b, 0)
+	i := 0
+	for b.Loop() {
+		body := strings.Replace(benchUserJSON, "Test_User_ab6490ee", fmt.Sprint("u", i), 1)
+		r := httptest.NewRequest("POST", "/Users", strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer tok")
+		r.Header.Set("Content-Type", "application/scim+json")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if w.Code != http.StatusCreated {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+		i++
+	}
+}
+
+// BenchmarkGetUser measures encoding a fully mapped user through GET.
+func BenchmarkGetUser(b *testing.B) {
+	srv, _ := benchServer(b, 0)
+	r := httptest.NewRequest("POST", "/Users", strings.NewReader(benchUserJSON))
+	r.Header.Set("Authorization", "Bearer tok")
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, r)
+	id := w.Header().Get("Location")
+	id = id[strings.LastIndexByte(id, '/')+1:]
+	for b.Loop() {
+		r := httptest.NewRequest("GET", "/Users/"+id, nil)
+		r.Header.Set("Authorization", "Bearer tok")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package scim
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// fill sets every field reachable from v to a distinct non-zero value, so
+// a field added to the model without support in UserDoc fails the test.
+func fill(v reflect.Value, n *int) {
+	*n++
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(fmt.Sprintf("s%d\u00e9\"<", *n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem(), n)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := range 2 {
+			fill(v.Index(i), n)
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Date(2026, 1, 2, 3, 4, 5, *n, time.UTC)))
+			return
+		}
+		for i := range v.NumField() {
+			fill(v.Field(i), n)
+		}
+	default:
+		panic("fill: unhandled kind " + v.Kind().String())
+	}
+}
+
+func TestDocMatchesJSON(t *testing.T) {
+	var full User
+	var n int
+	fill(reflect.ValueOf(&full).Elem(), &n)
+	var fullGroup Group
+	fill(reflect.ValueOf(&fullGroup).Elem(), &n)
+	f := false
+	tests := []struct {
+		name string
+		got  map[string]any
+		want map[string]any
+	}{
+		{"full user", UserDoc(&full), toDoc(&full)},
+		{"zero user", UserDoc(&User{}), toDoc(&User{})},
+		{"inactive user with empty parts", UserDoc(&User{UserName: "u", Active: &f, Name: &Name{}, Enterprise: &EnterpriseUser{Manager: &Manager{}}}),
+			toDoc(&User{UserName: "u", Active: &f, Name: &Name{}, Enterprise: &EnterpriseUser{Manager: &Manager{}}})},
+		{"full group", GroupDoc(&fullGroup), toDoc(&fullGroup)},
+		{"zero group", GroupDoc(&Group{}), toDoc(&Group{})},
+		{"member", memberDoc(fullGroup.Members[0]), toDoc(fullGroup.Members[0])},
+	}
+	for _, tc := range tests {
+		if diff := cmp.Diff(tc.want, tc.got); diff != "" {
+			t.Errorf("%s (-json +doc):\n%s", tc.name, diff)
+		}
+	}
+}
+
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	docs := []any{
+		map[string]any{"b": "x", "a": []any{true, false, nil, json.Number("1.5e3")}, "meta": map[string]any{}, "id": "1", "schemas": []any{"s"}},
+		"plain", "quote\" back\\slash \n\r\t \x01 \x1f \u2028 \u2029 é 日本 \U0001F600",
+		"bad utf8 \xff\xfe end", "<html>&amp;</html>", "",
+		[]any{}, map[string]any{}, []string{"a", "b"},
+		map[string]any{"nested": map[string]any{"deeper": []any{map[string]any{"k": "v"}}}},
+	}
+	for _, d := range docs {
+		got, err := appendJSON(nil, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotV, wantV any
+		if err := json.Unmarshal(got, &gotV); err != nil {
+			t.Fatalf("%q is not valid JSON: %v", got, err)
+		}
+		want, _ := json.Marshal(d)
+		if err := json.Unmarshal(want, &wantV); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantV, gotV); diff != "" {
+			t.Errorf("%q (-encoding/json +appendJSON):\n%s", got, diff)
+		}
+	}
+	got, _ := appendJSON(nil, map[string]any{"meta": 1, "zeta": 1, "alpha": 1, "externalId": 1, "id": 1, "schemas": 1})
+	if want := `{"schemas":1,"id":1,"externalId":1,"alpha":1,"zeta":1,"meta":1}`; string(got) != want {
+		t.Errorf("key order %s, want %s", got, want)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "a\"b", "\xff", "\u2028", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := appendString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q -> %q: %v", s, b, err)
+		}
+		want, _ := json.Marshal(s)
+		var wantS string
+		json.Unmarshal(want, &wantS)
+		if got != wantS {
+			t.Fatalf("%q: got %q want %q", s, got, wantS)
+		}
+	})
+}
