@@ -240,13 +240,18 @@ func jsonDepth(b []byte) int {
 	return max
 }
 
-func (q *request) create(res *Resource) {
+// readResource reads a POST or PUT body and normalises it against the
+// resource type's schema.
+func (q *request) readResource(res *Resource) (map[string]any, error) {
 	body, err := q.readBody()
 	if err != nil {
-		q.fail(err)
-		return
+		return nil, err
 	}
-	doc, err := normalize(res.Type, body)
+	return normalize(res.Type, body)
+}
+
+func (q *request) create(res *Resource) {
+	doc, err := q.readResource(res)
 	if err != nil {
 		q.fail(err)
 		return
@@ -279,12 +284,7 @@ func (q *request) get(res *Resource, id string) {
 }
 
 func (q *request) replace(res *Resource, id string) {
-	body, err := q.readBody()
-	if err != nil {
-		q.fail(err)
-		return
-	}
-	doc, err := normalize(res.Type, body)
+	doc, err := q.readResource(res)
 	if err != nil {
 		q.fail(err)
 		return

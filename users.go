@@ -43,32 +43,26 @@ func (h *userHandler) Get(ctx context.Context, tenant, id string, _ GetOptions) 
 }
 
 func (h *userHandler) Replace(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (map[string]any, error) {
-	for range maxWriteRetries {
-		cur, err := h.store.GetUser(ctx, tenant, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := validate(h.rt, UserDoc(cur), doc); err != nil {
-			return nil, err
-		}
-		var u User
-		if err := fromDoc(doc, &u); err != nil {
-			return nil, err
-		}
-		u.ID = id
-		out, err := h.store.ReplaceUser(ctx, tenant, &u, versionOr(ifVersion, cur.Meta.Version))
-		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return UserDoc(out), nil
-	}
-	return nil, errBusy
+	return h.update(ctx, tenant, id, ifVersion, func(old map[string]any) (map[string]any, error) {
+		return doc, validate(h.rt, old, doc)
+	})
 }
 
 func (h *userHandler) Patch(ctx context.Context, tenant, id string, ops []PatchOp, ifVersion string) (map[string]any, error) {
+	return h.update(ctx, tenant, id, ifVersion, func(old map[string]any) (map[string]any, error) {
+		doc, err := ApplyPatch(h.rt, old, ops)
+		if err != nil || reflect.DeepEqual(writable(old), writable(doc)) {
+			return nil, err // an error, or nothing changed: keep the version
+		}
+		return doc, nil
+	})
+}
+
+// update is the optimistic read-modify-write behind PUT and PATCH: change
+// computes the new document from the current one (nil: nothing to write),
+// and the write is a compare-and-swap on the version read, retried when a
+// concurrent write won and the client named no version of its own.
+func (h *userHandler) update(ctx context.Context, tenant, id, ifVersion string, change func(old map[string]any) (map[string]any, error)) (map[string]any, error) {
 	for range maxWriteRetries {
 		cur, err := h.store.GetUser(ctx, tenant, id)
 		if err != nil {
@@ -78,12 +72,12 @@ func (h *userHandler) Patch(ctx context.Context, tenant, id string, ops []PatchO
 			return nil, ErrVersionMismatch
 		}
 		old := UserDoc(cur)
-		doc, err := ApplyPatch(h.rt, old, ops)
+		doc, err := change(old)
 		if err != nil {
 			return nil, err
 		}
-		if reflect.DeepEqual(writable(old), writable(doc)) {
-			return old, nil // nothing changed: keep the version
+		if doc == nil {
+			return old, nil
 		}
 		var u User
 		if err := fromDoc(doc, &u); err != nil {
@@ -126,13 +120,6 @@ func writable(doc map[string]any) map[string]any {
 	delete(m, "meta")
 	delete(m, "groups")
 	return m
-}
-
-func versionOr(v, fallback string) string {
-	if v != "" {
-		return v
-	}
-	return fallback
 }
 
 // errBusy answers a write that lost the optimistic race too many times.
