@@ -1,0 +1,220 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// memberBatch is how many members one Entra group PATCH adds at most: Entra
+// batches membership changes (the batch size is undocumented).
+const memberBatch = 10
+
+// groupPath is the resource path of group g.
+func (s *Sim) groupPath(g int) string { return "/Groups/" + url.PathEscape(s.groups[g].id) }
+
+// groupPatchStatus is what a group PATCH must answer: Entra expects 204;
+// Okta also accepts 200.
+func (s *Sim) groupPatchStatus() []int {
+	if s.cfg.Mode == Okta {
+		return []int{http.StatusNoContent, http.StatusOK}
+	}
+	return []int{http.StatusNoContent}
+}
+
+// provisionGroup is the initial cycle for group g: match by displayName,
+// create, then add its members in batches.
+func (s *Sim) provisionGroup(ctx context.Context, g int) {
+	gm := &s.groups[g]
+	o := s.groupOp(g, "provision")
+	name := s.groupName(g, gm.nameGen)
+	res := s.checkList(ctx, o, s.groupLookupPath(name), "the displayName lookup")
+	switch {
+	case res == nil:
+		gm.state = broken
+		o.end(Failed, "")
+		return
+	case res.total == 0:
+		if !s.createGroup(ctx, o, g) {
+			return
+		}
+	case len(res.resources) == 0:
+		gm.state = broken
+		o.fail("filter reports matches but returns no usable resource", "totalResults %d", res.total)
+		o.end(Failed, "")
+		return
+	default:
+		s.checkExcluded(o, "the displayName lookup", res.resources[0])
+		id, _ := res.resources[0]["id"].(string)
+		gm.id, gm.state = id, live
+		// Adopt the members it has, so that the read-backs compare with
+		// what the server should hold.
+		if r, ok := s.call(ctx, o, kGet, http.MethodGet, s.groupPath(g), nil, "GET /Groups/{id}", http.StatusOK); ok {
+			if doc := o.object(r, "GET /Groups/{id}"); doc != nil {
+				ids, _ := memberIDs(doc)
+				for mid := range ids {
+					j, ok := s.userIndex(mid)
+					if !ok {
+						j = -1
+					}
+					gm.members[mid] = int32(j)
+				}
+			}
+		}
+		o.end(Skipped, fmt.Sprintf("matched id %s with %d members", id, len(gm.members)))
+	}
+	s.addInitialMembers(ctx, g)
+}
+
+// createGroup POSTs group g and reads it back as Entra does, without
+// members.
+func (s *Sim) createGroup(ctx context.Context, o *op, g int) bool {
+	gm := &s.groups[g]
+	r, _ := s.call(ctx, o, kCreate, http.MethodPost, "/Groups", s.groupResource(g), "POST /Groups", http.StatusCreated)
+	if r == nil || r.status >= 300 {
+		gm.state = broken
+		o.end(Failed, "")
+		return false
+	}
+	doc := o.object(r, "POST /Groups")
+	id, _ := doc["id"].(string)
+	if id == "" {
+		gm.state = broken
+		o.fail(ReasonNoID, "%s answered %d", r, r.status)
+		o.end(Failed, "")
+		return false
+	}
+	gm.id, gm.state = id, live
+	s.checkGroup(o, r, "in the POST response", doc, g, true, false)
+	s.verifyGroup(ctx, o, g, false, false)
+	s.expectGroupFound(ctx, o, g)
+	o.end(Created, "id "+id)
+	return true
+}
+
+// addInitialMembers adds the group's members, several per PATCH, reading
+// the members back after each.
+func (s *Sim) addInitialMembers(ctx context.Context, g int) {
+	gm := &s.groups[g]
+	if gm.state != live || s.cfg.Members == 0 {
+		return
+	}
+	want := s.pickMembers(g)
+	o := s.groupOp(g, "members")
+	if len(want) == 0 {
+		o.end(Skipped, "no provisioned users to add")
+		return
+	}
+	patches := 0
+	for k := 0; k < len(want) && ctx.Err() == nil; k += memberBatch {
+		batch := want[k:min(k+memberBatch, len(want))]
+		for _, j := range batch {
+			gm.members[s.users[j].id] = j
+		}
+		ops := []obj{s.memberAddOp(batch)}
+		if s.cfg.Mode == Okta {
+			ops = append([]obj{s.groupRenameOp(g)}, ops...)
+		}
+		s.patchGroup(ctx, o, g, patchBody(ops...))
+		patches++
+		s.verifyGroup(ctx, o, g, true, false)
+	}
+	o.end(Updated, fmt.Sprintf("%d members added in %d PATCHes", len(want), patches))
+}
+
+// pickMembers draws up to Members provisioned users, not yet members,
+// deterministically for the group.
+func (s *Sim) pickMembers(g int) []int32 {
+	gm := &s.groups[g]
+	n := len(s.users)
+	var out []int32
+	seen := map[int32]bool{}
+	h := mix(s.cfg.Seed, uint64(g), domMembers, 0)
+	for tries := 0; len(out) < s.cfg.Members && tries < 20*s.cfg.Members+100; tries++ {
+		h = mix(h, uint64(tries), 0, 0)
+		j := int32(h % uint64(n))
+		u := &s.users[j]
+		if seen[j] || u.state != live {
+			continue
+		}
+		seen[j] = true
+		if _, ok := gm.members[u.id]; ok {
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// patchGroup sends a group PATCH.
+func (s *Sim) patchGroup(ctx context.Context, o *op, g int, body []byte) bool {
+	_, ok := s.call(ctx, o, kPatchGroup, http.MethodPatch, s.groupPath(g), body, "PATCH /Groups/{id}", s.groupPatchStatus()...)
+	return ok
+}
+
+// verifyGroup reads group g back, with its members or (as Entra does)
+// with excludedAttributes=members. removal says the last PATCH removed
+// members.
+func (s *Sim) verifyGroup(ctx context.Context, o *op, g int, members, removal bool) {
+	path := s.groupPath(g)
+	if !members && s.cfg.Mode.entra() {
+		path += "?excludedAttributes=members"
+	}
+	r, ok := s.call(ctx, o, kGet, http.MethodGet, path, nil, "GET /Groups/{id}", http.StatusOK)
+	if !ok {
+		return
+	}
+	if doc := o.object(r, "GET /Groups/{id}"); doc != nil {
+		s.checkGroup(o, r, "on GET", doc, g, members || s.cfg.Mode == Okta, removal)
+	}
+}
+
+// checkGroup compares a Group document with the model: id, displayName,
+// externalId (Entra sends one), and either the members or their absence
+// under excludedAttributes=members.
+func (s *Sim) checkGroup(o *op, r *response, where string, doc map[string]any, g int, members, removal bool) {
+	gm := &s.groups[g]
+	if id, _ := doc["id"].(string); id != gm.id {
+		o.fail("response is for a different group", "%s %s: id %q, expected %q", r, where, id, gm.id)
+		return
+	}
+	s.checkString(o, r, where, "displayName", doc["displayName"], s.groupName(g, gm.nameGen))
+	if s.cfg.Mode.entra() {
+		if ext, ok := doc["externalId"]; ok || where == "in the POST response" {
+			s.checkString(o, r, where, "externalId", ext, s.groupExternalID(g))
+		}
+	}
+	if members {
+		s.checkMembers(o, r, doc, g, removal)
+	} else {
+		s.checkExcluded(o, r.String(), doc)
+	}
+}
+
+// checkExcluded requires a group read with excludedAttributes=members to
+// come without members.
+func (s *Sim) checkExcluded(o *op, where string, doc map[string]any) {
+	if ids, _ := memberIDs(doc); len(ids) > 0 {
+		o.fail(ReasonMembersExcl, "%s: %d members returned", where, len(ids))
+	}
+}
+
+// expectGroupFound requires the displayName lookup to find group g.
+func (s *Sim) expectGroupFound(ctx context.Context, o *op, g int) {
+	gm := &s.groups[g]
+	name := s.groupName(g, gm.nameGen)
+	res := s.checkList(ctx, o, s.groupLookupPath(name), "the displayName lookup")
+	if res == nil {
+		return
+	}
+	if !res.has(gm.id) {
+		o.fail(ReasonGroupMissed, "filter displayName eq %q: totalResults %d, id %s not among the results", name, res.total, gm.id)
+		return
+	}
+	if s.cfg.Mode.entra() {
+		for _, m := range res.resources {
+			s.checkExcluded(o, "the displayName lookup", m)
+		}
+	}
+}

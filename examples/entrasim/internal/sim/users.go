@@ -1,0 +1,198 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// userPath is the resource path of user i.
+func (s *Sim) userPath(i int) string { return "/Users/" + url.PathEscape(s.users[i].id) }
+
+// provisionUser is the initial cycle for user i: match by userName, then
+// create, or update the match.
+func (s *Sim) provisionUser(ctx context.Context, i int) {
+	u := &s.users[i]
+	o := s.userOp(i, "provision")
+	res := s.checkList(ctx, o, s.userLookupPath(s.userName(i, u.nameGen)), "the userName lookup")
+	switch {
+	case res == nil:
+		u.state = broken
+		o.end(Failed, "")
+	case res.total == 0:
+		s.createUser(ctx, o, i)
+	case len(res.resources) == 0:
+		u.state = broken
+		o.fail("filter reports matches but returns no usable resource", "totalResults %d", res.total)
+		o.end(Failed, "")
+	case res.total > 1:
+		u.state = broken
+		o.fail("filter userName eq matched several users: userName must be unique", "%d users", res.total)
+		o.end(Failed, "")
+	default:
+		s.matchUser(ctx, o, i, res.resources[0])
+	}
+}
+
+// createUser POSTs user i and reads it back.
+func (s *Sim) createUser(ctx context.Context, o *op, i int) {
+	u := &s.users[i]
+	r, _ := s.call(ctx, o, kCreate, http.MethodPost, "/Users", s.userResource(i, false), "POST /Users", http.StatusCreated)
+	if r == nil || r.status >= 300 {
+		u.state = broken
+		o.end(Failed, "")
+		return
+	}
+	doc := o.object(r, "POST /Users")
+	id, _ := doc["id"].(string)
+	if id == "" {
+		u.state = broken
+		o.fail(ReasonNoID, "%s answered %d", r, r.status)
+		o.end(Failed, "")
+		return
+	}
+	s.setUserID(i, id)
+	u.state = live
+	s.checkUser(o, r, "in the POST response", doc, i)
+	s.verifyUser(ctx, o, i)
+	s.expectUserFound(ctx, o, i, ReasonLookupMissed)
+	o.end(Created, "id "+id)
+}
+
+// matchUser adopts an existing user found by the userName lookup and
+// updates what differs, as Entra does on a first cycle over existing data.
+func (s *Sim) matchUser(ctx context.Context, o *op, i int, found map[string]any) {
+	u := &s.users[i]
+	id, _ := found["id"].(string)
+	s.setUserID(i, id)
+	u.state = live
+	r, ok := s.call(ctx, o, kGet, http.MethodGet, s.userPath(i), nil, "GET /Users/{id}", http.StatusOK)
+	if !ok {
+		o.end(Failed, "")
+		return
+	}
+	doc := o.object(r, "GET /Users/{id}")
+	if doc == nil {
+		o.end(Failed, "")
+		return
+	}
+	diff, active, mgr := s.userDiff(doc, i)
+	u.mgrSet = u.manager >= 0 && !mgr
+	ext, _ := doc["externalId"].(string)
+	if len(diff) == 0 && !active && ext == s.externalID(i) {
+		s.expectUserFound(ctx, o, i, ReasonLookupMissed)
+		o.end(Skipped, "matched id "+id+", already in sync")
+		return
+	}
+	if s.cfg.Mode == Okta {
+		s.oktaPut(ctx, o, i)
+	} else {
+		old := make([]uint16, len(diff))
+		for k, a := range diff {
+			if _, has, _ := attrValue(doc, a); has {
+				old[k] = 1
+			}
+		}
+		ops := s.attrOps(i, diff, old)
+		if ext != s.externalID(i) {
+			ops = append(ops, obj{{"op", s.opName("replace")}, {"path", "externalId"}, {"value", s.externalID(i)}})
+		}
+		if active {
+			ops = append(ops, s.activeOp(u.active))
+		}
+		s.patchUser(ctx, o, i, patchBody(ops...))
+		s.verifyUser(ctx, o, i)
+	}
+	s.expectUserFound(ctx, o, i, ReasonLookupMissed)
+	o.end(Updated, fmt.Sprintf("matched id %s, %d attributes updated", id, len(diff)))
+}
+
+// patchUser sends a user PATCH: 200 with the user (checked) or 204.
+func (s *Sim) patchUser(ctx context.Context, o *op, i int, body []byte) bool {
+	r, ok := s.call(ctx, o, kPatchUser, http.MethodPatch, s.userPath(i), body, "PATCH /Users/{id}", http.StatusOK, http.StatusNoContent)
+	if ok && r.status == http.StatusOK {
+		if doc := o.object(r, "PATCH /Users/{id}"); doc != nil {
+			s.checkUser(o, r, "in the PATCH response", doc, i)
+		}
+	}
+	return ok
+}
+
+// oktaPut is Okta's profile update: GET the user, then PUT the whole
+// object; then the careful integrator's read-back.
+func (s *Sim) oktaPut(ctx context.Context, o *op, i int) {
+	if _, ok := s.call(ctx, o, kGet, http.MethodGet, s.userPath(i), nil, "GET /Users/{id}", http.StatusOK); !ok {
+		return
+	}
+	r, ok := s.call(ctx, o, kPut, http.MethodPut, s.userPath(i), s.userResource(i, true), "PUT /Users/{id}", http.StatusOK)
+	if ok {
+		if doc := o.object(r, "PUT /Users/{id}"); doc != nil {
+			s.checkUser(o, r, "in the PUT response", doc, i)
+		}
+	}
+	s.verifyUser(ctx, o, i)
+}
+
+// verifyUser reads user i back and compares every attribute sent so far.
+func (s *Sim) verifyUser(ctx context.Context, o *op, i int) {
+	r, ok := s.call(ctx, o, kGet, http.MethodGet, s.userPath(i), nil, "GET /Users/{id}", http.StatusOK)
+	if !ok {
+		return
+	}
+	if doc := o.object(r, "GET /Users/{id}"); doc != nil {
+		s.checkUser(o, r, "on GET", doc, i)
+	}
+}
+
+// expectUserFound requires the userName lookup to find user i (only it).
+func (s *Sim) expectUserFound(ctx context.Context, o *op, i int, reason string) {
+	u := &s.users[i]
+	name := s.userName(i, u.nameGen)
+	res := s.checkList(ctx, o, s.userLookupPath(name), "the userName lookup")
+	if res != nil && !res.has(u.id) {
+		o.fail(reason, "filter userName eq %q: totalResults %d, id %s not among the results", name, res.total, u.id)
+	}
+}
+
+// expectUserMissing requires a userName lookup to find nothing.
+func (s *Sim) expectUserMissing(ctx context.Context, o *op, name, reason string) {
+	res := s.checkList(ctx, o, s.userLookupPath(name), "the userName lookup")
+	if res != nil && res.total != 0 {
+		o.fail(reason, "filter userName eq %q: totalResults %d", name, res.total)
+	}
+}
+
+// provisionManager writes user i's manager reference after all users
+// exist, in a PATCH of its own as Entra does.
+func (s *Sim) provisionManager(ctx context.Context, i int) {
+	u := &s.users[i]
+	if u.manager < 0 || u.state != live || u.mgrSet {
+		return
+	}
+	o := s.userOp(i, "manager")
+	if s.users[u.manager].state != live {
+		o.end(Skipped, fmt.Sprintf("manager u%06d was not provisioned", u.manager))
+		return
+	}
+	s.sendManager(ctx, o, i, true)
+	o.end(Updated, fmt.Sprintf("manager u%06d", u.manager))
+}
+
+// sendManager sets user i's manager: Entra PATCHes the bare id, then runs
+// its reference check and reads the user back; Okta PUTs the whole user.
+func (s *Sim) sendManager(ctx context.Context, o *op, i int, first bool) {
+	u := &s.users[i]
+	u.mgrSet = true
+	if s.cfg.Mode == Okta {
+		s.oktaPut(ctx, o, i)
+		return
+	}
+	mid := s.users[u.manager].id
+	s.patchUser(ctx, o, i, s.managerPatch(mid, first))
+	res := s.checkList(ctx, o, s.referencePath(u.id, mid), "the reference check filter id eq and manager eq")
+	if res != nil && (res.total != 1 || !res.has(u.id)) {
+		o.fail(ReasonReference, "filter id eq %q and manager eq %q: totalResults %d", u.id, mid, res.total)
+	}
+	s.verifyUser(ctx, o, i)
+}
