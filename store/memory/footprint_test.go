@@ -19,8 +19,8 @@ func mappedUser(i int) *scim.User {
 	cities := []string{"London", "Leeds", "Manchester", "Bristol", "Glasgow"}
 	depts := []string{"Engineering", "Sales", "Finance", "Support", "Marketing", "Legal"}
 	return &scim.User{
-		UserName:   fmt.Sprintf("Test_User_%08d@contoso.onmicrosoft.com", i),
-		ExternalID: fmt.Sprintf("0a21f0f2-8d2a-4f8e-bf98-%012d", i),
+		UserName:    fmt.Sprintf("Test_User_%08d@contoso.onmicrosoft.com", i),
+		ExternalID:  fmt.Sprintf("0a21f0f2-8d2a-4f8e-bf98-%012d", i),
 		DisplayName: fmt.Sprintf("Ada Lovelace %d", i), Title: "Senior Analyst", PreferredLanguage: "en-GB", Active: &active,
 		Name: &scim.Name{GivenName: "Ada", FamilyName: fmt.Sprintf("Lovelace%d", i), MiddleName: "King",
 			Formatted: fmt.Sprintf("Ada King Lovelace%d", i)},

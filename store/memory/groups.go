@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -24,19 +25,17 @@ func (s *Store) CreateGroup(ctx context.Context, tenantID string, g *scim.Group)
 	}
 	ts := now(time.Time{})
 	t.seq++
-	r := &groupRec{seq: t.seq, ver: 1}
+	r := &groupRec{seq: t.seq, ver: 1, id: t.newID()}
 	r.g = scim.Group{
-		ID:          t.newID(),
-		ExternalID:  g.ExternalID,
-		DisplayName: g.DisplayName,
-		Meta:        scim.Meta{Created: ts, LastModified: ts, Version: version(r.ver)},
+		ID:   r.id.String(),
+		Meta: scim.Meta{Created: ts, LastModified: ts, Version: version(r.ver)},
 	}
+	t.setGroupAttrs(r, g)
 	for _, m := range g.Members {
-		r.members.add(r, t.users[m.Value], m)
+		r.members.add(r, t.user(m.Value), m)
 	}
-	t.groups[r.g.ID] = r
+	t.groups[r.id] = r
 	t.groupOrder.add(r)
-	t.indexGroup(r)
 	return groupOut(r, false), nil
 }
 
@@ -51,7 +50,7 @@ func (s *Store) GetGroup(ctx context.Context, tenantID, id string, opts scim.Get
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	r := t.groups[id]
+	r := t.group(id)
 	if r == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -72,7 +71,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, tenantID string, g *scim.Group
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.groups[g.ID]
+	r := t.group(g.ID)
 	if r == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -85,7 +84,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, tenantID string, g *scim.Group
 	t.setGroupAttrs(r, g)
 	r.members.clear(r)
 	for _, m := range g.Members {
-		r.members.add(r, t.users[m.Value], m)
+		r.members.add(r, t.user(m.Value), m)
 	}
 	r.touch()
 	return groupOut(r, false), nil
@@ -105,7 +104,7 @@ func (s *Store) PatchGroup(ctx context.Context, tenantID, id string, p scim.Grou
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.groups[id]
+	r := t.group(id)
 	if r == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -132,23 +131,25 @@ func (s *Store) PatchGroup(ctx context.Context, tenantID, id string, p scim.Grou
 		switch op.Kind {
 		case scim.AddMembers:
 			for _, m := range op.Members {
-				r.members.add(r, t.users[m.Value], m)
+				r.members.add(r, t.user(m.Value), m)
 			}
 		case scim.RemoveMembers:
 			for _, m := range op.Members {
-				r.members.remove(r, m.Value)
+				if u := t.user(m.Value); u != nil {
+					r.members.remove(r, u)
+				}
 			}
 		case scim.RemoveMatchingMembers:
 			r.members.order.each(func(e *member) {
 				s.matches.Add(1)
-				if scim.MatchMember(op.Filter, e.out()) {
-					r.members.remove(r, e.user.u.ID)
+				if scim.MatchMember(op.Filter, e.out(e.user.id.String())) {
+					r.members.remove(r, e.user)
 				}
 			})
 		case scim.ReplaceMembers:
 			r.members.clear(r)
 			for _, m := range op.Members {
-				r.members.add(r, t.users[m.Value], m)
+				r.members.add(r, t.user(m.Value), m)
 			}
 		case scim.RemoveAllMembers:
 			r.members.clear(r)
@@ -170,7 +171,7 @@ func (s *Store) DeleteGroup(ctx context.Context, tenantID, id, ifVersion string)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.groups[id]
+	r := t.group(id)
 	if r == nil {
 		return scim.ErrNotFound
 	}
@@ -179,7 +180,7 @@ func (s *Store) DeleteGroup(ctx context.Context, tenantID, id, ifVersion string)
 	}
 	r.members.clear(r)
 	t.unindexGroup(r)
-	delete(t.groups, id)
+	delete(t.groups, r.id)
 	r.dead = true
 	t.groupOrder.removed()
 	return nil
@@ -237,32 +238,43 @@ func (s *Store) ListGroups(ctx context.Context, tenantID string, q scim.Query) (
 // validMembers checks that every member names a user of the tenant.
 func (t *tenant) validMembers(ms []scim.Member) error {
 	for _, m := range ms {
-		if t.users[m.Value] == nil {
+		if t.user(m.Value) == nil {
 			return fmt.Errorf("%w: %q", scim.ErrInvalidMember, m.Value)
 		}
 	}
 	return nil
 }
 
-// setGroupAttrs replaces the group's writable attributes and reindexes it.
+// group returns the live group with the given ID, or nil.
+func (t *tenant) group(id string) *groupRec {
+	if k, ok := parseRID(id); ok {
+		return t.groups[k]
+	}
+	return nil
+}
+
+// setGroupAttrs replaces the group's writable attributes, with copies that
+// share no memory with the caller's, and reindexes it.
 func (t *tenant) setGroupAttrs(r *groupRec, g *scim.Group) {
 	t.unindexGroup(r)
-	r.g.DisplayName = g.DisplayName
-	r.g.ExternalID = g.ExternalID
+	r.g.DisplayName = strings.Clone(g.DisplayName)
+	r.g.ExternalID = strings.Clone(g.ExternalID)
 	t.indexGroup(r)
 }
 
 func (t *tenant) indexGroup(r *groupRec) {
-	addTo(t.groupNames, scim.FoldUserName(r.g.DisplayName), r)
+	t.groupNames.add(t.hash(scim.FoldUserName(r.g.DisplayName)), r)
 	if r.g.ExternalID != "" {
-		addTo(t.groupExt, scim.FoldUserName(r.g.ExternalID), r)
+		t.groupExt.add(t.hash(scim.FoldUserName(r.g.ExternalID)), r)
 	}
 }
 
+// unindexGroup removes r from the key indexes; a group not yet indexed
+// is no matter.
 func (t *tenant) unindexGroup(r *groupRec) {
-	removeFrom(t.groupNames, scim.FoldUserName(r.g.DisplayName), r)
+	t.groupNames.remove(t.hash(scim.FoldUserName(r.g.DisplayName)), r)
 	if r.g.ExternalID != "" {
-		removeFrom(t.groupExt, scim.FoldUserName(r.g.ExternalID), r)
+		t.groupExt.remove(t.hash(scim.FoldUserName(r.g.ExternalID)), r)
 	}
 }
 

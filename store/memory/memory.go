@@ -14,7 +14,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"slices"
+	"hash/maphash"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -51,33 +51,41 @@ func New() *Store {
 // change that spans users and groups (deleting a user drops its
 // memberships) is atomic.
 type tenant struct {
-	mu  sync.RWMutex
-	seq uint64 // creation sequence, shared by users and groups
+	mu   sync.RWMutex
+	seq  uint64       // creation sequence, shared by users and groups
+	seed maphash.Seed // of the key indexes' hashes
 
-	users     map[string]*userRec
+	users     map[rid]*userRec
 	userOrder order[*userRec]
-	userNames map[string]*userRec   // FoldUserName(userName): unique
-	userExt   map[string][]*userRec // FoldUserName(externalId)
+	userNames keyIndex[*userRec] // FoldUserName(userName): unique
+	userExt   keyIndex[*userRec] // FoldUserName(externalId)
 
-	groups     map[string]*groupRec
+	groups     map[rid]*groupRec
 	groupOrder order[*groupRec]
-	groupNames map[string][]*groupRec // FoldUserName(displayName)
-	groupExt   map[string][]*groupRec // FoldUserName(externalId)
+	groupNames keyIndex[*groupRec] // FoldUserName(displayName)
+	groupExt   keyIndex[*groupRec] // FoldUserName(externalId)
 }
 
+// userRec is a stored user. The user itself is packed into one string
+// (see pack.go); the record keeps beside it only what the indexes and
+// the creation order need.
 type userRec struct {
 	seq  uint64
 	ver  uint64
-	u    scim.User // owned copy; Groups is always nil here
-	dead bool
+	id   rid
+	blob string // packed, without ID, Groups and Meta.Version
 	// groups is the reverse membership index, kept in step with every
-	// group's member set.
-	groups map[*groupRec]struct{}
+	// group's member set: the groups the user is a direct member of, in
+	// no particular order. A user is in few groups, and a slice costs far
+	// less than a set.
+	groups []*groupRec
+	dead   bool
 }
 
 type groupRec struct {
 	seq     uint64
 	ver     uint64
+	id      rid
 	g       scim.Group // owned copy; Members is always nil here
 	dead    bool
 	members memberSet
@@ -109,45 +117,97 @@ func (s *Store) tenant(name string, create bool) *tenant {
 	}
 	if t = s.tenants[name]; t == nil {
 		t = &tenant{
-			users:      make(map[string]*userRec),
-			userNames:  make(map[string]*userRec),
-			userExt:    make(map[string][]*userRec),
-			groups:     make(map[string]*groupRec),
-			groupNames: make(map[string][]*groupRec),
-			groupExt:   make(map[string][]*groupRec),
+			seed:   maphash.MakeSeed(),
+			users:  make(map[rid]*userRec),
+			groups: make(map[rid]*groupRec),
 		}
 		s.tenants[name] = t
 	}
 	return t
 }
 
-// newID returns a random (version 4) UUID not yet used in the tenant.
-func (t *tenant) newID() string {
+// rid is a resource id: a random (version 4) UUID, kept as its 16 bytes.
+// Its text form, the resource's ID, is made on the way out.
+type rid [16]byte
+
+// newID returns an id not yet used in the tenant.
+func (t *tenant) newID() rid {
 	for {
-		id := uuid()
+		id := newRID()
 		if t.users[id] == nil && t.groups[id] == nil {
 			return id
 		}
 	}
 }
 
-func uuid() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand documents it)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
+func newRID() rid {
+	var id rid
+	_, _ = rand.Read(id[:]) // never fails (crypto/rand documents it)
+	id[6] = id[6]&0x0f | 0x40
+	id[8] = id[8]&0x3f | 0x80
+	return id
 }
+
+// idLen is the length of an id's text form.
+const idLen = 36
+
+// String returns the id in its canonical text form: lower-case hex digits
+// in groups of 8, 4, 4, 4 and 12, separated by hyphens.
+func (id rid) String() string {
+	var s [idLen]byte
+	return string(id.appendText(s[:0]))
+}
+
+// appendText appends the text form of id to b.
+func (id rid) appendText(b []byte) []byte {
+	var s [idLen]byte
+	hex.Encode(s[0:8], id[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], id[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], id[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], id[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:36], id[10:])
+	return append(b, s[:]...)
+}
+
+// parseRID parses the text form String returns, and nothing else: an
+// upper-case digit, like any other text, names no resource.
+func parseRID(s string) (rid, bool) {
+	var id rid
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return id, false
+	}
+	j := 0
+	for i := 0; i < 36; i += 2 {
+		if s[i] == '-' {
+			i++
+		}
+		hi, ok1 := unhex(s[i])
+		lo, ok2 := unhex(s[i+1])
+		if !ok1 || !ok2 {
+			return id, false
+		}
+		id[j] = hi<<4 | lo
+		j++
+	}
+	return id, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// hash returns the key index hash of the folded key k.
+func (t *tenant) hash(k string) uint64 { return maphash.String(t.seed, k) }
 
 // now returns the time to stamp a write with, never earlier than prev so
 // that lastModified does not go backwards if the wall clock does.
@@ -177,24 +237,3 @@ func checkVersion(cur uint64, ifVersion string) error {
 }
 
 var errNil = errors.New("memory: nil resource")
-
-// addTo and removeFrom maintain the non-unique indexes. A key almost
-// always has one record (externalIds are unique in practice), so a slice
-// costs far less than a set per key at a million users.
-func addTo[R comparable](idx map[string][]R, key string, r R) {
-	if !slices.Contains(idx[key], r) {
-		idx[key] = append(idx[key], r)
-	}
-}
-
-func removeFrom[R comparable](idx map[string][]R, key string, r R) {
-	list := idx[key]
-	if i := slices.Index(list, r); i >= 0 {
-		list = slices.Delete(list, i, i+1)
-		if len(list) == 0 {
-			delete(idx, key)
-		} else {
-			idx[key] = list
-		}
-	}
-}

@@ -321,36 +321,61 @@ func TestIDs(t *testing.T) {
 	uuidV4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}
 	for range 1000 {
-		id := uuid()
-		if !uuidV4.MatchString(id) {
-			t.Fatalf("uuid() = %q, not a version 4 UUID", id)
+		id := newRID()
+		s := id.String()
+		if !uuidV4.MatchString(s) {
+			t.Fatalf("newRID() = %q, not a version 4 UUID", s)
 		}
-		if seen[id] {
-			t.Fatalf("uuid() repeated %q", id)
+		if seen[s] {
+			t.Fatalf("newRID() repeated %q", s)
 		}
-		seen[id] = true
+		seen[s] = true
+		if back, ok := parseRID(s); !ok || back != id {
+			t.Fatalf("parseRID(%q) = %x, %v; want %x, true", s, back, ok, id)
+		}
+	}
+	for _, s := range []string{
+		"", "x", "0a21f0f2-8d2a-4f8e-bf98-00000000000", "0a21f0f2-8d2a-4f8e-bf98-0000000000000",
+		"0A21F0F2-8D2A-4F8E-BF98-000000000000", "0a21f0f2-8d2a-4f8e-bf98_000000000000",
+		"0a21f0f2a8d2a-4f8e-bf98-00000000000", "0a21f0f2-8d2a-4f8e-bf98-00000000000g",
+	} {
+		if id, ok := parseRID(s); ok {
+			t.Errorf("parseRID(%q) = %x, want failure", s, id)
+		}
 	}
 }
 
-// TestCloneUserDeep fills every field of scim.User by reflection, so that
-// a reference field added to the model later and not copied by
-// cloneUserInto fails here rather than leaking shared state.
-func TestCloneUserDeep(t *testing.T) {
-	var src scim.User
+// TestReadsShareNothing checks that two reads of a user share no pointer
+// or slice, so that a caller changing its copy changes nobody else's.
+func TestReadsShareNothing(t *testing.T) {
+	s := New()
+	ctx := t.Context()
+	var in scim.User
 	n := 0
-	fill(reflect.ValueOf(&src).Elem(), &n)
-	var dst scim.User
-	cloneUserInto(&dst, &src)
-	if d := cmp.Diff(src, dst); d != "" {
-		t.Fatalf("clone differs (-src +dst):\n%s", d)
+	fill(reflect.ValueOf(&in).Elem(), &n)
+	u, err := s.CreateUser(ctx, tenantID, &in)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if path := shared(reflect.ValueOf(src), reflect.ValueOf(dst), "User"); path != "" {
-		t.Errorf("clone shares memory with the original at %s", path)
+	if _, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: u.ID}}}); err != nil {
+		t.Fatal(err)
 	}
-	var zero, z scim.User
-	cloneUserInto(&z, &zero)
-	if d := cmp.Diff(zero, z); d != "" {
-		t.Errorf("clone of the zero user (-want +got):\n%s", d)
+	a, err := s.GetUser(ctx, tenantID, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.ListUsers(ctx, tenantID, scim.Query{StartIndex: 1, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := p.Resources[0]
+	if d := cmp.Diff(a, b); d != "" {
+		t.Fatalf("GetUser and ListUsers differ (-get +list):\n%s", d)
+	}
+	for _, x := range []*scim.User{u, b} {
+		if path := shared(reflect.ValueOf(*a), reflect.ValueOf(*x), "User"); path != "" {
+			t.Errorf("two reads share memory at %s", path)
+		}
 	}
 }
 
@@ -381,7 +406,7 @@ func fill(v reflect.Value, n *int) {
 			fill(v.Field(i), n)
 		}
 	default:
-		panic("fill: unhandled kind " + v.Kind().String() + "; extend fill and cloneUserInto")
+		panic("fill: unhandled kind " + v.Kind().String() + "; extend fill and the packed encoding")
 	}
 }
 
@@ -404,7 +429,7 @@ func shared(a, b reflect.Value, path string) string {
 		if a.Pointer() == b.Pointer() {
 			return path
 		}
-		for i := range a.Len() {
+		for i := range min(a.Len(), b.Len()) {
 			if p := shared(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
 				return p
 			}

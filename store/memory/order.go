@@ -1,6 +1,11 @@
 package memory
 
-import "github.com/scimkit/scim"
+import (
+	"slices"
+	"strings"
+
+	"github.com/scimkit/scim"
+)
 
 // order keeps records in insertion order. A delete only marks the record
 // (the caller sets its dead flag and calls removed); the slice is compacted
@@ -54,47 +59,60 @@ type member struct {
 
 func (m *member) isDead() bool { return m.dead }
 
-func (m *member) out() scim.Member {
-	return scim.Member{Value: m.user.u.ID, Display: m.display, Type: m.typ}
+// out returns the member with value, its user's ID.
+func (m *member) out(value string) scim.Member {
+	return scim.Member{Value: value, Display: m.display, Type: m.typ}
 }
 
-// memberSet is a group's members: a set keyed by user id for O(1) add and
-// remove, plus insertion order for stable output.
+// memberSet is a group's members: a set keyed by user record for O(1) add
+// and remove, plus insertion order for stable output.
 type memberSet struct {
-	byID  map[string]*member
-	order order[*member]
+	byUser map[*userRec]*member
+	order  order[*member]
 }
 
 // add inserts or updates (display and type) the member for u, and keeps
-// u's reverse index in step.
+// u's reverse index in step. The member's strings are copied, so the
+// store keeps none of the caller's memory.
 func (ms *memberSet) add(g *groupRec, u *userRec, m scim.Member) {
-	if e := ms.byID[u.u.ID]; e != nil {
-		e.display, e.typ = m.Display, m.Type
+	display, typ := strings.Clone(m.Display), strings.Clone(m.Type)
+	if e := ms.byUser[u]; e != nil {
+		e.display, e.typ = display, typ
 		return
 	}
-	if ms.byID == nil {
-		ms.byID = make(map[string]*member)
+	if ms.byUser == nil {
+		ms.byUser = make(map[*userRec]*member)
 	}
-	e := &member{user: u, display: m.Display, typ: m.Type}
-	ms.byID[u.u.ID] = e
+	e := &member{user: u, display: display, typ: typ}
+	ms.byUser[u] = e
 	ms.order.add(e)
-	if u.groups == nil {
-		u.groups = make(map[*groupRec]struct{}, 1)
-	}
-	u.groups[g] = struct{}{}
+	u.groups = append(u.groups, g)
 }
 
-// remove deletes the member with the given id, if present, and its
-// reverse index entry. It does not compact, so it is safe during each.
-func (ms *memberSet) remove(g *groupRec, id string) {
-	e := ms.byID[id]
+// remove deletes u's membership, if any, and its reverse index entry. It
+// does not compact, so it is safe during each.
+func (ms *memberSet) remove(g *groupRec, u *userRec) {
+	e := ms.byUser[u]
 	if e == nil {
 		return
 	}
-	delete(ms.byID, id)
-	delete(e.user.groups, g)
+	delete(ms.byUser, u)
+	u.leave(g)
 	e.dead = true
 	ms.order.dead++
+}
+
+// leave drops g from u's reverse index.
+func (u *userRec) leave(g *groupRec) {
+	if i := slices.Index(u.groups, g); i >= 0 {
+		last := len(u.groups) - 1
+		u.groups[i] = u.groups[last]
+		u.groups[last] = nil
+		u.groups = u.groups[:last]
+		if last == 0 {
+			u.groups = nil
+		}
+	}
 }
 
 // compact reclaims dead entries when they outnumber live ones.
@@ -102,18 +120,26 @@ func (ms *memberSet) compact() { ms.order.compact() }
 
 // clear removes every member.
 func (ms *memberSet) clear(g *groupRec) {
-	for _, e := range ms.byID {
-		delete(e.user.groups, g)
+	for u := range ms.byUser {
+		u.leave(g)
 	}
 	*ms = memberSet{}
 }
 
 // list returns the members in insertion order, or nil when there are none.
+// Their values (user IDs) share one allocation.
 func (ms *memberSet) list() []scim.Member {
-	if len(ms.byID) == 0 {
+	n := len(ms.byUser)
+	if n == 0 {
 		return nil
 	}
-	out := make([]scim.Member, 0, len(ms.byID))
-	ms.order.each(func(e *member) { out = append(out, e.out()) })
+	ids := make([]byte, 0, n*idLen)
+	ms.order.each(func(e *member) { ids = e.user.id.appendText(ids) })
+	text := string(ids)
+	out := make([]scim.Member, 0, n)
+	ms.order.each(func(e *member) {
+		out = append(out, e.out(text[:idLen]))
+		text = text[idLen:]
+	})
 	return out
 }

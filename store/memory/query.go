@@ -111,13 +111,10 @@ func planUsers(t *tenant, f filter.Expr) ([]*userRec, bool) {
 			return lookupID(t.users, v), true
 		}
 		if v, ok := eqString(e, "userName"); ok {
-			if r := t.userNames[scim.FoldUserName(v)]; r != nil {
-				return []*userRec{r}, true
-			}
-			return nil, true
+			return sorted(t.userNames.get(t.hash(scim.FoldUserName(v)))), true
 		}
 		if v, ok := eqString(e, "externalId"); ok {
-			return sorted(t.userExt[scim.FoldUserName(v)]), true
+			return sorted(t.userExt.get(t.hash(scim.FoldUserName(v)))), true
 		}
 		return nil, false
 	})
@@ -133,30 +130,28 @@ func planGroups(t *tenant, f filter.Expr) ([]*groupRec, bool) {
 			return lookupID(t.groups, v), true
 		}
 		if v, ok := eqString(e, "displayName"); ok {
-			return sorted(t.groupNames[scim.FoldUserName(v)]), true
+			return sorted(t.groupNames.get(t.hash(scim.FoldUserName(v)))), true
 		}
 		if v, ok := eqString(e, "externalId"); ok {
-			return sorted(t.groupExt[scim.FoldUserName(v)]), true
+			return sorted(t.groupExt.get(t.hash(scim.FoldUserName(v)))), true
 		}
 		return nil, false
 	})
 }
 
-// lookupID finds an id as given and in folded form: ids are lower-case
-// UUIDs, so this serves case-exact and case-insensitive comparison alike.
-func lookupID[R any](m map[string]R, v string) []R {
-	if r, ok := m[v]; ok {
-		return []R{r}
-	}
-	if r, ok := m[scim.FoldUserName(v)]; ok {
-		return []R{r}
+// lookupID finds an id in folded form: ids are lower-case UUIDs, so this
+// serves case-exact and case-insensitive comparison alike.
+func lookupID[R any](m map[rid]R, v string) []R {
+	if k, ok := parseRID(scim.FoldUserName(v)); ok {
+		if r, ok := m[k]; ok {
+			return []R{r}
+		}
 	}
 	return nil
 }
 
-func sorted[R interface {
-	comparable
-	seqNo() uint64
-}](list []R) []R {
-	return slices.SortedFunc(slices.Values(list), bySeq[R])
+// sorted sorts list, which is the caller's, into creation order.
+func sorted[R interface{ seqNo() uint64 }](list []R) []R {
+	slices.SortFunc(list, bySeq[R])
+	return list
 }

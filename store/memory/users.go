@@ -21,23 +21,18 @@ func (s *Store) CreateUser(ctx context.Context, tenantID string, u *scim.User) (
 	defer t.mu.Unlock()
 
 	key := scim.FoldUserName(u.UserName)
-	if t.userNames[key] != nil {
+	h := t.hash(key)
+	if t.userNameTaken(h, key, nil) {
 		return nil, scim.ErrConflict
 	}
 	ts := now(time.Time{})
 	t.seq++
-	r := &userRec{seq: t.seq, ver: 1}
-	cloneUserInto(&r.u, u)
-	internUser(&r.u)
-	r.u.ID = t.newID()
-	r.u.Groups = nil
-	r.u.Meta = scim.Meta{Created: ts, LastModified: ts, Version: version(r.ver)}
-
-	t.users[r.u.ID] = r
+	r := &userRec{seq: t.seq, ver: 1, id: t.newID(), blob: packStored(u, ts, ts)}
+	t.users[r.id] = r
 	t.userOrder.add(r)
-	t.userNames[key] = r
-	if r.u.ExternalID != "" {
-		addTo(t.userExt, scim.FoldUserName(r.u.ExternalID), r)
+	t.userNames.add(h, r)
+	if u.ExternalID != "" {
+		t.userExt.add(t.hash(scim.FoldUserName(u.ExternalID)), r)
 	}
 	return t.userOut(r), nil
 }
@@ -53,7 +48,7 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*scim.User, e
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	r := t.users[id]
+	r := t.user(id)
 	if r == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -74,33 +69,27 @@ func (s *Store) ReplaceUser(ctx context.Context, tenantID string, u *scim.User, 
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.users[u.ID]
+	r := t.user(u.ID)
 	if r == nil {
 		return nil, scim.ErrNotFound
 	}
 	if err := checkVersion(r.ver, ifVersion); err != nil {
 		return nil, err
 	}
-	oldKey, newKey := scim.FoldUserName(r.u.UserName), scim.FoldUserName(u.UserName)
-	if other := t.userNames[newKey]; other != nil && other != r {
+	newKey := scim.FoldUserName(u.UserName)
+	newHash := t.hash(newKey)
+	if t.userNameTaken(newHash, newKey, r) {
 		return nil, scim.ErrConflict
 	}
 
 	// Nothing below can fail.
-	delete(t.userNames, oldKey)
-	t.userNames[newKey] = r
-	if r.u.ExternalID != "" {
-		removeFrom(t.userExt, scim.FoldUserName(r.u.ExternalID), r)
-	}
-	id, meta := r.u.ID, r.u.Meta
-	cloneUserInto(&r.u, u)
-	internUser(&r.u)
-	r.u.ID = id
-	r.u.Groups = nil
+	oldName, oldExt, created, modified := userHead(r.blob)
+	t.unindexUser(r, oldName, oldExt)
 	r.ver++
-	r.u.Meta = scim.Meta{Created: meta.Created, LastModified: now(meta.LastModified), Version: version(r.ver)}
-	if r.u.ExternalID != "" {
-		addTo(t.userExt, scim.FoldUserName(r.u.ExternalID), r)
+	r.blob = packStored(u, created, now(modified))
+	t.userNames.add(newHash, r)
+	if u.ExternalID != "" {
+		t.userExt.add(t.hash(scim.FoldUserName(u.ExternalID)), r)
 	}
 	return t.userOut(r), nil
 }
@@ -117,25 +106,23 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id, ifVersion string) 
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.users[id]
+	r := t.user(id)
 	if r == nil {
 		return scim.ErrNotFound
 	}
 	if err := checkVersion(r.ver, ifVersion); err != nil {
 		return err
 	}
-	for g := range r.groups {
-		g.members.remove(g, id)
+	for _, g := range slices.Clone(r.groups) {
+		g.members.remove(g, r)
 		g.members.compact()
 		g.touch()
 	}
-	r.groups = nil
-	delete(t.users, id)
-	delete(t.userNames, scim.FoldUserName(r.u.UserName))
-	if r.u.ExternalID != "" {
-		removeFrom(t.userExt, scim.FoldUserName(r.u.ExternalID), r)
-	}
+	name, ext, _, _ := userHead(r.blob)
+	t.unindexUser(r, name, ext)
+	delete(t.users, r.id)
 	r.dead = true
+	r.blob = "" // let the collector have it before compaction drops r
 	t.userOrder.removed()
 	return nil
 }
@@ -156,26 +143,27 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*
 	defer t.mu.RUnlock()
 
 	needGroups := touches(q.Filter, "groups")
-	match := func(r *userRec) bool {
-		if q.Filter == nil {
-			return true
-		}
-		s.matches.Add(1)
-		u := &r.u
-		if needGroups {
-			c := r.u // shallow: only read, under the lock
-			c.Groups = groupRefs(r)
-			u = &c
-		}
-		return scim.MatchUser(q.Filter, u)
-	}
 	visit := func(r *userRec) {
-		if !match(r) {
-			return
+		var u *scim.User // decoded once, for the filter and the page
+		if q.Filter != nil {
+			s.matches.Add(1)
+			u = r.unpack()
+			if needGroups {
+				u.Groups = groupRefs(r)
+			}
+			if !scim.MatchUser(q.Filter, u) {
+				return
+			}
 		}
 		page.TotalResults++
 		if page.TotalResults >= start && len(page.Resources) < count {
-			page.Resources = append(page.Resources, t.userOut(r))
+			if u == nil {
+				u = r.unpack()
+			}
+			if !needGroups {
+				u.Groups = groupRefs(r)
+			}
+			page.Resources = append(page.Resources, u)
 		}
 	}
 	if cands, ok := planUsers(t, q.Filter); ok {
@@ -188,10 +176,57 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*
 	return page, nil
 }
 
-// userOut returns a caller-owned copy of r with Groups filled.
-func (t *tenant) userOut(r *userRec) *scim.User {
+// user returns the live user with the given ID, or nil.
+func (t *tenant) user(id string) *userRec {
+	if k, ok := parseRID(id); ok {
+		return t.users[k]
+	}
+	return nil
+}
+
+// userNameTaken reports whether a user other than except has the folded
+// userName key, whose hash is h.
+func (t *tenant) userNameTaken(h uint64, key string, except *userRec) bool {
+	_, ok := t.userNames.find(h, func(r *userRec) bool {
+		name, _, _, _ := userHead(r.blob)
+		return r != except && scim.FoldUserName(name) == key
+	})
+	return ok
+}
+
+// unindexUser removes r, whose userName and externalId are given, from the
+// key indexes.
+func (t *tenant) unindexUser(r *userRec, userName, externalID string) {
+	t.userNames.remove(t.hash(scim.FoldUserName(userName)), r)
+	if externalID != "" {
+		t.userExt.remove(t.hash(scim.FoldUserName(externalID)), r)
+	}
+}
+
+// packStored packs u as the store keeps it: without ID, Groups and
+// Meta.Version (the record has them) and with the given times.
+func packStored(u *scim.User, created, lastModified time.Time) string {
+	c := *u
+	c.ID, c.Groups = "", nil
+	c.Meta = scim.Meta{Created: created, LastModified: lastModified}
+	return packUser(&c)
+}
+
+// unpack returns a caller-owned copy of the user, without Groups.
+func (r *userRec) unpack() *scim.User {
 	u := new(scim.User)
-	cloneUserInto(u, &r.u)
+	if err := unpackUser(r.blob, u); err != nil {
+		// The store packed the blob itself: this is a bug, not bad input.
+		panic("memory: stored user does not unpack: " + err.Error())
+	}
+	u.ID = r.id.String()
+	u.Meta.Version = version(r.ver)
+	return u
+}
+
+// userOut returns a caller-owned copy of the user with Groups filled.
+func (t *tenant) userOut(r *userRec) *scim.User {
+	u := r.unpack()
 	u.Groups = groupRefs(r)
 	return u
 }
@@ -201,11 +236,7 @@ func groupRefs(r *userRec) []scim.GroupRef {
 	if len(r.groups) == 0 {
 		return nil
 	}
-	gs := make([]*groupRec, 0, len(r.groups))
-	for g := range r.groups {
-		gs = append(gs, g)
-	}
-	slices.SortFunc(gs, bySeq)
+	gs := slices.SortedFunc(slices.Values(r.groups), bySeq)
 	refs := make([]scim.GroupRef, len(gs))
 	for i, g := range gs {
 		refs[i] = scim.GroupRef{Value: g.g.ID, Display: g.g.DisplayName, Type: "direct"}
