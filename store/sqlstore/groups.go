@@ -1,0 +1,558 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/filter"
+)
+
+const groupCols = "g.id, g.display_name, g.external_id, g.created_ns, g.modified_ns, g.version"
+
+// groupRow is a groups row as read.
+type groupRow struct {
+	id, displayName, externalID string
+	created, modified, version  int64
+}
+
+func (r *groupRow) dest() []any {
+	return []any{&r.id, &r.displayName, &r.externalID, &r.created, &r.modified, &r.version}
+}
+
+func (r *groupRow) group(members []scim.Member) *scim.Group {
+	return &scim.Group{
+		ID:          r.id,
+		DisplayName: r.displayName,
+		ExternalID:  r.externalID,
+		Members:     members,
+		Meta:        meta(r.created, r.modified, r.version),
+	}
+}
+
+// dedupe returns ms with one entry per value, at its first position and
+// with its last display and type, as adding the list one by one would
+// leave it. Ref is dropped: the server derives it.
+func dedupe(ms []scim.Member) []scim.Member {
+	out := make([]scim.Member, 0, len(ms))
+	at := make(map[string]int, len(ms))
+	for _, m := range ms {
+		m.Ref = ""
+		if i, ok := at[m.Value]; ok {
+			out[i] = m
+			continue
+		}
+		at[m.Value] = len(out)
+		out = append(out, m)
+	}
+	return out
+}
+
+// missingUsers returns the first of ids that names no user of the tenant,
+// or "" when all do, with one query for the whole list. On PostgreSQL it
+// share-locks the users it finds until the transaction ends, so none can
+// be deleted before the memberships naming them commit; the foreign keys
+// make that hold in any case, and this keeps the error a clean
+// ErrInvalidMember.
+func (s *Store) missingUsers(ctx context.Context, t *tx, tenant string, ids []string) (string, bool, error) {
+	if len(ids) == 0 {
+		return "", false, nil
+	}
+	for _, id := range ids {
+		if !storable(id) {
+			return id, true, nil
+		}
+	}
+	rs, err := t.query(ctx, "SELECT id FROM scim_users WHERE tenant = ? AND "+s.d.inList("id")+s.d.lock("KEY SHARE"),
+		tenant, jsonList(ids))
+	if err != nil {
+		return "", false, err
+	}
+	defer rs.Close()
+	found := make(map[string]bool, len(ids))
+	for rs.Next() {
+		var id string
+		if err := rs.Scan(&id); err != nil {
+			return "", false, err
+		}
+		found[id] = true
+	}
+	if err := rs.Err(); err != nil {
+		return "", false, err
+	}
+	for _, id := range ids {
+		if !found[id] {
+			return id, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+func invalidMember(id string) error { return fmt.Errorf("%w: %q", scim.ErrInvalidMember, id) }
+
+// addMembers upserts members (distinct values) into a group with one
+// statement, whatever their number. A foreign key violation means a user
+// vanished under a concurrent delete.
+func (s *Store) addMembers(ctx context.Context, t *tx, tenant, groupID string, ms []scim.Member) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	triples := make([][3]string, len(ms))
+	for i, m := range ms {
+		triples[i] = [3]string{m.Value, m.Display, m.Type}
+	}
+	_, err := t.exec(ctx, s.d.upsertMembers(), tenant, groupID, jsonList(triples))
+	if s.d.isForeignKey(err) {
+		return fmt.Errorf("%w: %v", scim.ErrInvalidMember, err)
+	}
+	return err
+}
+
+func memberValues(ms []scim.Member) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.Value
+	}
+	return ids
+}
+
+// CreateGroup implements scim.GroupStore.
+func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) (*scim.Group, error) {
+	if g == nil {
+		return nil, errNil
+	}
+	members := dedupe(g.Members)
+	var out *scim.Group
+	err := s.write(ctx, func(ctx context.Context, t *tx) error {
+		if id, missing, err := s.missingUsers(ctx, t, tenant, memberValues(members)); err != nil {
+			return err
+		} else if missing {
+			return invalidMember(id)
+		}
+		now := time.Now().UnixNano()
+		row := groupRow{id: newID(), displayName: g.DisplayName, externalID: g.ExternalID, created: now, modified: now, version: 1}
+		if _, err := t.exec(ctx, `INSERT INTO scim_groups
+			(tenant, id, display_name, display_name_fold, external_id, created_ns, modified_ns, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
+			tenant, row.id, g.DisplayName, filter.Fold(g.DisplayName), g.ExternalID, now, now); err != nil {
+			return err
+		}
+		if err := s.addMembers(ctx, t, tenant, row.id, members); err != nil {
+			return err
+		}
+		out = row.group(cloneMembers(members))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func cloneMembers(ms []scim.Member) []scim.Member {
+	if len(ms) == 0 {
+		return nil
+	}
+	return append([]scim.Member(nil), ms...)
+}
+
+// GetGroup implements scim.GroupStore. With members, one statement reads
+// the group and its members, so they come from one snapshot.
+func (s *Store) GetGroup(ctx context.Context, tenant, id string, opts scim.GetOptions) (*scim.Group, error) {
+	if !storable(id) {
+		return nil, scim.ErrNotFound
+	}
+	if opts.ExcludeMembers {
+		var r groupRow
+		err := s.single().queryRow(ctx, "SELECT "+groupCols+" FROM scim_groups g WHERE g.tenant = ? AND g.id = ?",
+			tenant, id).Scan(r.dest()...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, scim.ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		return r.group(nil), nil
+	}
+	rs, err := s.single().query(ctx, "SELECT "+groupCols+`, m.user_id, m.display, m.type
+		FROM scim_groups g LEFT JOIN scim_group_members m ON m.tenant = g.tenant AND m.group_id = g.id
+		WHERE g.tenant = ? AND g.id = ? ORDER BY m.user_id`, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var r groupRow
+	var members []scim.Member
+	found := false
+	for rs.Next() {
+		var uid, display, typ sql.NullString
+		if err := rs.Scan(append(r.dest(), &uid, &display, &typ)...); err != nil {
+			return nil, err
+		}
+		found = true
+		if uid.Valid {
+			members = append(members, scim.Member{Value: uid.String, Display: display.String, Type: typ.String})
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, scim.ErrNotFound
+	}
+	return r.group(members), nil
+}
+
+// bumpGroup gives the group a new version (and, when attrs is not nil,
+// new attributes) in one UPDATE that also checks ifVersion and, on
+// PostgreSQL, row-locks the group until the transaction ends, so that
+// writes to one group's members take turns.
+func (s *Store) bumpGroup(ctx context.Context, t *tx, tenant, id string, attrs *scim.Group, ifVersion string) (groupRow, error) {
+	r := groupRow{id: id}
+	now := time.Now().UnixNano()
+	q := "UPDATE scim_groups SET version = version + 1, modified_ns = " + s.d.greatest("modified_ns + 1", "?")
+	args := []any{now}
+	if attrs != nil {
+		q += ", display_name = ?, display_name_fold = ?, external_id = ?"
+		args = append(args, attrs.DisplayName, filter.Fold(attrs.DisplayName), attrs.ExternalID)
+	}
+	q += " WHERE tenant = ? AND id = ?"
+	args = append(args, tenant, id)
+	if ifVersion != "" {
+		q += " AND version = ?"
+		args = append(args, parseVersion(ifVersion))
+	}
+	err := t.queryRow(ctx, q+" RETURNING display_name, external_id, created_ns, modified_ns, version", args...).
+		Scan(&r.displayName, &r.externalID, &r.created, &r.modified, &r.version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, missingOrStale(ctx, t, "scim_groups", tenant, id)
+	}
+	return r, err
+}
+
+// ReplaceGroup implements scim.GroupStore.
+func (s *Store) ReplaceGroup(ctx context.Context, tenant string, g *scim.Group, ifVersion string) (*scim.Group, error) {
+	if g == nil {
+		return nil, errNil
+	}
+	if !storable(g.ID) {
+		return nil, scim.ErrNotFound
+	}
+	members := dedupe(g.Members)
+	var out *scim.Group
+	err := s.write(ctx, func(ctx context.Context, t *tx) error {
+		// Users first, then the group: the lock order every write keeps.
+		bad, missing, err := s.missingUsers(ctx, t, tenant, memberValues(members))
+		if err != nil {
+			return err
+		}
+		r, err := s.bumpGroup(ctx, t, tenant, g.ID, g, ifVersion)
+		if err != nil {
+			return err
+		}
+		if missing {
+			return invalidMember(bad)
+		}
+		if _, err := t.exec(ctx, "DELETE FROM scim_group_members WHERE tenant = ? AND group_id = ?", tenant, g.ID); err != nil {
+			return err
+		}
+		if err := s.addMembers(ctx, t, tenant, g.ID, members); err != nil {
+			return err
+		}
+		out = r.group(cloneMembers(members))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PatchGroup implements scim.GroupStore. Member operations are deltas on
+// the members table inside one transaction: adding or removing members
+// costs the same in a group of ten as in one of a hundred thousand (only
+// RemoveMatchingMembers reads the member list, to evaluate its filter).
+func (s *Store) PatchGroup(ctx context.Context, tenant, id string, p scim.GroupPatch, ifVersion string) (*scim.Group, error) {
+	if !storable(id) {
+		return nil, scim.ErrNotFound
+	}
+	ops := make([]scim.MemberOp, len(p.MemberOps))
+	var added []string
+	for i, op := range p.MemberOps {
+		switch op.Kind {
+		case scim.AddMembers, scim.ReplaceMembers:
+			op.Members = dedupe(op.Members)
+			added = append(added, memberValues(op.Members)...)
+		case scim.RemoveMembers:
+			op.Members = cloneMembers(op.Members)
+		case scim.RemoveMatchingMembers, scim.RemoveAllMembers:
+		default:
+			return nil, fmt.Errorf("sqlstore: unknown member operation kind %d", op.Kind)
+		}
+		ops[i] = op
+	}
+	added = distinct(added)
+	var attrs *scim.Group
+	if p.Attributes != nil {
+		a := *p.Attributes
+		attrs = &a
+	}
+	var out *scim.Group
+	err := s.write(ctx, func(ctx context.Context, t *tx) error {
+		bad, missing, err := s.missingUsers(ctx, t, tenant, added)
+		if err != nil {
+			return err
+		}
+		r, err := s.bumpGroup(ctx, t, tenant, id, attrs, ifVersion)
+		if err != nil {
+			return err
+		}
+		if missing {
+			return invalidMember(bad)
+		}
+		for _, op := range ops {
+			if err := s.applyMemberOp(ctx, t, tenant, id, op); err != nil {
+				return err
+			}
+		}
+		out = r.group(nil)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func distinct(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (s *Store) applyMemberOp(ctx context.Context, t *tx, tenant, id string, op scim.MemberOp) error {
+	switch op.Kind {
+	case scim.AddMembers:
+		return s.addMembers(ctx, t, tenant, id, op.Members)
+	case scim.RemoveMembers:
+		return s.removeMembers(ctx, t, tenant, id, memberValues(op.Members))
+	case scim.RemoveMatchingMembers:
+		ids, err := s.matchingMembers(ctx, t, tenant, id, op.Filter)
+		if err != nil {
+			return err
+		}
+		return s.removeMembers(ctx, t, tenant, id, ids)
+	case scim.ReplaceMembers, scim.RemoveAllMembers:
+		if _, err := t.exec(ctx, "DELETE FROM scim_group_members WHERE tenant = ? AND group_id = ?", tenant, id); err != nil {
+			return err
+		}
+		return s.addMembers(ctx, t, tenant, id, op.Members)
+	}
+	return fmt.Errorf("sqlstore: unknown member operation kind %d", op.Kind)
+}
+
+func (s *Store) removeMembers(ctx context.Context, t *tx, tenant, id string, ids []string) error {
+	var ok []string
+	for _, v := range ids {
+		if storable(v) {
+			ok = append(ok, v)
+		}
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	_, err := t.exec(ctx, "DELETE FROM scim_group_members WHERE tenant = ? AND group_id = ? AND "+s.d.inList("user_id"),
+		tenant, id, jsonList(ok))
+	return err
+}
+
+// matchingMembers evaluates a member filter on every member of the group.
+func (s *Store) matchingMembers(ctx context.Context, t *tx, tenant, id string, f filter.Expr) ([]string, error) {
+	rs, err := t.query(ctx, "SELECT user_id, display, type FROM scim_group_members WHERE tenant = ? AND group_id = ?", tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var ids []string
+	for rs.Next() {
+		var m scim.Member
+		if err := rs.Scan(&m.Value, &m.Display, &m.Type); err != nil {
+			return nil, err
+		}
+		if scim.MatchMember(f, m) {
+			ids = append(ids, m.Value)
+		}
+	}
+	return ids, rs.Err()
+}
+
+// DeleteGroup implements scim.GroupStore. Its memberships go with it
+// through the foreign key's ON DELETE CASCADE.
+func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) error {
+	if !storable(id) {
+		return scim.ErrNotFound
+	}
+	return s.write(ctx, func(ctx context.Context, t *tx) error {
+		q := "DELETE FROM scim_groups WHERE tenant = ? AND id = ?"
+		args := []any{tenant, id}
+		if ifVersion != "" {
+			q += " AND version = ?"
+			args = append(args, parseVersion(ifVersion))
+		}
+		res, err := t.exec(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return missingOrStale(ctx, t, "scim_groups", tenant, id)
+		}
+		return nil
+	})
+}
+
+// ListGroups implements scim.GroupStore. Results are in creation order. A
+// filter on members sees every member even with q.ExcludeMembers, which
+// only trims the result.
+func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[scim.Group], error) {
+	start, count := window(q)
+	c := compileFilter(s.d, groupAttrs, "g", q.Filter)
+	var page *scim.Page[scim.Group]
+	err := s.read(ctx, func(t *tx) error {
+		page = &scim.Page[scim.Group]{Resources: []*scim.Group{}}
+		where := "g.tenant = ?"
+		args := []any{tenant}
+		if c.where != "" {
+			where += " AND " + c.where
+			args = append(args, c.args...)
+		}
+		var rows []groupRow
+		var err error
+		if c.exact {
+			page.TotalResults, rows, err = s.exactGroups(ctx, t, where, args, start, count)
+		} else {
+			page.TotalResults, rows, err = s.scanGroups(ctx, t, where, args, q.Filter, start, count)
+		}
+		if err != nil {
+			return err
+		}
+		var members map[string][]scim.Member
+		if !q.ExcludeMembers {
+			if members, err = s.membersFor(ctx, t, tenant, rows); err != nil {
+				return err
+			}
+		}
+		for i := range rows {
+			page.Resources = append(page.Resources, rows[i].group(members[rows[i].id]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+func (s *Store) exactGroups(ctx context.Context, t *tx, where string, args []any, start, count int) (int, []groupRow, error) {
+	var total int
+	if err := t.queryRow(ctx, "SELECT count(*) FROM scim_groups g WHERE "+where, args...).Scan(&total); err != nil {
+		return 0, nil, err
+	}
+	if count == 0 || start > total {
+		return total, nil, nil
+	}
+	rs, err := t.query(ctx, "SELECT "+groupCols+" FROM scim_groups g WHERE "+where+" ORDER BY g.seq LIMIT ? OFFSET ?",
+		append(args, count, start-1)...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rs.Close()
+	var rows []groupRow
+	for rs.Next() {
+		var r groupRow
+		if err := rs.Scan(r.dest()...); err != nil {
+			return 0, nil, err
+		}
+		rows = append(rows, r)
+	}
+	return total, rows, rs.Err()
+}
+
+// scanGroups is scanUsers for groups: members are read for a candidate
+// only when the filter looks at them.
+func (s *Store) scanGroups(ctx context.Context, t *tx, where string, args []any, f filter.Expr, start, count int) (int, []groupRow, error) {
+	needMembers := touches(f, "members")
+	cols := groupCols
+	if needMembers {
+		cols += ", " + s.d.membersOf("g")
+	}
+	rs, err := t.query(ctx, "SELECT "+cols+" FROM scim_groups g WHERE "+where+" ORDER BY g.seq", args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rs.Close()
+	var rows []groupRow
+	total := 0
+	for rs.Next() {
+		var r groupRow
+		var raw []byte
+		dest := r.dest()
+		if needMembers {
+			dest = append(dest, &raw)
+		}
+		if err := rs.Scan(dest...); err != nil {
+			return 0, nil, err
+		}
+		var members []scim.Member
+		if needMembers {
+			if members, err = decodeMembers(raw); err != nil {
+				return 0, nil, err
+			}
+		}
+		if !scim.MatchGroup(f, r.group(members)) {
+			continue
+		}
+		total++
+		if total >= start && len(rows) < count {
+			rows = append(rows, r)
+		}
+	}
+	return total, rows, rs.Err()
+}
+
+// membersFor reads the members of the groups of a page in one query.
+func (s *Store) membersFor(ctx context.Context, t *tx, tenant string, rows []groupRow) (map[string][]scim.Member, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].id
+	}
+	rs, err := t.query(ctx, `SELECT group_id, user_id, display, type FROM scim_group_members
+		WHERE tenant = ? AND `+s.d.inList("group_id")+` ORDER BY group_id, user_id`, tenant, jsonList(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := make(map[string][]scim.Member)
+	for rs.Next() {
+		var gid string
+		var m scim.Member
+		if err := rs.Scan(&gid, &m.Value, &m.Display, &m.Type); err != nil {
+			return nil, err
+		}
+		out[gid] = append(out[gid], m)
+	}
+	return out, rs.Err()
+}

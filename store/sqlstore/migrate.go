@@ -1,0 +1,279 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"time"
+)
+
+// migration is one schema step. Each runs in its own transaction together
+// with the row that records it, so a crash leaves either the previous
+// version or this one, never half of it; both dialects have transactional
+// DDL.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+const migrationsTable = `CREATE TABLE IF NOT EXISTS scim_schema_migrations (
+	version INTEGER PRIMARY KEY,
+	name TEXT NOT NULL,
+	applied_at TEXT NOT NULL
+)`
+
+// sqliteMigrations is the SQLite schema history. Never edit a released
+// step: append a new one.
+//
+// Users and groups are rowid tables whose rowid (seq) gives creation
+// order; (tenant, id) is their unique key. Times are Unix nanoseconds, so
+// they round-trip exactly. Folded columns hold filter.Fold of the value,
+// which is what case-insensitive filters compare.
+var sqliteMigrations = []migration{{
+	version: 1,
+	name:    "users, emails, groups, members",
+	stmts: []string{
+		`CREATE TABLE scim_users (
+			seq INTEGER PRIMARY KEY,
+			tenant TEXT NOT NULL,
+			id TEXT NOT NULL,
+			user_name TEXT NOT NULL,
+			user_name_fold TEXT NOT NULL,
+			external_id TEXT NOT NULL,
+			display_name_fold TEXT NOT NULL,
+			active INTEGER,
+			created_ns INTEGER NOT NULL,
+			modified_ns INTEGER NOT NULL,
+			version INTEGER NOT NULL,
+			doc TEXT NOT NULL,
+			CONSTRAINT scim_users_id UNIQUE (tenant, id),
+			CONSTRAINT scim_users_user_name UNIQUE (tenant, user_name_fold)
+		)`,
+		`CREATE INDEX scim_users_seq ON scim_users (tenant, seq)`,
+		`CREATE INDEX scim_users_external_id ON scim_users (tenant, external_id)`,
+		`CREATE INDEX scim_users_display_name ON scim_users (tenant, display_name_fold)`,
+		`CREATE TABLE scim_user_emails (
+			tenant TEXT NOT NULL,
+			user_id TEXT NOT NULL,
+			idx INTEGER NOT NULL,
+			value_fold TEXT NOT NULL,
+			type_fold TEXT NOT NULL,
+			PRIMARY KEY (tenant, user_id, idx),
+			FOREIGN KEY (tenant, user_id) REFERENCES scim_users (tenant, id) ON DELETE CASCADE
+		) WITHOUT ROWID`,
+		`CREATE INDEX scim_user_emails_value ON scim_user_emails (tenant, value_fold)`,
+		`CREATE TABLE scim_groups (
+			seq INTEGER PRIMARY KEY,
+			tenant TEXT NOT NULL,
+			id TEXT NOT NULL,
+			display_name TEXT NOT NULL,
+			display_name_fold TEXT NOT NULL,
+			external_id TEXT NOT NULL,
+			created_ns INTEGER NOT NULL,
+			modified_ns INTEGER NOT NULL,
+			version INTEGER NOT NULL,
+			CONSTRAINT scim_groups_id UNIQUE (tenant, id)
+		)`,
+		`CREATE INDEX scim_groups_seq ON scim_groups (tenant, seq)`,
+		`CREATE INDEX scim_groups_display_name ON scim_groups (tenant, display_name_fold)`,
+		`CREATE INDEX scim_groups_external_id ON scim_groups (tenant, external_id)`,
+		`CREATE TABLE scim_group_members (
+			tenant TEXT NOT NULL,
+			group_id TEXT NOT NULL,
+			user_id TEXT NOT NULL,
+			display TEXT NOT NULL,
+			type TEXT NOT NULL,
+			PRIMARY KEY (tenant, group_id, user_id),
+			FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE,
+			FOREIGN KEY (tenant, user_id) REFERENCES scim_users (tenant, id) ON DELETE CASCADE
+		) WITHOUT ROWID`,
+		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
+	},
+}}
+
+// postgresMigrations is the PostgreSQL schema history, the same tables as
+// sqliteMigrations. Keys and folded columns use the "C" collation: they
+// are compared bytewise, as filter.Match compares folded strings, and
+// bytewise B-tree comparisons are the cheapest.
+var postgresMigrations = []migration{{
+	version: 1,
+	name:    "users, emails, groups, members",
+	stmts: []string{
+		`CREATE TABLE scim_users (
+			tenant text COLLATE "C" NOT NULL,
+			id text COLLATE "C" NOT NULL,
+			seq bigint GENERATED ALWAYS AS IDENTITY,
+			user_name text NOT NULL,
+			user_name_fold text COLLATE "C" NOT NULL,
+			external_id text COLLATE "C" NOT NULL,
+			display_name_fold text COLLATE "C" NOT NULL,
+			active boolean,
+			created_ns bigint NOT NULL,
+			modified_ns bigint NOT NULL,
+			version bigint NOT NULL,
+			doc jsonb NOT NULL,
+			CONSTRAINT scim_users_pkey PRIMARY KEY (tenant, id),
+			CONSTRAINT scim_users_user_name UNIQUE (tenant, user_name_fold)
+		)`,
+		`CREATE INDEX scim_users_seq ON scim_users (tenant, seq)`,
+		`CREATE INDEX scim_users_external_id ON scim_users (tenant, external_id)`,
+		`CREATE INDEX scim_users_display_name ON scim_users (tenant, display_name_fold)`,
+		`CREATE TABLE scim_user_emails (
+			tenant text COLLATE "C" NOT NULL,
+			user_id text COLLATE "C" NOT NULL,
+			idx integer NOT NULL,
+			value_fold text COLLATE "C" NOT NULL,
+			type_fold text COLLATE "C" NOT NULL,
+			CONSTRAINT scim_user_emails_pkey PRIMARY KEY (tenant, user_id, idx),
+			FOREIGN KEY (tenant, user_id) REFERENCES scim_users (tenant, id) ON DELETE CASCADE
+		)`,
+		`CREATE INDEX scim_user_emails_value ON scim_user_emails (tenant, value_fold)`,
+		`CREATE TABLE scim_groups (
+			tenant text COLLATE "C" NOT NULL,
+			id text COLLATE "C" NOT NULL,
+			seq bigint GENERATED ALWAYS AS IDENTITY,
+			display_name text NOT NULL,
+			display_name_fold text COLLATE "C" NOT NULL,
+			external_id text COLLATE "C" NOT NULL,
+			created_ns bigint NOT NULL,
+			modified_ns bigint NOT NULL,
+			version bigint NOT NULL,
+			CONSTRAINT scim_groups_pkey PRIMARY KEY (tenant, id)
+		)`,
+		`CREATE INDEX scim_groups_seq ON scim_groups (tenant, seq)`,
+		`CREATE INDEX scim_groups_display_name ON scim_groups (tenant, display_name_fold)`,
+		`CREATE INDEX scim_groups_external_id ON scim_groups (tenant, external_id)`,
+		`CREATE TABLE scim_group_members (
+			tenant text COLLATE "C" NOT NULL,
+			group_id text COLLATE "C" NOT NULL,
+			user_id text COLLATE "C" NOT NULL,
+			display text NOT NULL,
+			type text NOT NULL,
+			CONSTRAINT scim_group_members_pkey PRIMARY KEY (tenant, group_id, user_id),
+			FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE,
+			FOREIGN KEY (tenant, user_id) REFERENCES scim_users (tenant, id) ON DELETE CASCADE
+		)`,
+		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
+	},
+}}
+
+func stamp() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+// migrateSQLite brings the database to the last of ms. Each step holds
+// SQLite's write lock (BEGIN IMMEDIATE), so instances starting at once
+// take turns, and each finds the steps the others did already recorded.
+func migrateSQLite(ctx context.Context, conn *sql.Conn, ms []migration) error {
+	step := func(fn func() error) error {
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			return err
+		}
+		if err := fn(); err != nil {
+			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+			return err
+		}
+		return nil
+	}
+	if err := step(func() error {
+		_, err := conn.ExecContext(ctx, migrationsTable)
+		return err
+	}); err != nil {
+		return fmt.Errorf("sqlstore: creating scim_schema_migrations: %w", err)
+	}
+	t := &tx{q: conn, d: SQLite}
+	for _, m := range ms {
+		if err := step(func() error { return apply(ctx, t, m) }); err != nil {
+			return fmt.Errorf("sqlstore: migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return checkNewer(ctx, t, ms)
+}
+
+// migratePostgres is migrateSQLite for PostgreSQL: each step takes a
+// transaction-scoped advisory lock keyed by the current schema, so
+// instances starting at once take turns, and a crashed one releases it.
+func migratePostgres(ctx context.Context, db *sql.DB, ms []migration) error {
+	var schema sql.NullString
+	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return fmt.Errorf("sqlstore: reading current_schema: %w", err)
+	}
+	if !schema.Valid {
+		return errors.New("sqlstore: no schema on the search_path to create tables in")
+	}
+	h := fnv.New64a()
+	h.Write([]byte("scimkit migrations " + schema.String))
+	key := int64(h.Sum64())
+	step := func(fn func(t *tx) error) error {
+		stx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer stx.Rollback()
+		t := &tx{q: stx, d: Postgres}
+		if _, err := t.exec(ctx, "SELECT pg_advisory_xact_lock(?)", key); err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return stx.Commit()
+	}
+	if err := step(func(t *tx) error {
+		_, err := t.exec(ctx, migrationsTable)
+		return err
+	}); err != nil {
+		return fmt.Errorf("sqlstore: creating scim_schema_migrations: %w", err)
+	}
+	for _, m := range ms {
+		if err := step(func(t *tx) error { return apply(ctx, t, m) }); err != nil {
+			return fmt.Errorf("sqlstore: migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return checkNewer(ctx, &tx{q: db, d: Postgres}, ms)
+}
+
+// apply runs m unless it is recorded already, and records it.
+func apply(ctx context.Context, t *tx, m migration) error {
+	var n int
+	if err := t.queryRow(ctx, "SELECT count(*) FROM scim_schema_migrations WHERE version = ?", m.version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, s := range m.stmts {
+		if _, err := t.exec(ctx, s); err != nil {
+			return err
+		}
+	}
+	_, err := t.exec(ctx, "INSERT INTO scim_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", m.version, m.name, stamp())
+	return err
+}
+
+// checkNewer refuses a database that a newer release has migrated past
+// what this one knows: its writes could break that release's invariants.
+func checkNewer(ctx context.Context, t *tx, ms []migration) error {
+	var top sql.NullInt64
+	if err := t.queryRow(ctx, "SELECT max(version) FROM scim_schema_migrations").Scan(&top); err != nil {
+		return err
+	}
+	if known := ms[len(ms)-1].version; top.Valid && int(top.Int64) > known {
+		return fmt.Errorf("sqlstore: the database schema is at version %d, newer than this release's %d", top.Int64, known)
+	}
+	return nil
+}
+
+// schemaVersion returns the highest applied migration, or 0.
+func schemaVersion(ctx context.Context, t *tx) (int, error) {
+	var top sql.NullInt64
+	if err := t.queryRow(ctx, "SELECT max(version) FROM scim_schema_migrations").Scan(&top); err != nil {
+		return 0, err
+	}
+	return int(top.Int64), nil
+}

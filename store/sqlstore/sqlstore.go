@@ -1,0 +1,195 @@
+// Package sqlstore is a durable scim.Store on database/sql, for SQLite (the
+// embedded default) and PostgreSQL (for several app servers sharing one
+// database). The host brings its own *sql.DB and driver; OpenSQLite is a
+// shortcut that opens modernc.org/sqlite with the right settings.
+//
+// The store creates and upgrades its own tables (all named scim_*, all
+// keyed by tenant) when it is opened. Correctness comes from the database:
+// userName uniqueness is a UNIQUE constraint on the case-folded name,
+// memberships are rows changed as deltas inside one transaction, versions
+// are compare-and-swap updates, and member references are foreign keys. A
+// write returns only after its transaction has committed.
+//
+// On SQLite all writes go through one connection owned by a writer
+// goroutine that group-commits: it runs the writes queued at the moment
+// (up to 64) in one transaction, each inside its own savepoint, so a
+// failing write is undone alone and the others share one COMMIT and one
+// fsync. Reads use the rest of the pool concurrently (WAL mode). On
+// PostgreSQL every write is its own READ COMMITTED transaction, retried on
+// serialization failures and deadlocks.
+//
+// Filters are compiled to SQL with bound parameters. The lookups identity
+// providers send on every sync cycle (userName, externalId, displayName,
+// id, emails values, members values, and conjunctions holding one of them)
+// are answered through indexes on case-folded columns, folded with
+// filter.Fold as filter.Match folds. A filter, or part of one, that has no
+// provably equivalent SQL narrows candidates with what does compile and is
+// evaluated with filter.Match on each streamed candidate, so every result
+// is exactly what filter.Match accepts.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+
+	_ "modernc.org/sqlite" // the driver OpenSQLite opens
+
+	"github.com/scimkit/scim"
+)
+
+// Dialect names the SQL database a Store talks to.
+type Dialect int
+
+// Supported dialects.
+const (
+	// SQLite is SQLite 3.35 or later in WAL mode (modernc.org/sqlite or any
+	// driver whose errors have a Code() int method with extended result
+	// codes).
+	SQLite Dialect = iota + 1
+	// Postgres is PostgreSQL 12 or later (or a compatible database) through
+	// a driver whose errors have a SQLState() string method, such as
+	// github.com/jackc/pgx/v5/stdlib.
+	Postgres
+)
+
+// String returns the dialect's name.
+func (d Dialect) String() string {
+	switch d {
+	case SQLite:
+		return "sqlite"
+	case Postgres:
+		return "postgres"
+	}
+	return fmt.Sprintf("Dialect(%d)", int(d))
+}
+
+// Store is a scim.Store on a SQL database. It is safe for concurrent use.
+//
+// Beyond the scim.Store contract: List results are in creation order;
+// ListUsers fills Groups like GetUser; Meta.Version is a decimal counter
+// per resource; ids are random lower-case UUIDs; groups may only have
+// users as members; member $ref values are not stored.
+type Store struct {
+	db      *sql.DB
+	d       Dialect
+	ownDB   bool    // Close closes db (OpenSQLite)
+	w       *writer // SQLite only
+	syncSet bool    // PostgreSQL: SET LOCAL synchronous_commit in writes
+}
+
+var _ scim.Store = (*Store)(nil)
+
+// Open migrates the database to the current schema and returns a store on
+// it. db stays the caller's: Close does not close it.
+//
+// For SQLite, db must allow at least two open connections: the store keeps
+// one for its writer (with synchronous=FULL, foreign_keys=ON and a busy
+// timeout, set by the store) and reads through the others. Set
+// busy_timeout on the pool's connections too (OpenSQLite does). For
+// PostgreSQL, db may be shared with the host's own tables; the store's
+// tables live in the connection's current schema.
+func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
+	return open(ctx, db, d, nil)
+}
+
+// open is Open with the migrations to apply; nil means the dialect's.
+func open(ctx context.Context, db *sql.DB, d Dialect, ms []migration) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlstore: nil *sql.DB")
+	}
+	s := &Store{db: db, d: d}
+	switch d {
+	case SQLite:
+		w, err := newWriter(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		s.w = w
+		if ms == nil {
+			ms = sqliteMigrations
+		}
+		if err := migrateSQLite(ctx, w.conn, ms); err != nil {
+			w.close()
+			return nil, err
+		}
+		w.start()
+	case Postgres:
+		if ms == nil {
+			ms = postgresMigrations
+		}
+		if err := migratePostgres(ctx, db, ms); err != nil {
+			return nil, err
+		}
+		var mode string
+		if err := db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&mode); err != nil {
+			return nil, fmt.Errorf("sqlstore: reading synchronous_commit: %w", err)
+		}
+		// Only "off" acknowledges a commit before it is durable; the
+		// store then turns it back on inside each of its own writes.
+		s.syncSet = mode == "off"
+	default:
+		return nil, fmt.Errorf("sqlstore: unknown dialect %v", d)
+	}
+	return s, nil
+}
+
+// OpenSQLite opens (creating it if needed) the SQLite database file at path
+// with modernc.org/sqlite and returns a store on it. Every pooled
+// connection gets journal_mode=WAL, synchronous=FULL, foreign_keys=ON and a
+// 10 s busy_timeout. Close closes the database too.
+func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	db, err := sql.Open("sqlite", SQLiteDSN(path))
+	if err != nil {
+		return nil, err
+	}
+	// One writer connection plus readers; idle ones are kept so that
+	// reads do not reopen the file.
+	n := max(4, 2*runtime.GOMAXPROCS(0)) + 1
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	s, err := Open(ctx, db, SQLite)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.ownDB = true
+	return s, nil
+}
+
+// SQLiteDSN returns the modernc.org/sqlite data source name OpenSQLite uses
+// for path: a file: URI whose _pragma parameters give every pooled
+// connection WAL mode, synchronous=FULL, foreign keys and a busy timeout.
+func SQLiteDSN(path string) string {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	q := url.Values{"_pragma": {
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		"synchronous(FULL)",
+		"foreign_keys(1)",
+	}}
+	return "file:" + esc + "?" + q.Encode()
+}
+
+// Close stops the SQLite writer (waiting for writes in flight) and, for a
+// store from OpenSQLite, closes the database. Calls after Close fail.
+func (s *Store) Close() error {
+	var err error
+	if s.w != nil {
+		err = s.w.close()
+	}
+	if s.ownDB {
+		err = errors.Join(err, s.db.Close())
+	}
+	return err
+}
+
+// DB returns the database the store uses.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.d }

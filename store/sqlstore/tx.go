@@ -1,0 +1,203 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// querier is what *sql.Tx, *sql.Conn and *sql.DB have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tx runs statements written with ? placeholders in the store's dialect.
+type tx struct {
+	q querier
+	d Dialect
+}
+
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.q.ExecContext(ctx, t.d.rebind(query), args...)
+}
+
+func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.q.QueryContext(ctx, t.d.rebind(query), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.q.QueryRowContext(ctx, t.d.rebind(query), args...)
+}
+
+// rebound caches PostgreSQL forms of the store's fixed statements.
+var rebound sync.Map // string -> string
+
+// rebind turns ? placeholders into $1, $2, ... for PostgreSQL. The store's
+// SQL never has a ? anywhere else: every value is a bound parameter.
+func (d Dialect) rebind(query string) string {
+	if d != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	if q, ok := rebound.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	out := b.String()
+	if len(query) < 4096 {
+		rebound.Store(query, out)
+	}
+	return out
+}
+
+// Error classification. Codes are checked, not message text: PostgreSQL
+// drivers (pgx, lib/pq) expose SQLSTATE through SQLState(), and
+// modernc.org/sqlite exposes extended result codes through Code().
+const (
+	sqliteConstraintForeignKey = 787  // SQLITE_CONSTRAINT_FOREIGNKEY
+	sqliteConstraintPrimaryKey = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
+	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT_UNIQUE
+)
+
+type sqlStater interface{ SQLState() string }
+type sqliteCoder interface{ Code() int }
+
+func (d Dialect) sqlState(err error) string {
+	var e sqlStater
+	if d == Postgres && errors.As(err, &e) {
+		return e.SQLState()
+	}
+	return ""
+}
+
+func (d Dialect) sqliteCode(err error) (int, bool) {
+	var e sqliteCoder
+	if d == SQLite && errors.As(err, &e) {
+		return e.Code(), true
+	}
+	return 0, false
+}
+
+// isUnique reports a unique-constraint violation.
+func (d Dialect) isUnique(err error) bool {
+	if err == nil {
+		return false
+	}
+	if d == Postgres {
+		return d.sqlState(err) == "23505"
+	}
+	if c, ok := d.sqliteCode(err); ok {
+		return c == sqliteConstraintUnique || c == sqliteConstraintPrimaryKey
+	}
+	// A driver without codes: its message is all there is.
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isForeignKey reports a foreign-key violation.
+func (d Dialect) isForeignKey(err error) bool {
+	if err == nil {
+		return false
+	}
+	if d == Postgres {
+		return d.sqlState(err) == "23503"
+	}
+	if c, ok := d.sqliteCode(err); ok {
+		return c == sqliteConstraintForeignKey
+	}
+	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// retryable reports a PostgreSQL serialization failure or deadlock, after
+// which the whole transaction may simply run again.
+func (d Dialect) retryable(err error) bool {
+	s := d.sqlState(err)
+	return s == "40001" || s == "40P01"
+}
+
+// errClosed is returned by calls on a closed store.
+var errClosed = errors.New("sqlstore: store is closed")
+
+// write runs fn as one transaction that has committed when write returns
+// nil. fn may run more than once (PostgreSQL retries), so it must set its
+// results afresh on each run.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *tx) error) error {
+	if s.w != nil {
+		return s.w.do(ctx, fn)
+	}
+	const attempts = 8
+	for i := 1; ; i++ {
+		err := s.pgWrite(ctx, fn)
+		if err == nil || i == attempts || !s.d.retryable(err) {
+			return err
+		}
+		// Back off a little, with jitter, so that the transactions that
+		// collided do not collide again.
+		d := time.Duration(1<<min(i, 6))*time.Millisecond + rand.N(2*time.Millisecond)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (s *Store) pgWrite(ctx context.Context, fn func(ctx context.Context, t *tx) error) error {
+	stx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer stx.Rollback()
+	if s.syncSet {
+		if _, err := stx.ExecContext(ctx, "SET LOCAL synchronous_commit = on"); err != nil {
+			return err
+		}
+	}
+	if err := fn(ctx, &tx{q: stx, d: s.d}); err != nil {
+		return err
+	}
+	return stx.Commit()
+}
+
+// read runs fn in a read-only transaction, so that its statements see one
+// snapshot of the database.
+func (s *Store) read(ctx context.Context, fn func(t *tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	stx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer stx.Rollback()
+	if err := fn(&tx{q: stx, d: s.d}); err != nil {
+		return err
+	}
+	return stx.Commit()
+}
+
+// single returns a tx for one statement outside any transaction.
+func (s *Store) single() *tx { return &tx{q: s.db, d: s.d} }
+
+// panicError carries a panic out of a write so that the writer survives it.
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprintf("sqlstore: panic in write: %v", p.v) }

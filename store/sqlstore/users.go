@@ -1,0 +1,374 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/filter"
+)
+
+var errNil = errors.New("sqlstore: nil resource")
+
+const userCols = "u.id, u.created_ns, u.modified_ns, u.version, u.doc"
+
+func (r *userRow) dest() []any {
+	return []any{&r.id, &r.created, &r.modified, &r.version, &r.doc}
+}
+
+// userArgs are the columns derived from the document, in the order of
+// the insert and update statements.
+func (s *Store) userArgs(u *scim.User, doc []byte) []any {
+	var active any
+	if u.Active != nil {
+		active = s.d.boolArg(*u.Active)
+	}
+	return []any{
+		u.UserName, filter.Fold(u.UserName), u.ExternalID, filter.Fold(u.DisplayName), active, string(doc),
+	}
+}
+
+// CreateUser implements scim.UserStore. The UNIQUE (tenant,
+// user_name_fold) constraint decides races between creates of one
+// userName: exactly one commits and the others get scim.ErrConflict.
+func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*scim.User, error) {
+	if u == nil {
+		return nil, errNil
+	}
+	doc, err := encodeUser(u)
+	if err != nil {
+		return nil, err
+	}
+	var row userRow
+	err = s.write(ctx, func(ctx context.Context, t *tx) error {
+		now := time.Now().UnixNano()
+		row = userRow{id: newID(), created: now, modified: now, version: 1, doc: doc}
+		args := append([]any{tenant, row.id}, s.userArgs(u, doc)...)
+		args = append(args, now, now)
+		_, err := t.exec(ctx, `INSERT INTO scim_users
+			(tenant, id, user_name, user_name_fold, external_id, display_name_fold, active, doc, created_ns, modified_ns, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, args...)
+		if s.d.isUnique(err) {
+			return scim.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		return insertEmails(ctx, t, tenant, row.id, u.Emails)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return row.user(nil)
+}
+
+// insertEmails stores one row per element of emails, which the emails
+// filters search.
+func insertEmails(ctx context.Context, t *tx, tenant, id string, emails []scim.MultiValue) error {
+	if len(emails) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO scim_user_emails (tenant, user_id, idx, value_fold, type_fold) VALUES ")
+	args := make([]any, 0, 5*len(emails))
+	for i, e := range emails {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, tenant, id, i, filter.Fold(e.Value), filter.Fold(e.Type))
+	}
+	_, err := t.exec(ctx, b.String(), args...)
+	return err
+}
+
+// GetUser implements scim.UserStore: one statement reads the user and its
+// groups, so they come from one snapshot.
+func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
+	if !storable(id) {
+		return nil, scim.ErrNotFound
+	}
+	var row userRow
+	var groups []byte
+	err := s.single().queryRow(ctx, "SELECT "+userCols+", "+s.d.groupsOf("u")+
+		" FROM scim_users u WHERE u.tenant = ? AND u.id = ?", tenant, id).
+		Scan(append(row.dest(), &groups)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, scim.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	refs, err := decodeGroupRefs(groups)
+	if err != nil {
+		return nil, err
+	}
+	return row.user(refs)
+}
+
+// ReplaceUser implements scim.UserStore. The version check is part of the
+// UPDATE, so of two replaces with one ifVersion exactly one matches.
+func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, ifVersion string) (*scim.User, error) {
+	if u == nil {
+		return nil, errNil
+	}
+	if !storable(u.ID) {
+		return nil, scim.ErrNotFound
+	}
+	doc, err := encodeUser(u)
+	if err != nil {
+		return nil, err
+	}
+	var out *scim.User
+	err = s.write(ctx, func(ctx context.Context, t *tx) error {
+		now := time.Now().UnixNano()
+		row := userRow{id: u.ID, doc: doc}
+		args := append(s.userArgs(u, doc), now, tenant, u.ID)
+		q := `UPDATE scim_users SET user_name = ?, user_name_fold = ?, external_id = ?, display_name_fold = ?,
+			active = ?, doc = ?, version = version + 1, modified_ns = ` + s.d.greatest("modified_ns + 1", "?") + `
+			WHERE tenant = ? AND id = ?`
+		if ifVersion != "" {
+			q += " AND version = ?"
+			args = append(args, parseVersion(ifVersion))
+		}
+		err := t.queryRow(ctx, q+" RETURNING created_ns, modified_ns, version", args...).
+			Scan(&row.created, &row.modified, &row.version)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return missingOrStale(ctx, t, "scim_users", tenant, u.ID)
+		case s.d.isUnique(err):
+			return scim.ErrConflict
+		case err != nil:
+			return err
+		}
+		if _, err := t.exec(ctx, "DELETE FROM scim_user_emails WHERE tenant = ? AND user_id = ?", tenant, u.ID); err != nil {
+			return err
+		}
+		if err := insertEmails(ctx, t, tenant, u.ID, u.Emails); err != nil {
+			return err
+		}
+		var groups []byte
+		if err := t.queryRow(ctx, "SELECT "+s.d.groupsOf("u")+" FROM scim_users u WHERE u.tenant = ? AND u.id = ?",
+			tenant, u.ID).Scan(&groups); err != nil {
+			return err
+		}
+		refs, err := decodeGroupRefs(groups)
+		if err != nil {
+			return err
+		}
+		out, err = row.user(refs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// missingOrStale explains why a conditional write matched no row.
+func missingOrStale(ctx context.Context, t *tx, table, tenant, id string) error {
+	var n int
+	if err := t.queryRow(ctx, "SELECT count(*) FROM "+table+" WHERE tenant = ? AND id = ?", tenant, id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return scim.ErrNotFound
+	}
+	return scim.ErrVersionMismatch
+}
+
+// DeleteUser implements scim.UserStore. On PostgreSQL the user row is
+// locked first: that blocks new memberships for it (their foreign key
+// check needs a share lock on the row), so every group it leaves is known
+// and gets a new version.
+func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) error {
+	if !storable(id) {
+		return scim.ErrNotFound
+	}
+	return s.write(ctx, func(ctx context.Context, t *tx) error {
+		var version int64
+		err := t.queryRow(ctx, "SELECT version FROM scim_users WHERE tenant = ? AND id = ?"+s.d.lock("UPDATE"),
+			tenant, id).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return scim.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if ifVersion != "" && parseVersion(ifVersion) != version {
+			return scim.ErrVersionMismatch
+		}
+		now := time.Now().UnixNano()
+		if _, err := t.exec(ctx, `UPDATE scim_groups SET version = version + 1, modified_ns = `+s.d.greatest("modified_ns + 1", "?")+`
+			WHERE tenant = ? AND id IN (SELECT group_id FROM scim_group_members WHERE tenant = ? AND user_id = ?)`,
+			now, tenant, tenant, id); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			"DELETE FROM scim_group_members WHERE tenant = ? AND user_id = ?",
+			"DELETE FROM scim_user_emails WHERE tenant = ? AND user_id = ?",
+			"DELETE FROM scim_users WHERE tenant = ? AND id = ?",
+		} {
+			if _, err := t.exec(ctx, q, tenant, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ListUsers implements scim.UserStore. Results are in creation order and
+// have Groups filled.
+func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[scim.User], error) {
+	start, count := window(q)
+	c := compileFilter(s.d, userAttrs, "u", q.Filter)
+	var page *scim.Page[scim.User]
+	err := s.read(ctx, func(t *tx) error {
+		page = &scim.Page[scim.User]{Resources: []*scim.User{}}
+		where := "u.tenant = ?"
+		args := []any{tenant}
+		if c.where != "" {
+			where += " AND " + c.where
+			args = append(args, c.args...)
+		}
+		var rows []userRow
+		var err error
+		if c.exact {
+			page.TotalResults, rows, err = s.exactUsers(ctx, t, where, args, start, count)
+		} else {
+			page.TotalResults, rows, err = s.scanUsers(ctx, t, where, args, q.Filter, start, count)
+		}
+		if err != nil {
+			return err
+		}
+		groups, err := s.groupsFor(ctx, t, tenant, rows)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			u, err := rows[i].user(groups[rows[i].id])
+			if err != nil {
+				return err
+			}
+			page.Resources = append(page.Resources, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// exactUsers answers a filter that SQL answers exactly: the count and
+// the page both come from the database.
+func (s *Store) exactUsers(ctx context.Context, t *tx, where string, args []any, start, count int) (int, []userRow, error) {
+	var total int
+	if err := t.queryRow(ctx, "SELECT count(*) FROM scim_users u WHERE "+where, args...).Scan(&total); err != nil {
+		return 0, nil, err
+	}
+	if count == 0 || start > total {
+		return total, nil, nil
+	}
+	rs, err := t.query(ctx, "SELECT "+userCols+" FROM scim_users u WHERE "+where+" ORDER BY u.seq LIMIT ? OFFSET ?",
+		append(args, count, start-1)...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rs.Close()
+	var rows []userRow
+	for rs.Next() {
+		var r userRow
+		if err := rs.Scan(r.dest()...); err != nil {
+			return 0, nil, err
+		}
+		rows = append(rows, r)
+	}
+	return total, rows, rs.Err()
+}
+
+// scanUsers streams the candidates SQL narrowed the filter to, in
+// creation order, and evaluates the whole filter on each. It keeps only
+// the page, but counts every match for an exact total.
+func (s *Store) scanUsers(ctx context.Context, t *tx, where string, args []any, f filter.Expr, start, count int) (int, []userRow, error) {
+	needGroups := touches(f, "groups")
+	cols := userCols
+	if needGroups {
+		cols += ", " + s.d.groupsOf("u")
+	}
+	rs, err := t.query(ctx, "SELECT "+cols+" FROM scim_users u WHERE "+where+" ORDER BY u.seq", args...)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rs.Close()
+	var rows []userRow
+	total := 0
+	for rs.Next() {
+		var r userRow
+		var groups []byte
+		dest := r.dest()
+		if needGroups {
+			dest = append(dest, &groups)
+		}
+		if err := rs.Scan(dest...); err != nil {
+			return 0, nil, err
+		}
+		var refs []scim.GroupRef
+		if needGroups {
+			if refs, err = decodeGroupRefs(groups); err != nil {
+				return 0, nil, err
+			}
+		}
+		doc, err := r.matchDoc(refs)
+		if err != nil {
+			return 0, nil, fmt.Errorf("sqlstore: user %s: %w", r.id, err)
+		}
+		if !filter.Match(f, doc) {
+			continue
+		}
+		total++
+		if total >= start && len(rows) < count {
+			rows = append(rows, r)
+		}
+	}
+	return total, rows, rs.Err()
+}
+
+// groupsFor reads the groups of the users of a page in one query.
+func (s *Store) groupsFor(ctx context.Context, t *tx, tenant string, rows []userRow) (map[string][]scim.GroupRef, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].id
+	}
+	rs, err := t.query(ctx, `SELECT m.user_id, g.id, g.display_name
+		FROM scim_group_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
+		WHERE m.tenant = ? AND `+s.d.inList("m.user_id")+` ORDER BY g.seq`, tenant, jsonList(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := make(map[string][]scim.GroupRef)
+	for rs.Next() {
+		var uid string
+		var ref scim.GroupRef
+		if err := rs.Scan(&uid, &ref.Value, &ref.Display); err != nil {
+			return nil, err
+		}
+		ref.Type = "direct"
+		out[uid] = append(out[uid], ref)
+	}
+	return out, rs.Err()
+}
+
+// window returns the 1-based index of the first result to return and the
+// most results to return.
+func window(q scim.Query) (start, count int) {
+	return max(q.StartIndex, 1), max(q.Count, 0)
+}
