@@ -111,7 +111,7 @@ func TestPackEdgeCases(t *testing.T) {
 		}},
 		{"unicode", scim.User{
 			UserName: "Ærøskøbing@例え.jp", DisplayName: "Zoë 🙂 Ünïcødé", ExternalID: "\x00\xff\xfe",
-			Name: &scim.Name{GivenName: "Σίσυφος", FamilyName: "ß\u0301"},
+			Name:      &scim.Name{GivenName: "Σίσυφος", FamilyName: "ß\u0301"},
 			Addresses: []scim.Address{{Locality: "Łódź", Country: "PL", Primary: true}},
 		}},
 		{"long", scim.User{
