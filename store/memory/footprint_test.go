@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/scimkit/scim"
@@ -35,29 +36,100 @@ func mappedUser(i int) *scim.User {
 	}
 }
 
+// benchUsers returns SCIMKIT_BENCH_USERS, or def.
+func benchUsers(def int) int {
+	if v, err := strconv.Atoi(os.Getenv("SCIMKIT_BENCH_USERS")); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// rss returns the process's resident set size in bytes, or 0 where
+// /proc/self/status does not tell it.
+func rss() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 // BenchmarkFootprint reports the live heap per fully mapped user after
-// loading SCIMKIT_BENCH_USERS users (default 100,000). Run with
+// loading SCIMKIT_BENCH_USERS users (default 100,000), and on Linux the
+// growth of the process's resident set per user, which includes what the
+// collector has not yet returned (GOGC lets the heap grow to about twice
+// the live heap). Run with
 //
 //	SCIMKIT_BENCH_USERS=1000000 go test -run '^$' -bench Footprint -benchtime 1x ./store/memory
 func BenchmarkFootprint(b *testing.B) {
-	n := 100000
-	if v, err := strconv.Atoi(os.Getenv("SCIMKIT_BENCH_USERS")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchUsers(100_000)
 	ctx := context.Background()
 	for b.Loop() {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
+		rss0 := rss()
 		s := New()
 		for i := range n {
 			if _, err := s.CreateUser(ctx, "t", mappedUser(i)); err != nil {
 				b.Fatal(err)
 			}
 		}
+		rss1 := rss()
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "heap-bytes/user")
+		if rss0 > 0 {
+			b.ReportMetric(float64(rss1-rss0)/float64(n), "rss-bytes/user")
+		}
+		runtime.KeepAlive(s)
+	}
+}
+
+// BenchmarkGroupFootprint reports the live heap per membership for
+// SCIMKIT_BENCH_USERS users (default 100,000) in groups of 150, each user
+// in three groups, the members sent as Entra ID sends them (value only).
+func BenchmarkGroupFootprint(b *testing.B) {
+	const perUser, size = 3, 150
+	n := benchUsers(100_000)
+	ctx := context.Background()
+	for b.Loop() {
+		s := New()
+		ids := make([]string, n)
+		for i := range n {
+			u, err := s.CreateUser(ctx, "t", &scim.User{UserName: strconv.Itoa(i)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = u.ID
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		groups := n * perUser / size
+		for g := range groups {
+			ms := make([]scim.Member, size)
+			for j := range ms {
+				// The groups take the users in turn, wrapping around
+				// perUser times.
+				ms[j] = scim.Member{Value: ids[(g*size+j)%n]}
+			}
+			if _, err := s.CreateGroup(ctx, "t", &scim.Group{DisplayName: fmt.Sprint("Group ", g), Members: ms}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(groups*size), "heap-bytes/membership")
 		runtime.KeepAlive(s)
 	}
 }
