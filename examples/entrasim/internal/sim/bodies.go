@@ -1,13 +1,9 @@
 package sim
 
-import (
-	"encoding/json"
-)
-
 // mustJSON encodes a request body; the bodies are built from plain values
 // and cannot fail to encode.
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
+	b, err := appendJSON(make([]byte, 0, 512), v)
 	if err != nil {
 		panic("entrasim: encoding a request body: " + err.Error())
 	}

@@ -3,8 +3,6 @@ package sim
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -73,13 +71,11 @@ type response struct {
 func (r *response) json() (map[string]any, error) {
 	if !r.decoded {
 		r.decoded = true
-		d := json.NewDecoder(bytes.NewReader(r.body))
-		d.UseNumber()
-		var v any
-		if err := d.Decode(&v); err != nil {
+		v, err := parseJSON(r.body)
+		if err != nil {
 			r.docErr = fmt.Errorf("body is not JSON: %v", err)
 		} else if m, ok := v.(map[string]any); !ok {
-			r.docErr = errors.New("body is not a JSON object")
+			r.docErr = errNotObject
 		} else {
 			r.doc = m
 		}

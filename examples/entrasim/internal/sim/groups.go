@@ -53,13 +53,7 @@ func (s *Sim) provisionGroup(ctx context.Context, g int) {
 		if r, ok := s.call(ctx, o, kGet, http.MethodGet, s.groupPath(g), nil, "GET /Groups/{id}", http.StatusOK); ok {
 			if doc := o.object(r, "GET /Groups/{id}"); doc != nil {
 				ids, _ := memberIDs(doc)
-				for mid := range ids {
-					j, ok := s.userIndex(mid)
-					if !ok {
-						j = -1
-					}
-					gm.members[mid] = int32(j)
-				}
+				s.adoptMembers(g, ids)
 			}
 		}
 		o.end(Skipped, fmt.Sprintf("matched id %s with %d members", id, len(gm.members)))

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -256,6 +255,9 @@ func (s *Sim) checkMembers(o *op, r *response, doc map[string]any, g int, remova
 	if len(missing) == 0 && len(extra) == 0 {
 		return
 	}
+	// Report the defect once: from here on, compare with what the server
+	// holds.
+	defer s.adoptMembers(g, got)
 	if removal && len(got) == 0 && len(gm.members) > 0 {
 		o.fail(ReasonGroupCleared, "%s: expected %d members, got none", r, len(gm.members))
 		return
@@ -268,6 +270,19 @@ func (s *Sim) checkMembers(o *op, r *response, doc map[string]any, g int, remova
 	}
 	o.fail("group members differ from what was sent", "%s: %d missing %s, %d unexpected %s", r,
 		len(missing), brief(missing), len(extra), brief(extra))
+}
+
+// adoptMembers makes the server's member list the model's.
+func (s *Sim) adoptMembers(g int, ids map[string]bool) {
+	gm := &s.groups[g]
+	clear(gm.members)
+	for id := range ids {
+		j, ok := s.userIndex(id)
+		if !ok {
+			j = -1
+		}
+		gm.members[id] = int32(j)
+	}
 }
 
 // brief shows at most three ids.
@@ -303,20 +318,4 @@ type kv struct {
 }
 
 // MarshalJSON implements json.Marshaler.
-func (o obj) MarshalJSON() ([]byte, error) {
-	b := []byte{'{'}
-	for i, e := range o {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		k, _ := json.Marshal(e.k)
-		b = append(b, k...)
-		b = append(b, ':')
-		v, err := json.Marshal(e.v)
-		if err != nil {
-			return nil, err
-		}
-		b = append(b, v...)
-	}
-	return append(b, '}'), nil
-}
+func (o obj) MarshalJSON() ([]byte, error) { return appendJSON(nil, o) }
