@@ -1,0 +1,85 @@
+package memory
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/schema"
+)
+
+func TestKeyIndex(t *testing.T) {
+	var x keyIndex[int]
+	get := func(h uint64) []int {
+		got := x.get(h)
+		slices.Sort(got)
+		return got
+	}
+	check := func(step string, h uint64, want []int) {
+		t.Helper()
+		if d := cmp.Diff(want, get(h)); d != "" {
+			t.Errorf("%s: get(%d) (-want +got):\n%s", step, h, d)
+		}
+	}
+	check("empty", 1, nil)
+	x.remove(1, 10) // absent: no-op
+	x.add(1, 10)
+	x.add(1, 10) // twice: no-op
+	x.add(1, 11)
+	x.add(1, 12)
+	x.add(1, 11)
+	x.add(2, 20)
+	check("added", 1, []int{10, 11, 12})
+	check("added", 2, []int{20})
+	if r, ok := x.find(1, func(r int) bool { return r > 10 }); !ok || r < 11 {
+		t.Errorf("find(1, >10) = %d, %v", r, ok)
+	}
+	if r, ok := x.find(1, func(r int) bool { return r > 12 }); ok {
+		t.Errorf("find(1, >12) = %d, want none", r)
+	}
+
+	x.remove(1, 10) // the first: another takes its place
+	check("first removed", 1, []int{11, 12})
+	x.remove(1, 12)
+	check("other removed", 1, []int{11})
+	x.remove(1, 99)
+	check("absent removed", 1, []int{11})
+	x.remove(1, 11)
+	check("all removed", 1, nil)
+	if len(x.one) != 1 || len(x.more) != 0 {
+		t.Errorf("after removals: %d hashes, %d with more, want 1 and 0", len(x.one), len(x.more))
+	}
+}
+
+// TestHashCollision indexes a user under the hash of another userName, as
+// a collision of the 64-bit hashes would, and checks that uniqueness and
+// lookups still compare the names themselves.
+func TestHashCollision(t *testing.T) {
+	s := New()
+	ctx := t.Context()
+	alice := mustCreateUsers(t, s, 1, func(_ int, u *scim.User) { u.UserName = "alice" })[0]
+	tn := s.tenant(tenantID, false)
+	rec := tn.user(alice.ID)
+	tn.userNames.add(tn.hash("bob"), rec)
+
+	bob, err := s.CreateUser(ctx, tenantID, &scim.User{UserName: "Bob"})
+	if err != nil {
+		t.Fatalf("CreateUser(Bob) beside a colliding alice: %v", err)
+	}
+	if _, err := s.CreateUser(ctx, tenantID, &scim.User{UserName: "BOB"}); !errors.Is(err, scim.ErrConflict) {
+		t.Errorf("CreateUser(BOB): %v, want ErrConflict", err)
+	}
+	p, err := s.ListUsers(ctx, tenantID, scim.Query{Filter: mustParse(t, schema.User(), `userName eq "bob"`), StartIndex: 1, Count: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{bob.UserName}, userNames(p.Resources)); d != "" || p.TotalResults != 1 {
+		t.Errorf(`userName eq "bob": TotalResults %d (-want +got):\n%s`, p.TotalResults, d)
+	}
+	if _, err := s.ReplaceUser(ctx, tenantID, &scim.User{ID: bob.ID, UserName: "bob"}, ""); err != nil {
+		t.Errorf("ReplaceUser(bob) beside a colliding alice: %v", err)
+	}
+}
