@@ -421,27 +421,29 @@ func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) e
 	})
 }
 
+func (s *Store) groupListSQL(tenant string, f filter.Expr) listSQL {
+	extra := ""
+	if touches(f, "members") {
+		extra = s.d.membersOf("g")
+	}
+	return s.listSQL(groupAttrs, "scim_groups", "g", groupCols, extra, tenant, f)
+}
+
 // ListGroups implements scim.GroupStore. Results are in creation order. A
 // filter on members sees every member even with q.ExcludeMembers, which
 // only trims the result.
 func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[scim.Group], error) {
 	start, count := window(q)
-	c := compileFilter(s.d, groupAttrs, "g", q.Filter)
+	ls := s.groupListSQL(tenant, q.Filter)
 	var page *scim.Page[scim.Group]
 	err := s.read(ctx, func(t *tx) error {
 		page = &scim.Page[scim.Group]{Resources: []*scim.Group{}}
-		where := "g.tenant = ?"
-		args := []any{tenant}
-		if c.where != "" {
-			where += " AND " + c.where
-			args = append(args, c.args...)
-		}
 		var rows []groupRow
 		var err error
-		if c.exact {
-			page.TotalResults, rows, err = s.exactGroups(ctx, t, where, args, start, count)
+		if ls.exact {
+			page.TotalResults, rows, err = s.exactGroups(ctx, t, ls, start, count)
 		} else {
-			page.TotalResults, rows, err = s.scanGroups(ctx, t, where, args, q.Filter, start, count)
+			page.TotalResults, rows, err = s.scanGroups(ctx, t, ls, q.Filter, start, count)
 		}
 		if err != nil {
 			return err
@@ -463,16 +465,15 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*s
 	return page, nil
 }
 
-func (s *Store) exactGroups(ctx context.Context, t *tx, where string, args []any, start, count int) (int, []groupRow, error) {
+func (s *Store) exactGroups(ctx context.Context, t *tx, ls listSQL, start, count int) (int, []groupRow, error) {
 	var total int
-	if err := t.queryRow(ctx, "SELECT count(*) FROM scim_groups g WHERE "+where, args...).Scan(&total); err != nil {
+	if err := t.queryRow(ctx, ls.count, ls.args...).Scan(&total); err != nil {
 		return 0, nil, err
 	}
 	if count == 0 || start > total {
 		return total, nil, nil
 	}
-	rs, err := t.query(ctx, "SELECT "+groupCols+" FROM scim_groups g WHERE "+where+" ORDER BY g.seq LIMIT ? OFFSET ?",
-		append(args, count, start-1)...)
+	rs, err := t.query(ctx, ls.page, append(ls.args, count, start-1)...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -490,13 +491,9 @@ func (s *Store) exactGroups(ctx context.Context, t *tx, where string, args []any
 
 // scanGroups is scanUsers for groups: members are read for a candidate
 // only when the filter looks at them.
-func (s *Store) scanGroups(ctx context.Context, t *tx, where string, args []any, f filter.Expr, start, count int) (int, []groupRow, error) {
+func (s *Store) scanGroups(ctx context.Context, t *tx, ls listSQL, f filter.Expr, start, count int) (int, []groupRow, error) {
 	needMembers := touches(f, "members")
-	cols := groupCols
-	if needMembers {
-		cols += ", " + s.d.membersOf("g")
-	}
-	rs, err := t.query(ctx, "SELECT "+cols+" FROM scim_groups g WHERE "+where+" ORDER BY g.seq", args...)
+	rs, err := t.query(ctx, ls.scan, ls.args...)
 	if err != nil {
 		return 0, nil, err
 	}

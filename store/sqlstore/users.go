@@ -221,26 +221,60 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) er
 	})
 }
 
+// listSQL holds the statements a List runs for one filter: count and
+// page when SQL answers the filter exactly, else scan, which streams the
+// candidates for evaluation in Go. All take args; page adds LIMIT and
+// OFFSET.
+type listSQL struct {
+	count, page, scan string
+	args              []any
+	exact             bool
+}
+
+// listSQL builds the statements for listing table (alias a, columns cols)
+// in tenant under f. extra are columns the scan adds for evaluating f.
+func (s *Store) listSQL(at *attrs, table, a, cols, extra, tenant string, f filter.Expr) listSQL {
+	c := compileFilter(s.d, at, a, f)
+	where := a + ".tenant = ?"
+	if c.where != "" {
+		where += " AND " + c.where
+	}
+	from := " FROM " + table + " " + a + " WHERE " + where
+	scanCols := cols
+	if extra != "" {
+		scanCols += ", " + extra
+	}
+	return listSQL{
+		count: "SELECT count(*)" + from,
+		page:  "SELECT " + cols + from + " ORDER BY " + a + ".seq LIMIT ? OFFSET ?",
+		scan:  "SELECT " + scanCols + from + " ORDER BY " + a + ".seq",
+		args:  append([]any{tenant}, c.args...),
+		exact: c.exact,
+	}
+}
+
+func (s *Store) userListSQL(tenant string, f filter.Expr) listSQL {
+	extra := ""
+	if touches(f, "groups") {
+		extra = s.d.groupsOf("u")
+	}
+	return s.listSQL(userAttrs, "scim_users", "u", userCols, extra, tenant, f)
+}
+
 // ListUsers implements scim.UserStore. Results are in creation order and
 // have Groups filled.
 func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[scim.User], error) {
 	start, count := window(q)
-	c := compileFilter(s.d, userAttrs, "u", q.Filter)
+	ls := s.userListSQL(tenant, q.Filter)
 	var page *scim.Page[scim.User]
 	err := s.read(ctx, func(t *tx) error {
 		page = &scim.Page[scim.User]{Resources: []*scim.User{}}
-		where := "u.tenant = ?"
-		args := []any{tenant}
-		if c.where != "" {
-			where += " AND " + c.where
-			args = append(args, c.args...)
-		}
 		var rows []userRow
 		var err error
-		if c.exact {
-			page.TotalResults, rows, err = s.exactUsers(ctx, t, where, args, start, count)
+		if ls.exact {
+			page.TotalResults, rows, err = s.exactUsers(ctx, t, ls, start, count)
 		} else {
-			page.TotalResults, rows, err = s.scanUsers(ctx, t, where, args, q.Filter, start, count)
+			page.TotalResults, rows, err = s.scanUsers(ctx, t, ls, q.Filter, start, count)
 		}
 		if err != nil {
 			return err
@@ -266,16 +300,15 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 
 // exactUsers answers a filter that SQL answers exactly: the count and
 // the page both come from the database.
-func (s *Store) exactUsers(ctx context.Context, t *tx, where string, args []any, start, count int) (int, []userRow, error) {
+func (s *Store) exactUsers(ctx context.Context, t *tx, ls listSQL, start, count int) (int, []userRow, error) {
 	var total int
-	if err := t.queryRow(ctx, "SELECT count(*) FROM scim_users u WHERE "+where, args...).Scan(&total); err != nil {
+	if err := t.queryRow(ctx, ls.count, ls.args...).Scan(&total); err != nil {
 		return 0, nil, err
 	}
 	if count == 0 || start > total {
 		return total, nil, nil
 	}
-	rs, err := t.query(ctx, "SELECT "+userCols+" FROM scim_users u WHERE "+where+" ORDER BY u.seq LIMIT ? OFFSET ?",
-		append(args, count, start-1)...)
+	rs, err := t.query(ctx, ls.page, append(ls.args, count, start-1)...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -294,13 +327,9 @@ func (s *Store) exactUsers(ctx context.Context, t *tx, where string, args []any,
 // scanUsers streams the candidates SQL narrowed the filter to, in
 // creation order, and evaluates the whole filter on each. It keeps only
 // the page, but counts every match for an exact total.
-func (s *Store) scanUsers(ctx context.Context, t *tx, where string, args []any, f filter.Expr, start, count int) (int, []userRow, error) {
+func (s *Store) scanUsers(ctx context.Context, t *tx, ls listSQL, f filter.Expr, start, count int) (int, []userRow, error) {
 	needGroups := touches(f, "groups")
-	cols := userCols
-	if needGroups {
-		cols += ", " + s.d.groupsOf("u")
-	}
-	rs, err := t.query(ctx, "SELECT "+cols+" FROM scim_users u WHERE "+where+" ORDER BY u.seq", args...)
+	rs, err := t.query(ctx, ls.scan, ls.args...)
 	if err != nil {
 		return 0, nil, err
 	}

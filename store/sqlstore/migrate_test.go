@@ -1,0 +1,256 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim"
+)
+
+// target is one database both dialects can open repeatedly: a SQLite
+// file, or a PostgreSQL schema.
+type target struct {
+	d    Dialect
+	path string // SQLite file
+	dsn  string // PostgreSQL DSN with its own search_path
+}
+
+func newTarget(t *testing.T, d Dialect) target {
+	if d == Postgres {
+		return target{d: d, dsn: pgSchemaDSN(t)}
+	}
+	return target{d: d, path: sqlitePath(t)}
+}
+
+// db opens a fresh pool on the target, closed when t ends.
+func (tg target) db(t *testing.T) *sql.DB {
+	t.Helper()
+	if tg.d == Postgres {
+		return pgDB(t, tg.dsn)
+	}
+	db, err := sql.Open("sqlite", SQLiteDSN(tg.path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// open opens a store with migrations ms on a fresh pool.
+func (tg target) open(t *testing.T, ms []migration) (*Store, error) {
+	t.Helper()
+	s, err := open(context.Background(), tg.db(t), tg.d, ms)
+	if err == nil {
+		t.Cleanup(func() { s.Close() })
+	}
+	return s, err
+}
+
+func defaultMigrations(d Dialect) []migration {
+	if d == Postgres {
+		return postgresMigrations
+	}
+	return sqliteMigrations
+}
+
+// tables lists the store's tables that exist in the target.
+func tables(t *testing.T, s *Store) []string {
+	t.Helper()
+	q := "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'scim!_%' ESCAPE '!' ORDER BY name"
+	if s.d == Postgres {
+		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'scim!_%' ESCAPE '!' ORDER BY table_name"
+	}
+	rows, err := s.db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func version(t *testing.T, s *Store) int {
+	t.Helper()
+	v, err := schemaVersion(context.Background(), s.single())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+var allTables = []string{"scim_group_members", "scim_groups", "scim_schema_migrations", "scim_user_emails", "scim_users"}
+
+func TestMigrations(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			t.Parallel()
+			t.Run("FreshAndReopen", func(t *testing.T) { testMigrateFresh(t, d) })
+			t.Run("ConcurrentOpen", func(t *testing.T) { testMigrateConcurrent(t, d) })
+			t.Run("Interrupted", func(t *testing.T) { testMigrateInterrupted(t, d) })
+			t.Run("NewerSchema", func(t *testing.T) { testMigrateNewer(t, d) })
+		})
+	}
+}
+
+// testMigrateFresh creates the schema, then opens again: nothing is
+// applied twice and the data stays.
+func testMigrateFresh(t *testing.T, d Dialect) {
+	tg := newTarget(t, d)
+	s, err := tg.open(t, nil)
+	if err != nil {
+		t.Fatalf("first Open: %v", err)
+	}
+	if d := cmp.Diff(allTables, tables(t, s)); d != "" {
+		t.Errorf("tables after the first Open (-want +got):\n%s", d)
+	}
+	last := defaultMigrations(d)[len(defaultMigrations(d))-1].version
+	if v := version(t, s); v != last {
+		t.Errorf("schema version %d, want %d", v, last)
+	}
+	u, err := s.CreateUser(t.Context(), "t", &scim.User{UserName: "kept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		again, err := tg.open(t, nil)
+		if err != nil {
+			t.Fatalf("Open #%d on a migrated database: %v", i+2, err)
+		}
+		var n int
+		if err := again.db.QueryRow("SELECT count(*) FROM scim_schema_migrations").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != len(defaultMigrations(d)) {
+			t.Errorf("scim_schema_migrations has %d rows, want %d", n, len(defaultMigrations(d)))
+		}
+		if _, err := again.GetUser(t.Context(), "t", u.ID); err != nil {
+			t.Errorf("user lost on reopen: %v", err)
+		}
+	}
+}
+
+// testMigrateConcurrent starts several instances on one empty database at
+// once: all succeed and the schema is created once.
+func testMigrateConcurrent(t *testing.T, d Dialect) {
+	tg := newTarget(t, d)
+	const n = 4
+	dbs := make([]*sql.DB, n)
+	for i := range dbs {
+		dbs[i] = tg.db(t)
+	}
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			stores[i], errs[i] = Open(context.Background(), dbs[i], d)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	// Every instance works on the one schema.
+	for i, s := range stores {
+		if _, err := s.CreateUser(t.Context(), "t", &scim.User{UserName: "u" + string(rune('a'+i))}); err != nil {
+			t.Errorf("instance %d: CreateUser: %v", i, err)
+		}
+	}
+	p, err := stores[0].ListUsers(t.Context(), "t", scim.Query{StartIndex: 1, Count: 10})
+	if err != nil || p.TotalResults != n {
+		t.Errorf("ListUsers: %v, %d users, want %d", err, p.TotalResults, n)
+	}
+}
+
+// testMigrateInterrupted fails a migration halfway, as a crash would stop
+// it: the database keeps the previous version with no trace of the step,
+// and the next start completes it.
+func testMigrateInterrupted(t *testing.T, d Dialect) {
+	tg := newTarget(t, d)
+	s, err := tg.open(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(t.Context(), "t", &scim.User{UserName: "before"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := defaultMigrations(d)
+	next := base[len(base)-1].version + 1
+	broken := append(slices.Clone(base), migration{version: next, name: "test step", stmts: []string{
+		"CREATE TABLE scim_test_step (x INTEGER)",
+		"ALTER TABLE scim_users ADD COLUMN test_col INTEGER",
+		"THIS IS NOT SQL", // the process dies here
+	}})
+	if _, err := tg.open(t, broken); err == nil || !strings.Contains(err.Error(), "migration") {
+		t.Fatalf("Open with a failing step: %v, want a migration error", err)
+	}
+	check, err := tg.open(t, nil)
+	if err != nil {
+		t.Fatalf("Open after the failed step: %v", err)
+	}
+	if v := version(t, check); v != next-1 {
+		t.Errorf("schema version after the failed step %d, want %d", v, next-1)
+	}
+	if d := cmp.Diff(allTables, tables(t, check)); d != "" {
+		t.Errorf("the failed step left tables behind (-want +got):\n%s", d)
+	}
+	if _, err := check.db.Exec("SELECT test_col FROM scim_users"); err == nil {
+		t.Error("the failed step left a column behind")
+	}
+
+	fixed := append(slices.Clone(base), migration{version: next, name: "test step", stmts: broken[len(broken)-1].stmts[:2]})
+	done, err := tg.open(t, fixed)
+	if err != nil {
+		t.Fatalf("Open with the step fixed: %v", err)
+	}
+	if v := version(t, done); v != next {
+		t.Errorf("schema version %d, want %d", v, next)
+	}
+	if _, err := done.db.Exec("SELECT test_col FROM scim_users"); err != nil {
+		t.Errorf("the completed step's column: %v", err)
+	}
+	if _, err := done.GetUser(t.Context(), "t", u.ID); err != nil {
+		t.Errorf("data lost across the migrations: %v", err)
+	}
+	// Once more: the step is recorded and not run again.
+	if _, err := tg.open(t, fixed); err != nil {
+		t.Errorf("reopening after the step: %v", err)
+	}
+}
+
+// testMigrateNewer refuses a database a newer release has migrated.
+func testMigrateNewer(t *testing.T, d Dialect) {
+	tg := newTarget(t, d)
+	s, err := tg.open(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.single().exec(t.Context(), "INSERT INTO scim_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		999, "from the future", stamp()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.open(t, nil); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("Open on a newer schema: %v, want an error", err)
+	}
+}
