@@ -1,0 +1,137 @@
+package sim
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseTenantURL(t *testing.T) {
+	for _, tc := range []struct {
+		in, base string
+		flag     bool
+		err      string
+	}{
+		{in: "http://127.0.0.1:8080/scim/v2", base: "http://127.0.0.1:8080/scim/v2"},
+		{in: "https://app.example.com/scim/v2/", base: "https://app.example.com/scim/v2"},
+		{in: "https://app.example.com/scim/v2?aadOptscim062020", base: "https://app.example.com/scim/v2", flag: true},
+		{in: " https://app.example.com/scim/v2/?aadOptscim062020= ", base: "https://app.example.com/scim/v2", flag: true},
+		{in: "https://app.example.com/scim/v2?", base: "https://app.example.com/scim/v2"},
+		{in: "https://app.example.com/scim/v2#frag", base: "https://app.example.com/scim/v2"},
+		{in: "https://app.example.com/scim/v2?tenant=a", err: `unexpected query parameter "tenant"`},
+		{in: "app.example.com/scim/v2", err: "want http(s)://host/path"},
+		{in: "ftp://x/y", err: "want http(s)://host/path"},
+		{in: "http://[::1", err: "tenant URL"},
+	} {
+		base, flag, err := ParseTenantURL(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || base != tc.base || flag != tc.flag {
+			t.Errorf("%q: got %q, %t, %v; want %q, %t", tc.in, base, flag, err, tc.base, tc.flag)
+		}
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Mode
+		err  bool
+	}{
+		{"entra-legacy", EntraLegacy, false},
+		{"Entra-Flag", EntraFlag, false},
+		{"okta", Okta, false},
+		{"onelogin", 0, true},
+		{"", 0, true},
+	} {
+		got, err := ParseMode(tc.in)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("%q: got %v, %v", tc.in, got, err)
+		}
+		if err == nil && got.String() != strings.ToLower(tc.in) {
+			t.Errorf("%q: String() = %q", tc.in, got.String())
+		}
+	}
+	if got := Mode(9).String(); got != "Mode(9)" {
+		t.Errorf("unknown mode String() = %q", got)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		err  string
+	}{
+		{"no url", Config{Users: 1}, "base URL"},
+		{"negative", Config{BaseURL: "http://x", Users: -1}, "negative"},
+		{"members beyond users", Config{BaseURL: "http://x", Users: 3, Groups: 1, Members: 4}, "cannot exceed"},
+		{"bad mode", Config{BaseURL: "http://x", Mode: 7}, "unknown mode"},
+		{"ok", Config{BaseURL: "http://x", Users: 3, Groups: 1, Members: 3}, ""},
+	} {
+		err := tc.cfg.validate()
+		if tc.err == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			if tc.cfg.Concurrency != 4 || tc.cfg.Timeout == 0 || tc.cfg.Log == nil {
+				t.Errorf("%s: defaults not applied: %+v", tc.name, tc.cfg)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
+		}
+	}
+}
+
+func TestParseProcStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want *procMem
+		err  string
+	}{
+		{"linux", "Name:\tscimd\nVmPeak:\t 1701580 kB\nVmHWM:\t  105472 kB\nVmRSS:\t   98000 kB\nThreads:\t9\n", &procMem{hwmKiB: 105472, rssKiB: 98000}, ""},
+		{"kernel thread", "Name:\tkthreadd\nState:\tS (sleeping)\n", nil, "no VmHWM"},
+		{"odd unit", "VmHWM:\t 1 MB\nVmRSS:\t 1 kB\n", nil, "unexpected VmHWM line"},
+		{"not a number", "VmHWM:\t x kB\nVmRSS:\t 1 kB\n", nil, "VmHWM"},
+	} {
+		got, err := parseProcStatus(strings.NewReader(tc.in))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(procMem{})); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// TestReadProcMemSelf reads this test process's memory (Linux only).
+func TestReadProcMemSelf(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	m, err := readProcMem(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.rssKiB <= 0 || m.hwmKiB < m.rssKiB {
+		t.Errorf("implausible memory: %+v", *m)
+	}
+	if _, err := readProcMem(1 << 30); err == nil {
+		t.Error("no error for a process that cannot exist")
+	}
+}
