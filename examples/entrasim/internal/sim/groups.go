@@ -45,7 +45,9 @@ func (s *Sim) provisionGroup(ctx context.Context, g int) {
 		o.end(Failed, "")
 		return
 	default:
-		s.checkExcluded(o, "the displayName lookup", res.resources[0])
+		if s.cfg.Mode.entra() {
+			s.checkExcluded(o, "the displayName lookup", res.resources[0])
+		}
 		id, _ := res.resources[0]["id"].(string)
 		gm.id, gm.state = id, live
 		// Adopt the members it has, so that the read-backs compare with
@@ -97,7 +99,7 @@ func (s *Sim) addInitialMembers(ctx context.Context, g int) {
 	want := s.pickMembers(g)
 	o := s.groupOp(g, "members")
 	if len(want) == 0 {
-		o.end(Skipped, "no provisioned users to add")
+		o.end(Skipped, fmt.Sprintf("%d members, none to add", len(gm.members)))
 		return
 	}
 	patches := 0
@@ -117,15 +119,15 @@ func (s *Sim) addInitialMembers(ctx context.Context, g int) {
 	o.end(Updated, fmt.Sprintf("%d members added in %d PATCHes", len(want), patches))
 }
 
-// pickMembers draws up to Members provisioned users, not yet members,
-// deterministically for the group.
+// pickMembers draws the group's Members provisioned users,
+// deterministically, and returns those not yet members.
 func (s *Sim) pickMembers(g int) []int32 {
 	gm := &s.groups[g]
 	n := len(s.users)
 	var out []int32
 	seen := map[int32]bool{}
 	h := mix(s.cfg.Seed, uint64(g), domMembers, 0)
-	for tries := 0; len(out) < s.cfg.Members && tries < 20*s.cfg.Members+100; tries++ {
+	for tries := 0; len(seen) < s.cfg.Members && tries < 20*s.cfg.Members+100; tries++ {
 		h = mix(h, uint64(tries), 0, 0)
 		j := int32(h % uint64(n))
 		u := &s.users[j]
@@ -133,10 +135,9 @@ func (s *Sim) pickMembers(g int) []int32 {
 			continue
 		}
 		seen[j] = true
-		if _, ok := gm.members[u.id]; ok {
-			continue
+		if _, ok := gm.members[u.id]; !ok {
+			out = append(out, j)
 		}
-		out = append(out, j)
 	}
 	return out
 }

@@ -24,6 +24,7 @@ type userModel struct {
 	nameGen uint16           // userName generation, from 1
 	manager int32            // index of the manager, -1 for none
 	mgrSet  bool             // the manager has been sent
+	hasMgr  string           // manager id a matched user already had
 	active  bool
 	state   objState
 }
@@ -185,9 +186,9 @@ func (s *Sim) checkManager(o *op, r *response, where string, doc map[string]any,
 }
 
 // userDiff lists what differs between a found user's document and the
-// model: attributes, active, and the manager reference. It drives the
-// update of a user matched in the initial cycle.
-func (s *Sim) userDiff(doc map[string]any, i int) (diff []int, active, manager bool) {
+// model: attributes and active. The manager reference is compared later,
+// when every manager's id is known.
+func (s *Sim) userDiff(doc map[string]any, i int) (diff []int, active bool) {
 	u := &s.users[i]
 	for a := range attrs {
 		if u.gens[a] == 0 {
@@ -201,13 +202,15 @@ func (s *Sim) userDiff(doc map[string]any, i int) (diff []int, active, manager b
 	if b, ok := doc["active"].(bool); !ok || b != u.active {
 		active = true
 	}
-	if u.manager >= 0 {
-		e, _ := doc[entURN].(map[string]any)
-		m, _ := e["manager"].(map[string]any)
-		v, _ := m["value"].(string)
-		manager = v == "" || v != s.users[u.manager].id
-	}
-	return diff, active, manager
+	return diff, active
+}
+
+// managerID reads the manager id of a User document ("" for none).
+func managerID(doc map[string]any) string {
+	e, _ := doc[entURN].(map[string]any)
+	m, _ := e["manager"].(map[string]any)
+	v, _ := m["value"].(string)
+	return v
 }
 
 // memberIDs reads a Group document's member ids; members may be absent or

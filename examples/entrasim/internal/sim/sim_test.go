@@ -124,25 +124,35 @@ func TestAgainstScimkit(t *testing.T) {
 }
 
 // TestRerunMatches runs the same seed twice against one server: the second
-// initial cycle must match every user and group instead of creating them.
+// initial cycle must match every user and group instead of creating them,
+// and find nothing to change.
 func TestRerunMatches(t *testing.T) {
-	base := newSCIM(t, nil)
-	if sum, log := run(t, base, EntraLegacy, 20, 3, 5, 0); !sum.OK {
-		t.Fatalf("first run failed:\n%s", log)
-	}
-	sum, log := run(t, base, EntraLegacy, 20, 3, 5, 0)
-	if !sum.OK {
-		t.Fatalf("second run failed:\n%s", log)
-	}
-	want := map[Outcome]int{Skipped: 20}
-	if diff := cmp.Diff(want, sum.Operations["user"]["provision"]); diff != "" {
-		t.Errorf("user provision outcomes (-want +got):\n%s", diff)
-	}
-	if got := sum.Operations["group"]["provision"][Skipped]; got != 3 {
-		t.Errorf("groups matched = %d, want 3", got)
-	}
-	if got := sum.Operations["user"]["manager"]; len(got) != 0 {
-		t.Errorf("managers already set were sent again: %v", got)
+	for _, mode := range []Mode{EntraLegacy, EntraFlag, Okta} {
+		t.Run(mode.String(), func(t *testing.T) {
+			base := newSCIM(t, nil)
+			if sum, log := run(t, base, mode, 20, 3, 5, 0); !sum.OK {
+				t.Fatalf("first run failed:\n%s", log)
+			}
+			sum, log := run(t, base, mode, 20, 3, 5, 0)
+			if !sum.OK {
+				t.Fatalf("second run failed:\n%s", log)
+			}
+			want := map[string]map[Outcome]int{
+				"provision": {Skipped: 20},
+				"manager":   {Skipped: managed(20)},
+			}
+			if diff := cmp.Diff(want, sum.Operations["user"]); diff != "" {
+				t.Errorf("user outcomes (-want +got):\n%s", diff)
+			}
+			// Groups are matched; their members are already there.
+			wantG := map[string]map[Outcome]int{
+				"provision": {Skipped: 3},
+				"members":   {Skipped: 3},
+			}
+			if diff := cmp.Diff(wantG, sum.Operations["group"]); diff != "" {
+				t.Errorf("group outcomes (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -77,8 +77,8 @@ func (s *Sim) matchUser(ctx context.Context, o *op, i int, found map[string]any)
 		o.end(Failed, "")
 		return
 	}
-	diff, active, mgr := s.userDiff(doc, i)
-	u.mgrSet = u.manager >= 0 && !mgr
+	diff, active := s.userDiff(doc, i)
+	u.hasMgr = managerID(doc)
 	ext, _ := doc["externalId"].(string)
 	if len(diff) == 0 && !active && ext == s.externalID(i) {
 		s.expectUserFound(ctx, o, i, ReasonLookupMissed)
@@ -175,7 +175,12 @@ func (s *Sim) provisionManager(ctx context.Context, i int) {
 		o.end(Skipped, fmt.Sprintf("manager u%06d was not provisioned", u.manager))
 		return
 	}
-	s.sendManager(ctx, o, i, true)
+	if u.hasMgr != "" && u.hasMgr == s.users[u.manager].id {
+		u.mgrSet = true
+		o.end(Skipped, fmt.Sprintf("manager u%06d already set", u.manager))
+		return
+	}
+	s.sendManager(ctx, o, i, u.hasMgr == "")
 	o.end(Updated, fmt.Sprintf("manager u%06d", u.manager))
 }
 
