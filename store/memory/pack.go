@@ -278,6 +278,47 @@ var errCorrupt = errors.New("memory: corrupt packed user")
 // len(s) (a list is never longer than the bytes left).
 func unpackUser(s string, u *scim.User) error {
 	d := unpacker{s: s}
+	return d.user(u)
+}
+
+// unpackScratch is storage that unpackReuse decodes into instead of
+// allocating, reused from user to user, so that a scan evaluating a filter
+// on every user allocates next to nothing to decode them.
+type unpackScratch struct {
+	u      scim.User
+	name   scim.Name
+	ent    scim.EnterpriseUser
+	mgr    scim.Manager
+	active bool
+	multi  [numMulti][]scim.MultiValue
+	addrs  []scim.Address
+	groups []scim.GroupRef
+}
+
+// The multi-valued attributes of type []scim.MultiValue, by their slot in
+// unpackScratch.multi.
+const (
+	slotEmails = iota
+	slotPhoneNumbers
+	slotIMs
+	slotPhotos
+	slotEntitlements
+	slotRoles
+	slotX509Certificates
+	numMulti
+)
+
+// unpackReuse decodes s as unpackUser does, into the storage of sc. The
+// user it returns is valid until the next call with sc; its strings, as
+// with unpackUser, stay valid.
+func unpackReuse(s string, sc *unpackScratch) (*scim.User, error) {
+	sc.u = scim.User{}
+	d := unpacker{s: s, sc: sc}
+	return &sc.u, d.user(&sc.u)
+}
+
+// user decodes a whole packed user into u.
+func (d *unpacker) user(u *scim.User) error {
 	for prev := byte(0); len(d.s) > 0; {
 		tag := d.tag(prev)
 		prev = tag
@@ -311,35 +352,33 @@ func unpackUser(s string, u *scim.User) error {
 		case tagTimezone:
 			u.Timezone = d.str()
 		case tagActive:
-			switch d.byte() {
-			case 0:
-				u.Active = new(bool)
-			case 1:
-				u.Active = new(bool)
-				*u.Active = true
+			switch v := d.byte(); v {
+			case 0, 1:
+				u.Active = d.newActive()
+				*u.Active = v == 1
 			default:
 				d.fail()
 			}
 		case tagEmails:
-			u.Emails = unpackList(&d, (*unpacker).multiValue)
+			u.Emails = d.multiValues(slotEmails)
 		case tagPhoneNumbers:
-			u.PhoneNumbers = unpackList(&d, (*unpacker).multiValue)
+			u.PhoneNumbers = d.multiValues(slotPhoneNumbers)
 		case tagIMs:
-			u.IMs = unpackList(&d, (*unpacker).multiValue)
+			u.IMs = d.multiValues(slotIMs)
 		case tagPhotos:
-			u.Photos = unpackList(&d, (*unpacker).multiValue)
+			u.Photos = d.multiValues(slotPhotos)
 		case tagAddresses:
-			u.Addresses = unpackList(&d, (*unpacker).address)
+			u.Addresses = d.addresses()
 		case tagEntitlements:
-			u.Entitlements = unpackList(&d, (*unpacker).multiValue)
+			u.Entitlements = d.multiValues(slotEntitlements)
 		case tagRoles:
-			u.Roles = unpackList(&d, (*unpacker).multiValue)
+			u.Roles = d.multiValues(slotRoles)
 		case tagX509Certificates:
-			u.X509Certificates = unpackList(&d, (*unpacker).multiValue)
+			u.X509Certificates = d.multiValues(slotX509Certificates)
 		case tagEnterprise:
 			u.Enterprise = d.enterprise()
 		case tagGroups:
-			u.Groups = unpackList(&d, (*unpacker).groupRef)
+			u.Groups = d.groupRefs()
 		case tagResourceType:
 			u.Meta.ResourceType = d.str()
 		case tagLocation:
@@ -377,6 +416,76 @@ func userHead(s string) (userName, externalID string, created, lastModified time
 type unpacker struct {
 	s   string
 	err error
+	sc  *unpackScratch // storage to decode into, or nil to allocate
+}
+
+func (d *unpacker) newActive() *bool {
+	if d.sc == nil {
+		return new(bool)
+	}
+	return &d.sc.active
+}
+
+func (d *unpacker) newName() *scim.Name {
+	if d.sc == nil {
+		return new(scim.Name)
+	}
+	d.sc.name = scim.Name{}
+	return &d.sc.name
+}
+
+func (d *unpacker) newEnterprise() *scim.EnterpriseUser {
+	if d.sc == nil {
+		return new(scim.EnterpriseUser)
+	}
+	d.sc.ent = scim.EnterpriseUser{}
+	return &d.sc.ent
+}
+
+func (d *unpacker) newManager() *scim.Manager {
+	if d.sc == nil {
+		return new(scim.Manager)
+	}
+	d.sc.mgr = scim.Manager{}
+	return &d.sc.mgr
+}
+
+// multiValues reads a list of multi-valued attribute elements, into
+// scratch slot when there is scratch storage.
+func (d *unpacker) multiValues(slot int) []scim.MultiValue {
+	var buf *[]scim.MultiValue
+	if d.sc != nil {
+		buf = &d.sc.multi[slot]
+	}
+	list := unpackList(d, buf)
+	for i := range list {
+		d.multiValue(&list[i])
+	}
+	return list
+}
+
+func (d *unpacker) addresses() []scim.Address {
+	var buf *[]scim.Address
+	if d.sc != nil {
+		buf = &d.sc.addrs
+	}
+	list := unpackList(d, buf)
+	for i := range list {
+		d.address(&list[i])
+	}
+	return list
+}
+
+func (d *unpacker) groupRefs() []scim.GroupRef {
+	var buf *[]scim.GroupRef
+	if d.sc != nil {
+		buf = &d.sc.groups
+	}
+	list := unpackList(d, buf)
+	for i := range list {
+		d.groupRef(&list[i])
+	}
+	return list
 }
 
 func (d *unpacker) fail() {
@@ -472,24 +581,32 @@ func (d *unpacker) time() time.Time {
 	return time.Unix(sec, int64(nsec)).UTC()
 }
 
-// unpackList reads a list whose elements elem reads. Every element takes
-// at least one byte, so a count beyond the remaining input is corrupt,
-// which bounds the allocation by the input's length.
-func unpackList[T any](d *unpacker, elem func(*unpacker, *T)) []T {
+// unpackList reads the length of a list and returns a list of that many
+// zero elements for the caller to read, in *buf when buf is not nil and
+// has room. Every element takes at least one byte, so a count beyond the
+// remaining input is corrupt, which bounds the allocation by the input's
+// length.
+func unpackList[T any](d *unpacker, buf *[]T) []T {
 	n := d.uvarint()
 	if n > uint64(len(d.s)) {
 		d.fail()
 		return nil
 	}
-	list := make([]T, n)
-	for i := range list {
-		elem(d, &list[i])
+	var list []T
+	if buf != nil && n > 0 && uint64(cap(*buf)) >= n {
+		list = (*buf)[:n]
+		clear(list)
+	} else {
+		list = make([]T, n) // never nil, even when empty
+		if buf != nil && n > 0 {
+			*buf = list
+		}
 	}
 	return list
 }
 
 func (d *unpacker) name() *scim.Name {
-	n := new(scim.Name)
+	n := d.newName()
 	for t := d.field(0); t != endStruct; t = d.field(t) {
 		switch t {
 		case tagNameFormatted:
@@ -554,7 +671,7 @@ func (d *unpacker) address(a *scim.Address) {
 }
 
 func (d *unpacker) enterprise() *scim.EnterpriseUser {
-	e := new(scim.EnterpriseUser)
+	e := d.newEnterprise()
 	for t := d.field(0); t != endStruct; t = d.field(t) {
 		switch t {
 		case tagEntEmployeeNumber:
@@ -577,7 +694,7 @@ func (d *unpacker) enterprise() *scim.EnterpriseUser {
 }
 
 func (d *unpacker) manager() *scim.Manager {
-	m := new(scim.Manager)
+	m := d.newManager()
 	for t := d.field(0); t != endStruct; t = d.field(t) {
 		switch t {
 		case tagMgrValue:

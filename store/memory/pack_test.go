@@ -23,12 +23,38 @@ func roundTrip(t *testing.T, name string, u *scim.User) {
 	if d := cmp.Diff(u, &got); d != "" {
 		t.Errorf("%s: unpackUser(packUser(u)) (-want +got):\n%s", name, d)
 	}
+	reused, err := unpackReuse(s, dirtyScratch(t))
+	if err != nil {
+		t.Fatalf("%s: unpackReuse(packUser(u)): %v", name, err)
+	}
+	if d := cmp.Diff(u, reused); d != "" {
+		t.Errorf("%s: unpackReuse(packUser(u)) after another user (-want +got):\n%s", name, d)
+	}
 	userName, externalID, created, lastModified := userHead(s)
 	head := []any{userName, externalID, created, lastModified}
 	want := []any{u.UserName, u.ExternalID, u.Meta.Created, u.Meta.LastModified}
 	if d := cmp.Diff(want, head); d != "" {
 		t.Errorf("%s: userHead (-want +got):\n%s", name, d)
 	}
+}
+
+// fullUser returns a user with every field set, by reflection.
+func fullUser() *scim.User {
+	var u scim.User
+	n := 0
+	fill(reflect.ValueOf(&u).Elem(), &n)
+	return &u
+}
+
+// dirtyScratch returns scratch storage that has decoded a user with every
+// field set, so that a field the next decode leaves out shows up if the
+// scratch keeps it.
+func dirtyScratch(t testing.TB) *unpackScratch {
+	sc := new(unpackScratch)
+	if _, err := unpackReuse(packUser(fullUser()), sc); err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }
 
 // TestPackEveryField fills every field of scim.User by reflection, so that
@@ -39,6 +65,7 @@ func TestPackEveryField(t *testing.T) {
 	n := 0
 	fill(reflect.ValueOf(&u).Elem(), &n)
 	roundTrip(t, "every field", &u)
+	roundTrip(t, "every field, again", &u) // into scratch that had the same shape
 
 	// The same with every bool false and every string empty but one per
 	// struct, so that each tag is also seen on its own.
@@ -195,17 +222,23 @@ func TestUnpackCorrupt(t *testing.T) {
 // bytes neither panics nor accepts what it cannot pack back.
 func FuzzPack(f *testing.F) {
 	f.Add(packUserBytes(mappedUser(1)))
-	var full scim.User
-	n := 0
-	fill(reflect.ValueOf(&full).Elem(), &n)
-	f.Add(packUserBytes(&full))
+	f.Add(packUserBytes(fullUser()))
 	f.Add([]byte{})
 	f.Add([]byte("\x01\x05alice\x02\x03ext\x0f\x01"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Arbitrary bytes: whatever unpacks packs back no longer, and
-		// unpacks to the same user again.
+		// unpacks to the same user again; decoding into used scratch
+		// storage agrees.
 		var u scim.User
-		if err := unpackUser(string(data), &u); err == nil {
+		err := unpackUser(string(data), &u)
+		reused, rerr := unpackReuse(string(data), dirtyScratch(t))
+		if (err == nil) != (rerr == nil) {
+			t.Fatalf("unpackUser: %v; unpackReuse: %v", err, rerr)
+		}
+		if err == nil {
+			if d := cmp.Diff(&u, reused); d != "" {
+				t.Errorf("unpackReuse differs from unpackUser (-unpackUser +unpackReuse):\n%s", d)
+			}
 			s := packUser(&u)
 			if len(s) > len(data) {
 				t.Errorf("repacked %d bytes into %d", len(data), len(s))
@@ -306,6 +339,18 @@ func BenchmarkPack(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		packUser(u)
+	}
+}
+
+func BenchmarkUnpackReuse(b *testing.B) {
+	s := packUser(mappedUser(42))
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	var sc unpackScratch
+	for b.Loop() {
+		if _, err := unpackReuse(s, &sc); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

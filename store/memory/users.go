@@ -143,11 +143,24 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*
 	defer t.mu.RUnlock()
 
 	needGroups := touches(q.Filter, "groups")
+	// A scan decodes each user into scratch storage for the filter, and
+	// again for the page when it matches; index candidates are few, so
+	// each is decoded once, for both.
+	var sc *unpackScratch
 	visit := func(r *userRec) {
-		var u *scim.User // decoded once, for the filter and the page
+		var u *scim.User
 		if q.Filter != nil {
 			s.matches.Add(1)
-			u = r.unpack()
+			if sc != nil {
+				var err error
+				if u, err = unpackReuse(r.blob, sc); err != nil {
+					panic(errStored(err))
+				}
+				u.ID = r.id.String()
+				u.Meta.Version = version(r.ver)
+			} else {
+				u = r.unpack()
+			}
 			if needGroups {
 				u.Groups = groupRefs(r)
 			}
@@ -157,10 +170,10 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*
 		}
 		page.TotalResults++
 		if page.TotalResults >= start && len(page.Resources) < count {
-			if u == nil {
+			if u == nil || sc != nil {
 				u = r.unpack()
-			}
-			if !needGroups {
+				u.Groups = groupRefs(r)
+			} else if !needGroups {
 				u.Groups = groupRefs(r)
 			}
 			page.Resources = append(page.Resources, u)
@@ -171,6 +184,9 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*
 			visit(r)
 		}
 	} else {
+		if q.Filter != nil {
+			sc = new(unpackScratch)
+		}
 		t.userOrder.each(visit)
 	}
 	return page, nil
@@ -216,13 +232,16 @@ func packStored(u *scim.User, created, lastModified time.Time) string {
 func (r *userRec) unpack() *scim.User {
 	u := new(scim.User)
 	if err := unpackUser(r.blob, u); err != nil {
-		// The store packed the blob itself: this is a bug, not bad input.
-		panic("memory: stored user does not unpack: " + err.Error())
+		panic(errStored(err))
 	}
 	u.ID = r.id.String()
 	u.Meta.Version = version(r.ver)
 	return u
 }
+
+// errStored is the panic value when a stored user does not unpack: the
+// store packed it itself, so that is a bug, not bad input.
+func errStored(err error) string { return "memory: stored user does not unpack: " + err.Error() }
 
 // userOut returns a caller-owned copy of the user with Groups filled.
 func (t *tenant) userOut(r *userRec) *scim.User {
