@@ -29,7 +29,8 @@ const migrationsTable = `CREATE TABLE IF NOT EXISTS scim_schema_migrations (
 // step: append a new one.
 //
 // Users and groups are rowid tables whose rowid (seq) gives creation
-// order; (tenant, id) is their unique key. Times are Unix nanoseconds, so
+// order; (tenant, id) is their unique key. Unique keys are named indexes
+// (not table constraints) so that query plans name them. Times are Unix nanoseconds, so
 // they round-trip exactly. Folded columns hold filter.Fold of the value,
 // which is what case-insensitive filters compare.
 var sqliteMigrations = []migration{{
@@ -48,10 +49,10 @@ var sqliteMigrations = []migration{{
 			created_ns INTEGER NOT NULL,
 			modified_ns INTEGER NOT NULL,
 			version INTEGER NOT NULL,
-			doc TEXT NOT NULL,
-			CONSTRAINT scim_users_id UNIQUE (tenant, id),
-			CONSTRAINT scim_users_user_name UNIQUE (tenant, user_name_fold)
+			doc TEXT NOT NULL
 		)`,
+		`CREATE UNIQUE INDEX scim_users_id ON scim_users (tenant, id)`,
+		`CREATE UNIQUE INDEX scim_users_user_name ON scim_users (tenant, user_name_fold)`,
 		`CREATE INDEX scim_users_seq ON scim_users (tenant, seq)`,
 		`CREATE INDEX scim_users_external_id ON scim_users (tenant, external_id)`,
 		`CREATE INDEX scim_users_display_name ON scim_users (tenant, display_name_fold)`,
@@ -74,9 +75,9 @@ var sqliteMigrations = []migration{{
 			external_id TEXT NOT NULL,
 			created_ns INTEGER NOT NULL,
 			modified_ns INTEGER NOT NULL,
-			version INTEGER NOT NULL,
-			CONSTRAINT scim_groups_id UNIQUE (tenant, id)
+			version INTEGER NOT NULL
 		)`,
+		`CREATE UNIQUE INDEX scim_groups_id ON scim_groups (tenant, id)`,
 		`CREATE INDEX scim_groups_seq ON scim_groups (tenant, seq)`,
 		`CREATE INDEX scim_groups_display_name ON scim_groups (tenant, display_name_fold)`,
 		`CREATE INDEX scim_groups_external_id ON scim_groups (tenant, external_id)`,

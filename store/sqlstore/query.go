@@ -20,6 +20,10 @@ type cond struct {
 	where string
 	args  []any
 	exact bool
+	// keyed: over element rows, the condition fixes the indexed column
+	// (emails value, membership id) by equality, so the few rows it
+	// selects are best found through that index.
+	keyed bool
 }
 
 var (
@@ -56,18 +60,20 @@ var groupAttrs = &attrs{kind: "group", strings: map[string]column{
 	"externalId":  {exact: "g.external_id", bytewise: true},
 }}
 
-// compiler turns a resolved filter into a cond for the row alias a.
+// compiler turns a resolved filter into a cond for the row alias a of
+// the tenant's resources.
 type compiler struct {
-	d     Dialect
-	attrs *attrs
-	a     string
+	d      Dialect
+	attrs  *attrs
+	a      string
+	tenant string
 }
 
-func compileFilter(d Dialect, at *attrs, alias string, e filter.Expr) cond {
+func compileFilter(d Dialect, at *attrs, alias, tenant string, e filter.Expr) cond {
 	if e == nil {
 		return always
 	}
-	c := &compiler{d: d, attrs: at, a: alias}
+	c := &compiler{d: d, attrs: at, a: alias, tenant: tenant}
 	return c.expr(e)
 }
 
@@ -88,7 +94,7 @@ func (c *compiler) expr(e filter.Expr) cond {
 }
 
 func and(l, r cond) cond {
-	out := cond{exact: l.exact && r.exact}
+	out := cond{exact: l.exact && r.exact, keyed: l.keyed || r.keyed}
 	switch {
 	case l.where == "":
 		out.where, out.args = r.where, r.args
@@ -111,6 +117,7 @@ func or(l, r cond) cond {
 		where: "(" + l.where + " OR " + r.where + ")",
 		args:  append(append([]any{}, l.args...), r.args...),
 		exact: l.exact && r.exact,
+		keyed: l.keyed && r.keyed,
 	}
 }
 
@@ -170,6 +177,7 @@ func (c *compiler) compare(x *filter.Compare) cond {
 		}
 		// An element without the sub-attribute stores "": omitEmpty.
 		inner := foldCompare(col, true, x.Op, x.Value)
+		inner.keyed = x.Op == filter.Eq && col == "e.value_fold"
 		if !inner.exact || x.Op == filter.Ne || (x.Op == filter.Eq && x.Value == nil) {
 			// ne and "eq null" over many values are not the negation of
 			// one EXISTS; leave them to Go.
@@ -197,7 +205,7 @@ func (c *compiler) idMember(col, owner string, x *filter.Compare) cond {
 		if !ok || x.Path.Resolved.Target().CaseExact {
 			return loose
 		}
-		return c.existsCond("scim_group_members m", owner, cond{where: col + " = ?", args: []any{filter.Fold(lit)}, exact: true})
+		return c.existsCond("scim_group_members m", owner, cond{where: col + " = ?", args: []any{filter.Fold(lit)}, exact: true, keyed: true})
 	}
 	return loose
 }
@@ -213,10 +221,22 @@ func (c *compiler) exists(table, owner, extra string, args ...any) cond {
 	return cond{where: w + ")", args: args, exact: true}
 }
 
+// existsCond is exists with a compiled element condition. A keyed one
+// becomes "id IN (subquery)" instead: the subquery finds its few rows
+// through the element index, and the resources through their key, where
+// a correlated EXISTS would visit every resource of the tenant.
 func (c *compiler) existsCond(table, owner string, inner cond) cond {
-	out := c.exists(table, owner, inner.where, inner.args...)
-	out.exact = inner.exact
-	return out
+	if !inner.keyed {
+		out := c.exists(table, owner, inner.where, inner.args...)
+		out.exact = inner.exact
+		return out
+	}
+	alias := table[strings.LastIndexByte(table, ' ')+1:]
+	return cond{
+		where: c.a + ".id IN (SELECT " + owner + " FROM " + table + " WHERE " + alias + ".tenant = ? AND " + inner.where + ")",
+		args:  append([]any{c.tenant}, inner.args...),
+		exact: inner.exact,
+	}
 }
 
 // stringCompare compiles a comparison on a single-valued string column.
@@ -423,7 +443,9 @@ func (c *compiler) valuePath(v *filter.ValuePath) cond {
 			if col == "" || t == nil || t.CaseExact {
 				return loose
 			}
-			return foldCompare(col, true, x.Op, x.Value)
+			cd := foldCompare(col, true, x.Op, x.Value)
+			cd.keyed = x.Op == filter.Eq && col == "e.value_fold" && cd.where != never.where
+			return cd
 		})
 		return c.existsCond("scim_user_emails e", "e.user_id", inner)
 	case c.attrs.kind == "group" && name == "members":
@@ -440,7 +462,7 @@ func (c *compiler) valuePath(v *filter.ValuePath) cond {
 				if !ok {
 					return loose
 				}
-				return cond{where: "m.user_id = ?", args: []any{filter.Fold(lit)}, exact: true}
+				return cond{where: "m.user_id = ?", args: []any{filter.Fold(lit)}, exact: true, keyed: true}
 			}
 			return loose
 		})

@@ -234,7 +234,7 @@ type listSQL struct {
 // listSQL builds the statements for listing table (alias a, columns cols)
 // in tenant under f. extra are columns the scan adds for evaluating f.
 func (s *Store) listSQL(at *attrs, table, a, cols, extra, tenant string, f filter.Expr) listSQL {
-	c := compileFilter(s.d, at, a, f)
+	c := compileFilter(s.d, at, a, tenant, f)
 	where := a + ".tenant = ?"
 	if c.where != "" {
 		where += " AND " + c.where

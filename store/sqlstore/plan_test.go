@@ -1,0 +1,179 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/schema"
+)
+
+// planCase is a per-cycle lookup and the index it must use on its
+// resource table.
+type planCase struct {
+	filter string
+	group  bool
+	index  string // an index the plan must name
+}
+
+// planCases are the lookups identity providers send on every sync cycle.
+func planCases(userID, groupID string) []planCase {
+	return []planCase{
+		{filter: `userName eq "USER0000042@example.com"`, index: "scim_users_user_name"},
+		{filter: `externalId eq "ext-0000042"`, index: "scim_users_external_id"},
+		{filter: `displayName eq "user 42"`, index: "scim_users_display_name"},
+		{filter: `id eq "` + userID + `"`, index: "scim_users_"},
+		{filter: `emails[type eq "work"].value eq "user0000042@example.com"`, index: "scim_user_emails_value"},
+		{filter: `emails.value eq "user0000042@example.com"`, index: "scim_user_emails_value"},
+		{filter: `id eq "` + userID + `" and manager eq "x"`, index: "scim_users_"},
+		{filter: `userName eq "a@example.com" and department eq "x"`, index: "scim_users_user_name"},
+		{filter: `displayName eq "group 7"`, group: true, index: "scim_groups_display_name"},
+		{filter: `externalId eq "gext-7"`, group: true, index: "scim_groups_external_id"},
+		{filter: `id eq "` + groupID + `"`, group: true, index: "scim_groups_"},
+		{filter: `members.value eq "` + userID + `"`, group: true, index: "scim_group_members_user"},
+	}
+}
+
+// TestQueryPlans seeds enough rows for a scan to cost more than an index
+// lookup, then asks each database how it runs the statements the store
+// issues for the per-cycle lookups: each must search an index, never
+// scan the users, groups or emails tables.
+func TestQueryPlans(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t, d)
+			ctx := t.Context()
+			seedUsers(t, s, "bench", 20000)
+			seedUsers(t, s, "other", 2000)
+			ids := firstIDs(t, s, "bench")
+			seedGroups(t, s, "bench", 20000)
+			var groupID string
+			for i := range 200 {
+				g, err := s.CreateGroup(ctx, "bench", &scim.Group{DisplayName: fmt.Sprint("Team ", i),
+					Members: []scim.Member{{Value: ids[i]}, {Value: ids[i+1]}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				groupID = g.ID
+			}
+			settle(t, s)
+			for _, pc := range planCases(ids[42], groupID) {
+				rt, ls := schema.User(), (*Store).userListSQL
+				if pc.group {
+					rt, ls = schema.Group(), (*Store).groupListSQL
+				}
+				sql := ls(s, "bench", mustFilter(t, rt, pc.filter))
+				stmts := map[string][]any{"scan": sql.args}
+				if sql.exact {
+					stmts = map[string][]any{"count": sql.args, "page": append(sql.args, 10, 0)}
+				}
+				for which, args := range stmts {
+					q := map[string]string{"scan": sql.scan, "count": sql.count, "page": sql.page}[which]
+					var plan string
+					if d == Postgres {
+						plan = pgPlan(t, s, q, args)
+					} else {
+						plan = sqlitePlan(t, s, q, args)
+					}
+					t.Logf("%s (%s):\n%s", pc.filter, which, plan)
+					if msg := checkPlan(d, plan, pc.index); msg != "" {
+						t.Errorf("%s (%s statement): %s\nplan:\n%s", pc.filter, which, msg, plan)
+					}
+				}
+			}
+		})
+	}
+}
+
+// checkPlan returns what is wrong with plan, or "".
+func checkPlan(d Dialect, plan, index string) string {
+	if !strings.Contains(plan, index) {
+		return "the plan does not use the index " + index
+	}
+	for _, line := range strings.Split(plan, "\n") {
+		if d == SQLite && strings.HasPrefix(strings.TrimSpace(line), "SCAN ") && !strings.Contains(line, "json_each") {
+			return "the plan scans: " + line
+		}
+		if d == Postgres && strings.Contains(line, "Seq Scan") && strings.Contains(line, "scim_") {
+			return "the plan scans: " + line
+		}
+	}
+	return ""
+}
+
+// sqlitePlan returns EXPLAIN QUERY PLAN's details, one per line.
+func sqlitePlan(t *testing.T, s *Store, q string, args []any) string {
+	t.Helper()
+	rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	return b.String()
+}
+
+// pgPlan returns the plan nodes of EXPLAIN (FORMAT JSON), one per line:
+// node type, relation and index.
+func pgPlan(t *testing.T, s *Store, q string, args []any) string {
+	t.Helper()
+	var raw []byte
+	if err := s.db.QueryRowContext(context.Background(), "EXPLAIN (FORMAT JSON) "+Postgres.rebind(q), args...).Scan(&raw); err != nil {
+		t.Fatalf("EXPLAIN: %v", err)
+	}
+	var doc []struct{ Plan pgNode }
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	var walk func(n pgNode, depth int)
+	walk = func(n pgNode, depth int) {
+		fmt.Fprintf(&b, "%s%s %s %s\n", strings.Repeat("  ", depth), n.NodeType, n.RelationName, n.IndexName)
+		for _, c := range n.Plans {
+			walk(c, depth+1)
+		}
+	}
+	for _, p := range doc {
+		walk(p.Plan, 0)
+	}
+	return b.String()
+}
+
+type pgNode struct {
+	NodeType     string   `json:"Node Type"`
+	RelationName string   `json:"Relation Name"`
+	IndexName    string   `json:"Index Name"`
+	Plans        []pgNode `json:"Plans"`
+}
+
+// firstIDs lists a tenant's user ids in creation order.
+func firstIDs(t testing.TB, s *Store, tenant string) []string {
+	t.Helper()
+	rows, err := s.single().query(context.Background(), "SELECT id FROM scim_users WHERE tenant = ? ORDER BY seq", tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
