@@ -171,9 +171,9 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*
 		page.TotalResults++
 		if page.TotalResults >= start && len(page.Resources) < count {
 			if u == nil || sc != nil {
-				u = r.unpack()
-				u.Groups = groupRefs(r)
-			} else if !needGroups {
+				u = r.unpack() // the caller's own, not the scratch
+			}
+			if u.Groups == nil {
 				u.Groups = groupRefs(r)
 			}
 			page.Resources = append(page.Resources, u)
