@@ -2,27 +2,37 @@
 // point Entra ID, Okta or curl at the printed Tenant URL with the printed
 // Secret Token.
 //
-//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T]
+//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory]
 //
-// The token is taken from -token, else from SCIM_TOKEN, else generated.
-// Users and groups are kept in memory.
+// Users and groups are kept in a SQLite file (./scimkit.db unless -db
+// names another), so a restart keeps them; -db with a postgres:// or
+// postgresql:// URL keeps them in PostgreSQL instead, and -memory keeps
+// them in memory only. The token is taken from -token, else from
+// SCIM_TOKEN, else generated. -addr 127.0.0.1:0 picks a free port; the
+// Tenant URL line shows which.
 package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/sqlstore"
 )
 
 func main() {
@@ -33,16 +43,27 @@ func main() {
 }
 
 func run() error {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address HOST:PORT (port 0 picks a free one)")
 	token := flag.String("token", os.Getenv("SCIM_TOKEN"), "secret bearer token (default $SCIM_TOKEN, else generated)")
+	dbFlag := flag.String("db", "scimkit.db", "SQLite database file, or a postgres:// URL")
+	inMemory := flag.Bool("memory", false, "keep users and groups in memory only")
 	flag.Parse()
 	if *token == "" {
 		*token = scim.GenerateToken()
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	store, closeStore, where, err := openStore(ctx, *dbFlag, *inMemory)
+	if err != nil {
+		return err
+	}
+	defer closeStore.Close()
+
 	srv, err := scim.NewServer(scim.Config{
-		Store:  memory.New(),
+		Store:  store,
 		Auth:   scim.StaticToken("default", *token),
 		Logger: logger,
 	})
@@ -64,11 +85,9 @@ func run() error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	fmt.Printf("Tenant URL:   http://%s/scim/v2\nSecret Token: %s\n", ln.Addr(), *token)
+	fmt.Printf("Tenant URL:   http://%s/scim/v2\nSecret Token: %s\nStore:        %s\n", ln.Addr(), *token, where)
 	fmt.Println("(Entra ID needs HTTPS: put a TLS-terminating proxy or tunnel in front for a real tenant.)")
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go func() {
 		<-ctx.Done()
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -79,4 +98,44 @@ func run() error {
 		return err
 	}
 	return nil
+}
+
+// openStore opens the store the flags name and says which it is.
+func openStore(ctx context.Context, db string, inMemory bool) (scim.Store, io.Closer, string, error) {
+	switch {
+	case inMemory:
+		return memory.New(), nopCloser{}, "memory (nothing survives a restart)", nil
+	case strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://"):
+		pool, err := sql.Open("pgx", db)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		s, err := sqlstore.Open(ctx, pool, sqlstore.Postgres)
+		if err != nil {
+			pool.Close()
+			return nil, nil, "", err
+		}
+		return s, closers{s, pool}, "PostgreSQL", nil
+	default:
+		s, err := sqlstore.OpenSQLite(ctx, db)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return s, s, "SQLite file " + db, nil
+	}
+}
+
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }
+
+// closers closes each in order.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var err error
+	for _, c := range cs {
+		err = errors.Join(err, c.Close())
+	}
+	return err
 }
