@@ -486,3 +486,52 @@ func TestWireShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestLenientServers: answers that IdPs accept must not fail the run.
+func TestLenientServers(t *testing.T) {
+	minimalWrites := rewriteJSON(func(r *http.Request, _ *int, _ http.Header, doc map[string]any) map[string]any {
+		if r.Method != http.MethodGet && strings.Contains(r.URL.Path, "/Users") {
+			return map[string]any{"schemas": doc["schemas"], "id": doc["id"]}
+		}
+		return doc
+	})
+	noContentPatch := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch {
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				if rec.Code == http.StatusOK {
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	charset := rewriteJSON(func(_ *http.Request, _ *int, h http.Header, doc map[string]any) map[string]any {
+		h.Set("Content-Type", "application/scim+json; charset=utf-8")
+		return doc
+	})
+	for _, tc := range []struct {
+		name string
+		mode Mode
+		wrap func(http.Handler) http.Handler
+	}{
+		{"write responses with only the id", EntraLegacy, minimalWrites},
+		{"write responses with only the id, Okta", Okta, minimalWrites},
+		{"204 to user PATCH", EntraFlag, noContentPatch},
+		{"charset parameter", EntraLegacy, charset},
+		{"Okta group PATCH answered 200", Okta, groupPatchBody},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sum, log := run(t, newSCIM(t, tc.wrap), tc.mode, 20, 3, 6, 1)
+			if !sum.OK {
+				t.Fatalf("the run failed against an acceptable server:\n%s", log)
+			}
+		})
+	}
+}

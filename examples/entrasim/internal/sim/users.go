@@ -54,7 +54,7 @@ func (s *Sim) createUser(ctx context.Context, o *op, i int) {
 	}
 	s.setUserID(i, id)
 	u.state = live
-	s.checkUser(o, r, "in the POST response", doc, i)
+	s.checkUser(o, r, "in the POST response", doc, i, true)
 	s.verifyUser(ctx, o, i)
 	s.expectUserFound(ctx, o, i, ReasonLookupMissed)
 	o.end(Created, "id "+id)
@@ -113,7 +113,7 @@ func (s *Sim) patchUser(ctx context.Context, o *op, i int, body []byte) bool {
 	r, ok := s.call(ctx, o, kPatchUser, http.MethodPatch, s.userPath(i), body, "PATCH /Users/{id}", http.StatusOK, http.StatusNoContent)
 	if ok && r.status == http.StatusOK {
 		if doc := o.object(r, "PATCH /Users/{id}"); doc != nil {
-			s.checkUser(o, r, "in the PATCH response", doc, i)
+			s.checkUser(o, r, "in the PATCH response", doc, i, true)
 		}
 	}
 	return ok
@@ -128,7 +128,7 @@ func (s *Sim) oktaPut(ctx context.Context, o *op, i int) {
 	r, ok := s.call(ctx, o, kPut, http.MethodPut, s.userPath(i), s.userResource(i, true), "PUT /Users/{id}", http.StatusOK)
 	if ok {
 		if doc := o.object(r, "PUT /Users/{id}"); doc != nil {
-			s.checkUser(o, r, "in the PUT response", doc, i)
+			s.checkUser(o, r, "in the PUT response", doc, i, true)
 		}
 	}
 	s.verifyUser(ctx, o, i)
@@ -141,7 +141,7 @@ func (s *Sim) verifyUser(ctx context.Context, o *op, i int) {
 		return
 	}
 	if doc := o.object(r, "GET /Users/{id}"); doc != nil {
-		s.checkUser(o, r, "on GET", doc, i)
+		s.checkUser(o, r, "on GET", doc, i, false)
 	}
 }
 
