@@ -75,7 +75,7 @@ type memberSet struct {
 // u's reverse index in step. The member's strings are copied, so the
 // store keeps none of the caller's memory.
 func (ms *memberSet) add(g *groupRec, u *userRec, m scim.Member) {
-	display, typ := strings.Clone(m.Display), strings.Clone(m.Type)
+	display, typ := strings.Clone(m.Display), memberType(m.Type)
 	if e := ms.byUser[u]; e != nil {
 		e.display, e.typ = display, typ
 		return
@@ -87,6 +87,18 @@ func (ms *memberSet) add(g *groupRec, u *userRec, m scim.Member) {
 	ms.byUser[u] = e
 	ms.order.add(e)
 	u.groups = append(u.groups, g)
+}
+
+// memberType returns an owned copy of a member's type, sharing one copy
+// of the values the server uses.
+func memberType(t string) string {
+	switch t {
+	case "User":
+		return "User"
+	case "Group":
+		return "Group"
+	}
+	return strings.Clone(t)
 }
 
 // remove deletes u's membership, if any, and its reverse index entry. It
@@ -109,9 +121,6 @@ func (u *userRec) leave(g *groupRec) {
 		u.groups[i] = u.groups[last]
 		u.groups[last] = nil
 		u.groups = u.groups[:last]
-		if last == 0 {
-			u.groups = nil
-		}
 	}
 }
 
