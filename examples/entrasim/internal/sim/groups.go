@@ -51,14 +51,26 @@ func (s *Sim) provisionGroup(ctx context.Context, g int) {
 		id, _ := res.resources[0]["id"].(string)
 		gm.id, gm.state = id, live
 		// Adopt the members it has, so that the read-backs compare with
-		// what the server should hold.
-		if r, ok := s.call(ctx, o, kGet, http.MethodGet, s.groupPath(g), nil, "GET /Groups/{id}", http.StatusOK); ok {
-			if doc := o.object(r, "GET /Groups/{id}"); doc != nil {
-				ids, _ := memberIDs(doc)
-				s.adoptMembers(g, ids)
-			}
+		// what the server should hold; Entra updates a differing
+		// externalId.
+		r, ok := s.call(ctx, o, kGet, http.MethodGet, s.groupPath(g), nil, "GET /Groups/{id}", http.StatusOK)
+		var doc map[string]any
+		if ok {
+			doc = o.object(r, "GET /Groups/{id}")
 		}
-		o.end(Skipped, fmt.Sprintf("matched id %s with %d members", id, len(gm.members)))
+		if doc == nil {
+			o.end(Failed, "")
+			return
+		}
+		ids, _ := memberIDs(doc)
+		s.adoptMembers(g, ids)
+		if ext, _ := doc["externalId"].(string); s.cfg.Mode.entra() && ext != s.groupExternalID(g) {
+			s.patchGroup(ctx, o, g, patchBody(obj{{"op", s.opName("replace")}, {"path", "externalId"}, {"value", s.groupExternalID(g)}}))
+			s.verifyGroup(ctx, o, g, false, false)
+			o.end(Updated, fmt.Sprintf("matched id %s with %d members; externalId updated", id, len(gm.members)))
+		} else {
+			o.end(Skipped, fmt.Sprintf("matched id %s with %d members", id, len(gm.members)))
+		}
 	}
 	s.addInitialMembers(ctx, g)
 }

@@ -76,9 +76,16 @@ func (s *Sim) groupOp(g int, name string) *op {
 	return s.begin("group", fmt.Sprintf("g%04d %q", g, s.groupName(g, s.groups[g].nameGen)), name)
 }
 
-// fail records a failed check.
+// fail records a failed check; a repeat of the same problem within the
+// operation is recorded once.
 func (o *op) fail(reason, format string, args ...any) {
-	o.probs = append(o.probs, Problem{Reason: reason, Detail: fmt.Sprintf(format, args...)})
+	p := Problem{Reason: reason, Detail: fmt.Sprintf(format, args...)}
+	for _, q := range o.probs {
+		if q == p {
+			return
+		}
+	}
+	o.probs = append(o.probs, p)
 }
 
 func (o *op) failed() bool { return len(o.probs) > 0 }
