@@ -67,23 +67,27 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 }
 
 // insertEmails stores one row per element of emails, which the emails
-// filters search.
+// filters search, in statements of at most emailRows rows so that no
+// statement exceeds a driver's parameter limit.
 func insertEmails(ctx context.Context, t *tx, tenant, id string, emails []scim.MultiValue) error {
-	if len(emails) == 0 {
-		return nil
-	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO scim_user_emails (tenant, user_id, idx, value_fold, type_fold) VALUES ")
-	args := make([]any, 0, 5*len(emails))
-	for i, e := range emails {
-		if i > 0 {
-			b.WriteString(", ")
+	const emailRows = 500
+	for lo := 0; lo < len(emails); lo += emailRows {
+		var b strings.Builder
+		b.WriteString("INSERT INTO scim_user_emails (tenant, user_id, idx, value_fold, type_fold) VALUES ")
+		hi := min(lo+emailRows, len(emails))
+		args := make([]any, 0, 5*(hi-lo))
+		for i := lo; i < hi; i++ {
+			if i > lo {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?)")
+			args = append(args, tenant, id, i, filter.Fold(emails[i].Value), filter.Fold(emails[i].Type))
 		}
-		b.WriteString("(?, ?, ?, ?, ?)")
-		args = append(args, tenant, id, i, filter.Fold(e.Value), filter.Fold(e.Type))
+		if _, err := t.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
 	}
-	_, err := t.exec(ctx, b.String(), args...)
-	return err
+	return nil
 }
 
 // GetUser implements scim.UserStore: one statement reads the user and its
