@@ -33,6 +33,7 @@ const (
 	ReasonActiveString   = "active returned as a string: IdPs read a JSON boolean"
 	ReasonGroup200       = "group PATCH answered 200 with a body, Entra expects 204 No Content"
 	ReasonDeletedMember  = "a deleted user is still a group member"
+	ReasonMembersDiffer  = "group members differ from what was sent"
 )
 
 // call sends a request and checks what every response must satisfy: a

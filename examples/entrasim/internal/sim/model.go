@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // objState is what the simulator believes about an object on the server.
@@ -35,6 +36,10 @@ type groupModel struct {
 	nameGen uint16
 	members map[string]int32 // member id → user index (-1: not ours)
 	state   objState
+
+	added      int          // members added in the initial cycle
+	batches    int          // ... in this many PATCHes
+	batchFails atomic.Int32 // ... of which failed
 }
 
 // initUsers fills the initial model: which attributes each user has and
@@ -287,7 +292,7 @@ func (s *Sim) checkMembers(o *op, r *response, doc map[string]any, g int, remova
 			return
 		}
 	}
-	o.fail("group members differ from what was sent", "%s: %d missing %s, %d unexpected %s", r,
+	o.fail(ReasonMembersDiffer, "%s: %d missing %s, %d unexpected %s", r,
 		len(missing), brief(missing), len(extra), brief(extra))
 }
 

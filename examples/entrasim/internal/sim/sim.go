@@ -167,9 +167,15 @@ func (s *Sim) testConnection(ctx context.Context) bool {
 }
 
 // initialCycle provisions every user, then the manager references, then
-// the groups with their members.
+// the groups, then their members.
 func (s *Sim) initialCycle(ctx context.Context) {
 	s.phase(ctx, "initial: users", len(s.users), s.provisionUser)
 	s.phase(ctx, "initial: managers", len(s.users), s.provisionManager)
 	s.phase(ctx, "initial: groups", len(s.groups), s.provisionGroup)
+	if ctx.Err() != nil {
+		return
+	}
+	tasks := s.planInitialMembers()
+	s.phase(ctx, "initial: memberships", len(tasks), func(ctx context.Context, k int) { s.sendMemberBatch(ctx, tasks[k]) })
+	s.phase(ctx, "initial: member check", len(s.groups), s.checkInitialMembers)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimkit/scim"
@@ -295,6 +296,52 @@ func keepDeleted(next http.Handler) http.Handler {
 	})
 }
 
+// readModifyWrite applies member additions by reading the group and
+// writing the whole member list back (PUT), with a pause in between: the
+// lost-update defect that concurrent membership PATCHes expose.
+func readModifyWrite(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPatch || !strings.Contains(r.URL.Path, "/Groups/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var p struct {
+			Operations []struct {
+				Op, Path string
+				Value    json.RawMessage
+			}
+		}
+		b, _ := io.ReadAll(r.Body)
+		if json.Unmarshal(b, &p) != nil || len(p.Operations) != 1 || !strings.EqualFold(p.Operations[0].Op, "add") || p.Operations[0].Path != "members" {
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			next.ServeHTTP(w, r)
+			return
+		}
+		var add []map[string]any
+		json.Unmarshal(p.Operations[0].Value, &add)
+		get := httptest.NewRecorder()
+		next.ServeHTTP(get, httptest.NewRequestWithContext(r.Context(), http.MethodGet, r.URL.Path, nil))
+		var g map[string]any
+		json.Unmarshal(get.Body.Bytes(), &g)
+		members, _ := g["members"].([]any)
+		for _, m := range add {
+			members = append(members, map[string]any{"value": m["value"]})
+		}
+		time.Sleep(20 * time.Millisecond)
+		body, _ := json.Marshal(map[string]any{"schemas": []string{groupURN}, "displayName": g["displayName"], "externalId": g["externalId"], "members": members})
+		put := httptest.NewRequestWithContext(r.Context(), http.MethodPut, r.URL.Path, bytes.NewReader(body))
+		put.Header = r.Header.Clone()
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, put)
+		if rec.Code != http.StatusOK {
+			w.WriteHeader(rec.Code)
+			w.Write(rec.Body.Bytes())
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
 // TestBrokenServers runs against servers with one defect each: the run
 // must fail and name the defect.
 func TestBrokenServers(t *testing.T) {
@@ -313,9 +360,11 @@ func TestBrokenServers(t *testing.T) {
 		{"active as a string", EntraFlag, activeAsString, ReasonActiveString},
 		{"group PATCH answers 200", EntraLegacy, groupPatchBody, ReasonGroup200},
 		{"DELETE does not delete", EntraLegacy, keepDeleted, ReasonStillReadable},
+		{"deleted users stay group members", EntraLegacy, keepDeleted, ReasonDeletedMember},
+		{"membership by read-modify-write", EntraLegacy, readModifyWrite, ReasonMembersDiffer},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sum, log := run(t, newSCIM(t, tc.wrap), tc.mode, 20, 3, 6, 1)
+			sum, log := run(t, newSCIM(t, tc.wrap), tc.mode, 20, 3, 16, 1)
 			if sum.OK || sum.Outcomes[Failed] == 0 {
 				t.Fatalf("the run passed against a broken server:\n%s", log)
 			}
