@@ -93,7 +93,15 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}}
+}, metaMigration}
+
+// metaMigration adds a key-value table for facts about the stored data,
+// such as the Unicode version its folded columns were computed with.
+var metaMigration = migration{
+	version: 2,
+	name:    "meta",
+	stmts:   []string{`CREATE TABLE scim_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`},
+}
 
 // postgresMigrations is the PostgreSQL schema history, the same tables as
 // sqliteMigrations. Keys and folded columns use the "C" collation: they
@@ -159,7 +167,7 @@ var postgresMigrations = []migration{{
 		)`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}}
+}, metaMigration}
 
 func stamp() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
@@ -193,7 +201,26 @@ func migrateSQLite(ctx context.Context, conn *sql.Conn, ms []migration) error {
 			return fmt.Errorf("sqlstore: migration %d (%s): %w", m.version, m.name, err)
 		}
 	}
-	return checkNewer(ctx, t, ms)
+	if err := checkNewer(ctx, t, ms); err != nil {
+		return err
+	}
+	if hasMeta(ms) {
+		if err := step(func() error { return refold(ctx, t) }); err != nil {
+			return fmt.Errorf("sqlstore: recomputing folded keys: %w", err)
+		}
+	}
+	return nil
+}
+
+// hasMeta reports whether ms creates scim_meta (tests migrate with
+// histories of their own).
+func hasMeta(ms []migration) bool {
+	for _, m := range ms {
+		if m.version == metaMigration.version {
+			return true
+		}
+	}
+	return false
 }
 
 // migratePostgres is migrateSQLite for PostgreSQL: each step takes a
@@ -236,7 +263,15 @@ func migratePostgres(ctx context.Context, db *sql.DB, ms []migration) error {
 			return fmt.Errorf("sqlstore: migration %d (%s): %w", m.version, m.name, err)
 		}
 	}
-	return checkNewer(ctx, &tx{q: db, d: Postgres}, ms)
+	if err := checkNewer(ctx, &tx{q: db, d: Postgres}, ms); err != nil {
+		return err
+	}
+	if hasMeta(ms) {
+		if err := step(func(t *tx) error { return refold(ctx, t) }); err != nil {
+			return fmt.Errorf("sqlstore: recomputing folded keys: %w", err)
+		}
+	}
+	return nil
 }
 
 // apply runs m unless it is recorded already, and records it.

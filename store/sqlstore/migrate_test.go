@@ -7,10 +7,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/schema"
 )
 
 // target is one database both dialects can open repeatedly: a SQLite
@@ -91,7 +93,7 @@ func version(t *testing.T, s *Store) int {
 	return v
 }
 
-var allTables = []string{"scim_group_members", "scim_groups", "scim_schema_migrations", "scim_user_emails", "scim_users"}
+var allTables = []string{"scim_group_members", "scim_groups", "scim_meta", "scim_schema_migrations", "scim_user_emails", "scim_users"}
 
 func TestMigrations(t *testing.T) {
 	t.Parallel()
@@ -102,6 +104,7 @@ func TestMigrations(t *testing.T) {
 			t.Run("ConcurrentOpen", func(t *testing.T) { testMigrateConcurrent(t, d) })
 			t.Run("Interrupted", func(t *testing.T) { testMigrateInterrupted(t, d) })
 			t.Run("NewerSchema", func(t *testing.T) { testMigrateNewer(t, d) })
+			t.Run("UnicodeUpgrade", func(t *testing.T) { testRefold(t, d) })
 		})
 	}
 }
@@ -252,5 +255,67 @@ func testMigrateNewer(t *testing.T, d Dialect) {
 	}
 	if _, err := tg.open(t, nil); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("Open on a newer schema: %v, want an error", err)
+	}
+}
+
+// testRefold pretends the folded keys were computed with other Unicode
+// tables: the next Open recomputes them, and lookups work again.
+func testRefold(t *testing.T, d Dialect) {
+	tg := newTarget(t, d)
+	s, err := tg.open(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	u, err := s.CreateUser(ctx, "t", &scim.User{UserName: "Ǆemal", DisplayName: "ΣΊΣΥΦΟΣ",
+		Emails: []scim.MultiValue{{Value: "ǅ@example.com", Type: "Wörk"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := s.CreateGroup(ctx, "t", &scim.Group{DisplayName: "Σales"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"UPDATE scim_meta SET value = '1.0.0'",
+		"UPDATE scim_users SET user_name_fold = 'stale-' || id, display_name_fold = 'stale'",
+		"UPDATE scim_user_emails SET value_fold = 'stale', type_fold = 'stale'",
+		"UPDATE scim_groups SET display_name_fold = 'stale'",
+	} {
+		if _, err := s.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, err := tg.open(t, nil)
+	if err != nil {
+		t.Fatalf("Open after a Unicode upgrade: %v", err)
+	}
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{`userName eq "ǆEMAL"`, []string{u.ID}},
+		{`displayName eq "σίσυφοσ"`, []string{u.ID}},
+		{`emails[type eq "WÖRK"].value eq "ǆ@EXAMPLE.COM"`, []string{u.ID}},
+	} {
+		p, err := again.ListUsers(ctx, "t", scim.Query{Filter: mustFilter(t, schema.User(), tt.filter), StartIndex: 1, Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range p.Resources {
+			got = append(got, r.ID)
+		}
+		if d := cmp.Diff(tt.want, got); d != "" {
+			t.Errorf("%s after the refold (-want +got):\n%s", tt.filter, d)
+		}
+	}
+	p, err := again.ListGroups(ctx, "t", scim.Query{Filter: mustFilter(t, schema.Group(), `displayName eq "σALES"`), StartIndex: 1, Count: 10})
+	if err != nil || p.TotalResults != 1 || p.Resources[0].ID != g.ID {
+		t.Errorf("group lookup after the refold: %v, %+v", err, p)
+	}
+	var v string
+	if err := again.db.QueryRow("SELECT value FROM scim_meta WHERE key = 'unicode_version'").Scan(&v); err != nil || v != unicode.Version {
+		t.Errorf("recorded Unicode version %q, %v; want %q", v, err, unicode.Version)
 	}
 }
