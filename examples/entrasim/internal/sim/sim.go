@@ -162,8 +162,12 @@ func (s *Sim) testConnection(ctx context.Context) bool {
 	if fatal {
 		s.aborted = "Test Connection failed: provisioning would not start"
 		s.log.printf("%s", s.aborted)
+		return false
 	}
-	return !fatal && ctx.Err() == nil
+	if s.cfg.Mode.entra() {
+		s.discover(ctx)
+	}
+	return ctx.Err() == nil
 }
 
 // initialCycle provisions every user, then the manager references, then

@@ -259,6 +259,47 @@ var (
 	}
 )
 
+// Discovery defects.
+var (
+	noPatchSupport = rewriteJSON(func(r *http.Request, _ *int, _ http.Header, doc map[string]any) map[string]any {
+		if strings.HasSuffix(r.URL.Path, "/ServiceProviderConfig") {
+			doc["patch"] = map[string]any{"supported": false}
+		}
+		return doc
+	})
+	noGroupSchema = rewriteJSON(func(r *http.Request, _ *int, _ http.Header, doc map[string]any) map[string]any {
+		if strings.HasSuffix(r.URL.Path, "/Schemas") {
+			list, _ := doc["Resources"].([]any)
+			var keep []any
+			for _, e := range list {
+				if e.(map[string]any)["id"] != groupURN {
+					keep = append(keep, e)
+				}
+			}
+			doc["Resources"] = keep
+		}
+		return doc
+	})
+	noManagerInSchema = rewriteJSON(func(r *http.Request, _ *int, _ http.Header, doc map[string]any) map[string]any {
+		if strings.HasSuffix(r.URL.Path, "/Schemas") {
+			for _, e := range doc["Resources"].([]any) {
+				sc := e.(map[string]any)
+				if sc["id"] != entURN {
+					continue
+				}
+				var keep []any
+				for _, a := range sc["attributes"].([]any) {
+					if a.(map[string]any)["name"] != "manager" {
+						keep = append(keep, a)
+					}
+				}
+				sc["attributes"] = keep
+			}
+		}
+		return doc
+	})
+)
+
 // clearOnLegacyRemove turns Entra's legacy member removal (Remove members
 // with a value list) into RFC 7644's remove-all, the defect of strictly
 // RFC servers.
@@ -362,6 +403,9 @@ func TestBrokenServers(t *testing.T) {
 		{"DELETE does not delete", EntraLegacy, keepDeleted, ReasonStillReadable},
 		{"deleted users stay group members", EntraLegacy, keepDeleted, ReasonDeletedMember},
 		{"membership by read-modify-write", EntraLegacy, readModifyWrite, ReasonMembersDiffer},
+		{"PATCH not advertised", EntraFlag, noPatchSupport, "ServiceProviderConfig says patch is not supported: Entra requires it"},
+		{"no Group schema", EntraLegacy, noGroupSchema, "Group schema missing from /Schemas: the gallery group tests fail"},
+		{"manager not in /Schemas", EntraLegacy, noManagerInSchema, "manager missing from /Schemas: the validator's Schema_Discoverability test fails"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sum, log := run(t, newSCIM(t, tc.wrap), tc.mode, 20, 3, 16, 1)
@@ -389,6 +433,52 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestSchemaNote: sub-attributes outside the mapping are noted, not
+// failed.
+func TestSchemaNote(t *testing.T) {
+	setDisplay := func(add bool) func(http.Handler) http.Handler {
+		return rewriteJSON(func(r *http.Request, _ *int, _ http.Header, doc map[string]any) map[string]any {
+			if !strings.HasSuffix(r.URL.Path, "/Schemas") {
+				return doc
+			}
+			for _, e := range doc["Resources"].([]any) {
+				for _, a := range e.(map[string]any)["attributes"].([]any) {
+					am := a.(map[string]any)
+					if am["name"] != "emails" && am["name"] != "phoneNumbers" {
+						continue
+					}
+					var subs []any
+					for _, sa := range am["subAttributes"].([]any) {
+						if sa.(map[string]any)["name"] != "display" {
+							subs = append(subs, sa)
+						}
+					}
+					if add {
+						subs = append(subs, map[string]any{"name": "display", "type": "string"})
+					}
+					am["subAttributes"] = subs
+				}
+			}
+			return doc
+		})
+	}
+	for _, tc := range []struct {
+		add  bool
+		want []string
+	}{
+		{true, []string{"/Schemas advertises emails.display, phoneNumbers.display, outside the Juno Journey mapping: Microsoft's validator has rejected such sub-attributes (\"... is not supported by the SCIM protocol\")"}},
+		{false, nil},
+	} {
+		sum, log := run(t, newSCIM(t, setDisplay(tc.add)), EntraLegacy, 5, 1, 2, 0)
+		if !sum.OK {
+			t.Fatalf("run failed:\n%s", log)
+		}
+		if diff := cmp.Diff(tc.want, sum.Notes); diff != "" {
+			t.Errorf("display advertised %t: notes (-want +got):\n%s", tc.add, diff)
+		}
+	}
 }
 
 // TestLegacyRemovalOnlyInLegacy checks that the clear-the-group defect is
