@@ -34,6 +34,7 @@ const (
 	ReasonGroup200       = "group PATCH answered 200 with a body, Entra expects 204 No Content"
 	ReasonDeletedMember  = "a deleted user is still a group member"
 	ReasonMembersDiffer  = "group members differ from what was sent"
+	ReasonCaseSensitive  = "filter userName eq is case-sensitive: Okta expects an upper-cased lookup to find the user"
 )
 
 // call sends a request and checks what every response must satisfy: a
@@ -128,7 +129,12 @@ type listResult struct {
 // read as a miss so the run can go on, as Okta does. The result is nil
 // when the response cannot be used.
 func (s *Sim) checkList(ctx context.Context, o *op, path, what string) *listResult {
-	r, ok := s.call(ctx, o, kLookup, http.MethodGet, path, nil, what, http.StatusOK)
+	return s.checkPage(ctx, o, kLookup, path, what, 1)
+}
+
+// checkPage is checkList for the page starting at start.
+func (s *Sim) checkPage(ctx context.Context, o *op, kind reqKind, path, what string, start int) *listResult {
+	r, ok := s.call(ctx, o, kind, http.MethodGet, path, nil, what, http.StatusOK)
 	if r == nil {
 		return nil
 	}
@@ -149,8 +155,12 @@ func (s *Sim) checkList(ctx context.Context, o *op, path, what string) *listResu
 	}
 	total, okT := o.integer(r, doc, "totalResults")
 	if _, ok := doc["startIndex"]; ok {
-		if v, ok := o.integer(r, doc, "startIndex"); ok && v != 1 {
-			o.fail("startIndex of the first page is not 1", "%s: startIndex = %d", r, v)
+		if v, ok := o.integer(r, doc, "startIndex"); ok && v != start {
+			if start == 1 {
+				o.fail("startIndex of the first page is not 1", "%s: startIndex = %d", r, v)
+			} else {
+				o.fail("startIndex differs from the one requested", "%s: startIndex = %d", r, v)
+			}
 		}
 	} else {
 		o.fail("startIndex missing from ListResponse", "%s", r)

@@ -24,10 +24,11 @@ const (
 	kPatchGroup
 	kPut
 	kDelete
+	kList // paged listing without a filter (Okta's import)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"lookup", "create", "get", "patch-user", "patch-group", "put", "delete"}
+var kindNames = [numKinds]string{"lookup", "create", "get", "patch-user", "patch-group", "put", "delete", "list"}
 
 // kindStats are the counters of one request kind.
 type kindStats struct {

@@ -182,4 +182,7 @@ func (s *Sim) initialCycle(ctx context.Context) {
 	tasks := s.planInitialMembers()
 	s.phase(ctx, "initial: memberships", len(tasks), func(ctx context.Context, k int) { s.sendMemberBatch(ctx, tasks[k]) })
 	s.phase(ctx, "initial: member check", len(s.groups), s.checkInitialMembers)
+	if s.cfg.Mode == Okta && ctx.Err() == nil {
+		s.phase(ctx, "initial: import", 1, func(ctx context.Context, _ int) { s.oktaImport(ctx) })
+	}
 }

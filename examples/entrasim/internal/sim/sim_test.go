@@ -383,6 +383,31 @@ func readModifyWrite(next http.Handler) http.Handler {
 	})
 }
 
+// ignoreStartIndex serves every page of an unfiltered user list from the
+// start.
+func ignoreStartIndex(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.Query(); r.Method == http.MethodGet && q.Has("startIndex") && !q.Has("filter") {
+			q.Set("startIndex", "1")
+			r.URL.RawQuery = q.Encode()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// caseSensitiveLookup answers a userName lookup with no match unless the
+// value is exactly as stored (here: lower case).
+func caseSensitiveLookup(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := r.URL.Query().Get("filter"); strings.HasPrefix(f, "userName eq") && f != strings.ToLower(f) {
+			w.Header().Set("Content-Type", "application/scim+json")
+			io.WriteString(w, `{"schemas":["`+listURN+`"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // TestBrokenServers runs against servers with one defect each: the run
 // must fail and name the defect.
 func TestBrokenServers(t *testing.T) {
@@ -391,24 +416,32 @@ func TestBrokenServers(t *testing.T) {
 		mode   Mode
 		wrap   func(http.Handler) http.Handler
 		reason string
+		users  int // default 20
 	}{
-		{"manager as a string", EntraLegacy, managerAsString, ReasonManagerString},
-		{"404 on a filter miss", EntraLegacy, notFoundOnMiss, ReasonFilterMiss404},
-		{"application/json", EntraFlag, plainJSON, ReasonJSONType},
-		{"legacy removal clears the group", EntraLegacy, clearOnLegacyRemove, ReasonGroupCleared},
-		{"totalResults as a string", Okta, stringTotals, "totalResults is a string: IdPs read paging numbers as integers"},
-		{"Resources omitted when empty", EntraLegacy, omitEmptyResources, `Resources missing from an empty ListResponse: Entra expects "Resources": []`},
-		{"active as a string", EntraFlag, activeAsString, ReasonActiveString},
-		{"group PATCH answers 200", EntraLegacy, groupPatchBody, ReasonGroup200},
-		{"DELETE does not delete", EntraLegacy, keepDeleted, ReasonStillReadable},
-		{"deleted users stay group members", EntraLegacy, keepDeleted, ReasonDeletedMember},
-		{"membership by read-modify-write", EntraLegacy, readModifyWrite, ReasonMembersDiffer},
-		{"PATCH not advertised", EntraFlag, noPatchSupport, "ServiceProviderConfig says patch is not supported: Entra requires it"},
-		{"no Group schema", EntraLegacy, noGroupSchema, "Group schema missing from /Schemas: the gallery group tests fail"},
-		{"manager not in /Schemas", EntraLegacy, noManagerInSchema, "manager missing from /Schemas: the validator's Schema_Discoverability test fails"},
+		{"startIndex ignored", Okta, ignoreStartIndex, "paging returned users twice: the order is not stable", 250},
+		{"startIndex ignored, echo", Okta, ignoreStartIndex, "startIndex differs from the one requested", 250},
+		{"case-sensitive userName filter", Okta, caseSensitiveLookup, ReasonCaseSensitive, 0},
+		{"manager as a string", EntraLegacy, managerAsString, ReasonManagerString, 0},
+		{"404 on a filter miss", EntraLegacy, notFoundOnMiss, ReasonFilterMiss404, 0},
+		{"application/json", EntraFlag, plainJSON, ReasonJSONType, 0},
+		{"legacy removal clears the group", EntraLegacy, clearOnLegacyRemove, ReasonGroupCleared, 0},
+		{"totalResults as a string", Okta, stringTotals, "totalResults is a string: IdPs read paging numbers as integers", 0},
+		{"Resources omitted when empty", EntraLegacy, omitEmptyResources, `Resources missing from an empty ListResponse: Entra expects "Resources": []`, 0},
+		{"active as a string", EntraFlag, activeAsString, ReasonActiveString, 0},
+		{"group PATCH answers 200", EntraLegacy, groupPatchBody, ReasonGroup200, 0},
+		{"DELETE does not delete", EntraLegacy, keepDeleted, ReasonStillReadable, 0},
+		{"deleted users stay group members", EntraLegacy, keepDeleted, ReasonDeletedMember, 0},
+		{"membership by read-modify-write", EntraLegacy, readModifyWrite, ReasonMembersDiffer, 0},
+		{"PATCH not advertised", EntraFlag, noPatchSupport, "ServiceProviderConfig says patch is not supported: Entra requires it", 0},
+		{"no Group schema", EntraLegacy, noGroupSchema, "Group schema missing from /Schemas: the gallery group tests fail", 0},
+		{"manager not in /Schemas", EntraLegacy, noManagerInSchema, "manager missing from /Schemas: the validator's Schema_Discoverability test fails", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sum, log := run(t, newSCIM(t, tc.wrap), tc.mode, 20, 3, 16, 1)
+			users := tc.users
+			if users == 0 {
+				users = 20
+			}
+			sum, log := run(t, newSCIM(t, tc.wrap), tc.mode, users, 3, 16, 1)
 			if sum.OK || sum.Outcomes[Failed] == 0 {
 				t.Fatalf("the run passed against a broken server:\n%s", log)
 			}

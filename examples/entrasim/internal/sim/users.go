@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // userPath is the resource path of user i.
@@ -56,7 +57,12 @@ func (s *Sim) createUser(ctx context.Context, o *op, i int) {
 	u.state = live
 	s.checkUser(o, r, "in the POST response", doc, i, true)
 	s.verifyUser(ctx, o, i)
-	s.expectUserFound(ctx, o, i, ReasonLookupMissed)
+	if s.cfg.Mode == Okta {
+		// Okta's current tests look the new user up upper-cased.
+		s.expectUserFoundAs(ctx, o, i, strings.ToUpper(s.userName(i, u.nameGen)), ReasonCaseSensitive)
+	} else {
+		s.expectUserFound(ctx, o, i, ReasonLookupMissed)
+	}
 	o.end(Created, "id "+id)
 }
 
@@ -145,10 +151,14 @@ func (s *Sim) verifyUser(ctx context.Context, o *op, i int) {
 	}
 }
 
-// expectUserFound requires the userName lookup to find user i (only it).
+// expectUserFound requires the userName lookup to find user i.
 func (s *Sim) expectUserFound(ctx context.Context, o *op, i int, reason string) {
+	s.expectUserFoundAs(ctx, o, i, s.userName(i, s.users[i].nameGen), reason)
+}
+
+// expectUserFoundAs requires a userName lookup for name to find user i.
+func (s *Sim) expectUserFoundAs(ctx context.Context, o *op, i int, name, reason string) {
 	u := &s.users[i]
-	name := s.userName(i, u.nameGen)
 	res := s.checkList(ctx, o, s.userLookupPath(name), "the userName lookup")
 	if res != nil && !res.has(u.id) {
 		o.fail(reason, "filter userName eq %q: totalResults %d, id %s not among the results", name, res.total, u.id)
