@@ -157,6 +157,29 @@ func TestRerunMatches(t *testing.T) {
 	}
 }
 
+// TestRerunAfterChanges runs the same seed again after an incremental
+// cycle: the second initial cycle must bring the changed users back (by
+// PATCH or, in Okta mode, by PUT, keeping their managers) and recreate the
+// renamed and deleted ones, with every check passing.
+func TestRerunAfterChanges(t *testing.T) {
+	for _, mode := range []Mode{EntraLegacy, EntraFlag, Okta} {
+		t.Run(mode.String(), func(t *testing.T) {
+			base := newSCIM(t, nil)
+			if sum, log := run(t, base, mode, 60, 3, 5, 1); !sum.OK {
+				t.Fatalf("first run failed:\n%s", log)
+			}
+			sum, log := run(t, base, mode, 60, 3, 5, 0)
+			if !sum.OK {
+				t.Fatalf("second run failed:\n%s", log)
+			}
+			p := sum.Operations["user"]["provision"]
+			if p[Updated] == 0 || p[Created] == 0 || p[Skipped] == 0 {
+				t.Errorf("want matched-and-updated, recreated and in-sync users, got %v", p)
+			}
+		})
+	}
+}
+
 // rewriteJSON returns middleware that passes each JSON response body of
 // the wrapped handler through fix (which may change the status, header or
 // body) before writing it.

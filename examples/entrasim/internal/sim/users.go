@@ -92,6 +92,9 @@ func (s *Sim) matchUser(ctx context.Context, o *op, i int, found map[string]any)
 		return
 	}
 	if s.cfg.Mode == Okta {
+		// The PUT replaces the whole user: a manager it had is gone until
+		// the manager phase sends it again.
+		u.hasMgr = ""
 		s.oktaPut(ctx, o, i)
 	} else {
 		old := make([]uint16, len(diff))
@@ -185,13 +188,30 @@ func (s *Sim) provisionManager(ctx context.Context, i int) {
 		o.end(Skipped, fmt.Sprintf("manager u%06d was not provisioned", u.manager))
 		return
 	}
-	if u.hasMgr != "" && u.hasMgr == s.users[u.manager].id {
+	if u.hasMgr != "" && u.hasMgr == s.users[u.manager].id && s.managerConfirmed(ctx, o, i) {
 		u.mgrSet = true
 		o.end(Skipped, fmt.Sprintf("manager u%06d already set", u.manager))
 		return
 	}
 	s.sendManager(ctx, o, i, u.hasMgr == "")
 	o.end(Updated, fmt.Sprintf("manager u%06d", u.manager))
+}
+
+// managerConfirmed asks the server whether user i already has its manager,
+// as Entra does before writing a reference (Okta reads the user).
+func (s *Sim) managerConfirmed(ctx context.Context, o *op, i int) bool {
+	u := &s.users[i]
+	mid := s.users[u.manager].id
+	if s.cfg.Mode == Okta {
+		r, ok := s.call(ctx, o, kGet, http.MethodGet, s.userPath(i), nil, "GET /Users/{id}", http.StatusOK)
+		if !ok {
+			return false
+		}
+		doc := o.object(r, "GET /Users/{id}")
+		return doc != nil && managerID(doc) == mid
+	}
+	res := s.checkList(ctx, o, s.referencePath(u.id, mid), "the reference check filter id eq and manager eq")
+	return res != nil && res.total == 1 && res.has(u.id)
 }
 
 // sendManager sets user i's manager: Entra PATCHes the bare id, then runs
