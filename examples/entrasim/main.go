@@ -12,20 +12,26 @@
 //
 // Test Connection: GET /Users?filter=userName+eq+"<random guid>" (and, with
 // groups, GET /Groups?excludedAttributes=members&filter=displayName eq
-// "<guid>"); both must be 200 with an empty ListResponse.
+// "<guid>"); both must be 200 with an empty ListResponse. In the Entra
+// modes, schema discovery follows: /ServiceProviderConfig must support
+// PATCH and filtering, and /Schemas must advertise every mapped attribute
+// and the Group schema.
 //
 // Initial cycle: each user is matched by filter userName eq, then created
 // with POST carrying the whole Juno Journey mapping (userName, externalId,
 // displayName, title, active, preferredLanguage, the work email, the work
 // address, name, fax/mobile/work phones, the enterprise department,
 // employeeNumber, costCenter, division, organization); a user found by the
-// lookup is updated instead. Once every user exists, managers are set with
-// a PATCH of their own (Entra sends the manager's id as a bare string),
-// followed by Entra's reference check GET /Users?filter=id eq "x" and
-// manager eq "y"&attributes=id. Then groups are matched by displayName,
-// created (with Entra's Microsoft schema URI) and read back with
-// excludedAttributes=members, and members are added by PATCH, several per
-// request.
+// lookup is updated where it differs, or skipped. Once every user exists,
+// managers are set with a PATCH of their own (Entra sends the manager's id
+// as a bare string), followed by Entra's reference check GET
+// /Users?filter=id eq "x" and manager eq "y"&attributes=id. Then groups are
+// matched by displayName, created (with Entra's Microsoft schema URI) and
+// read back with excludedAttributes=members; their members are added by
+// PATCHes of up to 10 members, the PATCHes of one group in parallel as
+// Entra sends them, and each group's members are read back once all are
+// done. In Okta mode an import follows: every page of GET
+// /Users?startIndex=N&count=100 must be stable and together list every user.
 //
 // Incremental cycles (-cycles): from -seed, about 10% of the users change
 // attributes (sometimes their manager), 2% are renamed, 3% disabled, half
@@ -38,17 +44,18 @@
 //
 //   - entra-legacy: capitalised ops with explicit paths, one op per
 //     attribute, "True"/"False" strings, member removal as Remove members
-//     with a value list.
+//     with a value list. No User-Agent header.
 //   - entra-flag: Entra with ?aadOptscim062020: lowercase ops, booleans,
 //     one path-less replace with dotted and URN-qualified keys (typed value
 //     paths such as emails[type eq "work"].value keep their own op), member
 //     removal by members[value eq "id"]. The default when -url carries
 //     ?aadOptscim062020.
 //   - okta: lookups with startIndex=1&count=100 and %20 encoding,
-//     Content-Type application/json, POST with password, groups and locale,
-//     profile updates by GET then PUT, (de)activation by a path-less PATCH,
-//     never a user DELETE, Group Push with the name re-sent in every group
-//     PATCH.
+//     Content-Type application/json and Accept application/scim+json;
+//     charset=utf-8, POST with password, groups and locale, profile updates
+//     by GET then PUT, (de)activation by a path-less PATCH, never a user
+//     DELETE, Group Push with the name re-sent in every group PATCH and
+//     removals by members[value eq "id"] beside the additions.
 //
 // Every write is verified: the response status (201 create, 200 GET, 200
 // or 204 user PATCH, 204 group PATCH (Okta also 200), 200 PUT, 204
@@ -56,11 +63,18 @@
 // (integer totalResults, startIndex and itemsPerPage, Resources present
 // even when empty, an id on each resource), and a GET that must read back
 // every attribute sent so far exactly, the manager as {"value": id} and the
-// group members as sent; lookups must find what was written, a disabled
-// user must stay visible, and a filter miss must be 200 with totalResults
-// 0. Requests are issued by a pool of -c workers, one object per worker at
-// a time, in phases: users are created before their PATCHes, and group
+// group members as sent (the response to a write is checked for what it
+// contains; it need not be the whole resource). Lookups must find what was
+// written (in Okta mode also upper-cased), a disabled user must stay
+// visible, a renamed user must not be found by its old name, and a filter
+// miss must be 200 with totalResults 0. Requests are issued by a pool of
+// -c workers in phases: users are created before their PATCHes, and group
 // memberships only after the users exist.
+//
+// The data and the changes depend only on -seed: a run against a tenant
+// that already holds a run with the same seed matches its users and groups
+// and updates what differs, but renames from that run's cycles may collide
+// (409). Without -seed a random seed is used, and printed.
 //
 // # Output
 //
@@ -71,8 +85,8 @@
 // miss: Entra quarantines the job", and the request at fault. A summary
 // follows: outcome counts per object and operation, failed checks by
 // reason, requests per second and p50/p95/p99 latency per request kind
-// (lookup, create, get, patch-user, patch-group, put, delete), time per
-// phase and, with -pid, the server's peak (VmHWM) and final (VmRSS)
+// (lookup, create, get, patch-user, patch-group, put, delete, list), time
+// per phase and, with -pid, the server's peak (VmHWM) and final (VmRSS)
 // resident memory. With -json the summary is also written to stdout as
 // JSON. A progress bar is drawn on stderr when it is a terminal. The exit
 // status is 1 when any check failed, 2 on bad usage.
@@ -97,9 +111,15 @@
 //
 // A load run, the server's memory included:
 //
-//	go build -o /tmp/scimd ./examples/server && /tmp/scimd -token T &
+//	go build -o /tmp/scimd ./examples/server
+//	/tmp/scimd -token T -db /tmp/load.db & SERVER=$!
 //	go run ./examples/entrasim -url http://127.0.0.1:8080/scim/v2 -token T \
-//	    -users 100000 -groups 1000 -members 100 -c 8 -q -pid $! -json > run.json
+//	    -users 100000 -groups 1000 -members 100 -c 8 -q -pid $SERVER -json > run.json
+//
+// The simulator costs about half the server's CPU time per request (it
+// encodes every request and decodes every response): on a small machine
+// the two compete for cores, and the latencies measure the machine as much
+// as the server.
 package main
 
 import (
