@@ -97,6 +97,11 @@ func (o *op) end(out Outcome, note string) {
 		return
 	}
 	o.ended = true
+	if out == Failed && len(o.probs) == 0 {
+		// Only an interrupted request ends an operation this way: the run
+		// reports the interruption, not the object.
+		return
+	}
 	if len(o.probs) > 0 {
 		out = Failed
 	}

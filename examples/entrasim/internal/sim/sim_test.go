@@ -730,3 +730,30 @@ func TestLenientServers(t *testing.T) {
 		})
 	}
 }
+
+// TestInterrupted: a cancelled run stops, says so, and does not blame the
+// objects it did not finish.
+func TestInterrupted(t *testing.T) {
+	base := newSCIM(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(2 * time.Millisecond)
+			next.ServeHTTP(w, r)
+		})
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	var log bytes.Buffer
+	sum, err := Run(ctx, Config{BaseURL: base, Token: testToken, Users: 5000, Groups: 5, Members: 5, Cycles: 1, Seed: 1, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.OK || !strings.HasPrefix(sum.Aborted, "interrupted") {
+		t.Fatalf("want an interrupted run, got OK=%t aborted=%q", sum.OK, sum.Aborted)
+	}
+	if sum.Outcomes[Failed] != 0 || sum.FailedChecks != 0 {
+		t.Errorf("interruption reported as failures: %+v\n%s", sum.Reasons, log.String())
+	}
+	if n := sum.Outcomes[Created]; n == 0 || n >= 5000 {
+		t.Errorf("created %d users before the interruption, want some but not all", n)
+	}
+}
