@@ -11,7 +11,7 @@ func mustJSON(v any) []byte {
 }
 
 // opName spells a PATCH op as the mode does: Entra legacy capitalises.
-func (s *Sim) opName(op string) string {
+func (s *simulation) opName(op string) string {
 	if s.cfg.Mode == EntraLegacy {
 		return string(op[0]-'a'+'A') + op[1:]
 	}
@@ -25,7 +25,7 @@ func patchBody(ops ...obj) []byte {
 
 // userResource is user i as a whole resource: the POST body (create) or
 // Okta's PUT body (id set).
-func (s *Sim) userResource(i int, put bool) []byte {
+func (s *simulation) userResource(i int, put bool) []byte {
 	u := &s.users[i]
 	val := func(a int) (string, bool) {
 		if u.gens[a] == 0 {
@@ -104,7 +104,7 @@ func (s *Sim) userResource(i int, put bool) []byte {
 // op is Add). Legacy sends one op per attribute with an explicit path;
 // the flag form keeps typed value paths and folds the rest into path-less
 // ops keyed by path.
-func (s *Sim) attrOps(i int, changed []int, old []uint16) []obj {
+func (s *simulation) attrOps(i int, changed []int, old []uint16) []obj {
 	u := &s.users[i]
 	var ops []obj
 	var repl, add obj
@@ -136,7 +136,7 @@ func (s *Sim) attrOps(i int, changed []int, old []uint16) []obj {
 
 // managerPatch sets the manager reference as Entra does: the manager's id
 // as a bare string at the URN-qualified path.
-func (s *Sim) managerPatch(mgrID string, first bool) []byte {
+func (s *simulation) managerPatch(mgrID string, first bool) []byte {
 	op := "replace"
 	if first {
 		op = "add"
@@ -146,7 +146,7 @@ func (s *Sim) managerPatch(mgrID string, first bool) []byte {
 
 // activeOp disables or re-enables a user: legacy "True"/"False"
 // strings, flag booleans, Okta a path-less replace.
-func (s *Sim) activeOp(active bool) obj {
+func (s *simulation) activeOp(active bool) obj {
 	switch s.cfg.Mode {
 	case EntraLegacy:
 		v := "False"
@@ -161,7 +161,7 @@ func (s *Sim) activeOp(active bool) obj {
 }
 
 // renamePatch changes the userName (Entra forms).
-func (s *Sim) renamePatch(userName string) []byte {
+func (s *simulation) renamePatch(userName string) []byte {
 	if s.cfg.Mode == EntraFlag {
 		return patchBody(obj{{"op", "replace"}, {"value", obj{{"userName", userName}}}})
 	}
@@ -170,7 +170,7 @@ func (s *Sim) renamePatch(userName string) []byte {
 
 // groupResource is the POST /Groups body: Entra adds its own schema URI and
 // meta, Okta's Group Push an empty members list.
-func (s *Sim) groupResource(g int) []byte {
+func (s *simulation) groupResource(g int) []byte {
 	name := s.groupName(g, s.groups[g].nameGen)
 	if s.cfg.Mode == Okta {
 		return mustJSON(obj{{"schemas", []string{groupURN}}, {"displayName", name}, {"members", []any{}}})
@@ -181,7 +181,7 @@ func (s *Sim) groupResource(g int) []byte {
 
 // groupRenameOp is the op renaming group g to its current name. Okta
 // re-sends id and displayName path-less with every group PATCH.
-func (s *Sim) groupRenameOp(g int) obj {
+func (s *simulation) groupRenameOp(g int) obj {
 	gm := &s.groups[g]
 	name := s.groupName(g, gm.nameGen)
 	switch s.cfg.Mode {
@@ -195,7 +195,7 @@ func (s *Sim) groupRenameOp(g int) obj {
 
 // memberAddOp adds users to a group: Entra with a "$ref": null per member,
 // Okta with each member's display name.
-func (s *Sim) memberAddOp(users []int32) obj {
+func (s *simulation) memberAddOp(users []int32) obj {
 	vals := make([]obj, len(users))
 	for k, j := range users {
 		u := &s.users[j]
@@ -217,7 +217,7 @@ func (s *Sim) memberAddOp(users []int32) obj {
 
 // memberRemoveOps removes members: legacy one Remove with a value list;
 // flag and Okta one remove per member by a value filter.
-func (s *Sim) memberRemoveOps(ids []string) []obj {
+func (s *simulation) memberRemoveOps(ids []string) []obj {
 	if s.cfg.Mode == EntraLegacy {
 		vals := make([]obj, len(ids))
 		for k, id := range ids {

@@ -9,10 +9,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// testSim is a Sim with a model of n users whose ids are "id<i>", for body
+// testSim is a simulation with a model of n users whose ids are "id<i>", for body
 // tests.
-func testSim(mode Mode, n int) *Sim {
-	s := &Sim{cfg: Config{Mode: mode, Users: n, Seed: 5}, byID: map[string]int32{}}
+func testSim(mode Mode, n int) *simulation {
+	s := &simulation{cfg: Config{Mode: mode, Users: n, Seed: 5}, byID: map[string]int32{}}
 	s.initUsers()
 	for i := range s.users {
 		s.setUserID(i, fmt.Sprintf("id%d", i))
@@ -50,80 +50,80 @@ func TestPatchShapes(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		mode Mode
-		body func(t *testing.T, s *Sim) []byte
-		want func(s *Sim, v func(a int) string) string
+		body func(t *testing.T, s *simulation) []byte
+		want func(s *simulation, v func(a int) string) string
 	}{
 		{"legacy attributes: one op per attribute, Add when gaining a value", EntraLegacy,
-			func(t *testing.T, s *Sim) []byte {
+			func(t *testing.T, s *simulation) []byte {
 				return patchBody(s.attrOps(0, []int{title(t), email(t), dept(t)}, []uint16{1, 0, 1})...)
 			},
-			func(s *Sim, v func(int) string) string {
+			func(s *simulation, v func(int) string) string {
 				return fmt.Sprintf(`{"schemas":[%q],"Operations":[{"op":"Replace","path":"title","value":%q},{"op":"Add","path":"emails[type eq \"work\"].value","value":%q},{"op":"Replace","path":%q,"value":%q}]}`,
 					patchURN, v(1), v(3), entURN+":department", v(17))
 			}},
 		{"flag attributes: typed paths kept, the rest folded by path", EntraFlag,
-			func(t *testing.T, s *Sim) []byte {
+			func(t *testing.T, s *simulation) []byte {
 				return patchBody(s.attrOps(0, []int{title(t), email(t), dept(t), attrIndex(t, "name.middleName")}, []uint16{1, 0, 1, 0})...)
 			},
-			func(s *Sim, v func(int) string) string {
+			func(s *simulation, v func(int) string) string {
 				return fmt.Sprintf(`{"schemas":[%q],"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":%q},{"op":"replace","value":{"title":%q,%q:%q}},{"op":"add","value":{"name.middleName":%q}}]}`,
 					patchURN, v(3), v(1), entURN+":department", v(17), v(12))
 			}},
 		{"legacy disable: string boolean", EntraLegacy,
-			func(t *testing.T, s *Sim) []byte { return patchBody(s.activeOp(false)) },
-			func(*Sim, func(int) string) string {
+			func(t *testing.T, s *simulation) []byte { return patchBody(s.activeOp(false)) },
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`
 			}},
 		{"flag enable: boolean", EntraFlag,
-			func(t *testing.T, s *Sim) []byte { return patchBody(s.activeOp(true)) },
-			func(*Sim, func(int) string) string {
+			func(t *testing.T, s *simulation) []byte { return patchBody(s.activeOp(true)) },
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"replace","path":"active","value":true}]}`
 			}},
 		{"okta deactivate: path-less", Okta,
-			func(t *testing.T, s *Sim) []byte { return patchBody(s.activeOp(false)) },
-			func(*Sim, func(int) string) string {
+			func(t *testing.T, s *simulation) []byte { return patchBody(s.activeOp(false)) },
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"replace","value":{"active":false}}]}`
 			}},
 		{"legacy manager: bare id at the URN path", EntraLegacy,
-			func(t *testing.T, s *Sim) []byte { return s.managerPatch("id7", true) },
-			func(*Sim, func(int) string) string {
+			func(t *testing.T, s *simulation) []byte { return s.managerPatch("id7", true) },
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"Add","path":"` + managerKey + `","value":"id7"}]}`
 			}},
 		{"flag manager change", EntraFlag,
-			func(t *testing.T, s *Sim) []byte { return s.managerPatch("id7", false) },
-			func(*Sim, func(int) string) string {
+			func(t *testing.T, s *simulation) []byte { return s.managerPatch("id7", false) },
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"replace","path":"` + managerKey + `","value":"id7"}]}`
 			}},
 		{"legacy rename", EntraLegacy,
-			func(t *testing.T, s *Sim) []byte { return s.renamePatch("new@x") },
-			func(*Sim, func(int) string) string {
+			func(t *testing.T, s *simulation) []byte { return s.renamePatch("new@x") },
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"Replace","path":"userName","value":"new@x"}]}`
 			}},
 		{"flag rename: path-less", EntraFlag,
-			func(t *testing.T, s *Sim) []byte { return s.renamePatch("new@x") },
-			func(*Sim, func(int) string) string {
+			func(t *testing.T, s *simulation) []byte { return s.renamePatch("new@x") },
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"replace","value":{"userName":"new@x"}}]}`
 			}},
 		{"legacy member add and remove", EntraLegacy,
-			func(t *testing.T, s *Sim) []byte {
+			func(t *testing.T, s *simulation) []byte {
 				return patchBody(append(s.memberRemoveOps([]string{"id1", "id2"}), s.memberAddOp([]int32{3, 4}))...)
 			},
-			func(*Sim, func(int) string) string {
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"Remove","path":"members","value":[{"value":"id1"},{"value":"id2"}]},{"op":"Add","path":"members","value":[{"$ref":null,"value":"id3"},{"$ref":null,"value":"id4"}]}]}`
 			}},
 		{"flag member add and remove", EntraFlag,
-			func(t *testing.T, s *Sim) []byte {
+			func(t *testing.T, s *simulation) []byte {
 				return patchBody(append(s.memberRemoveOps([]string{"id1", "id2"}), s.memberAddOp([]int32{3}))...)
 			},
-			func(*Sim, func(int) string) string {
+			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"remove","path":"members[value eq \"id1\"]"},{"op":"remove","path":"members[value eq \"id2\"]"},{"op":"add","path":"members","value":[{"value":"id3"}]}]}`
 			}},
 		{"okta group push: name re-sent, remove by filter, add with display", Okta,
-			func(t *testing.T, s *Sim) []byte {
+			func(t *testing.T, s *simulation) []byte {
 				s.groups = []groupModel{{id: "g1", nameGen: 1}}
 				return patchBody(append([]obj{s.groupRenameOp(0)}, append(s.memberRemoveOps([]string{"id1"}), s.memberAddOp([]int32{3}))...)...)
 			},
-			func(s *Sim, v func(int) string) string {
+			func(s *simulation, v func(int) string) string {
 				dn := s.userName(3, 1)
 				if s.users[3].gens[0] > 0 {
 					dn = s.value(0, 3, s.users[3].gens[0])
@@ -132,11 +132,11 @@ func TestPatchShapes(t *testing.T) {
 					patchURN, s.groupName(0, 1), dn)
 			}},
 		{"legacy group rename", EntraLegacy,
-			func(t *testing.T, s *Sim) []byte {
+			func(t *testing.T, s *simulation) []byte {
 				s.groups = []groupModel{{id: "g1", nameGen: 2}}
 				return patchBody(s.groupRenameOp(0))
 			},
-			func(s *Sim, _ func(int) string) string {
+			func(s *simulation, _ func(int) string) string {
 				return fmt.Sprintf(`{"schemas":[%q],"Operations":[{"op":"Replace","path":"displayName","value":%q}]}`, patchURN, s.groupName(0, 2))
 			}},
 	} {
@@ -203,14 +203,14 @@ func TestUserResource(t *testing.T) {
 func TestLookupEncoding(t *testing.T) {
 	for _, tc := range []struct {
 		mode Mode
-		got  func(s *Sim) string
+		got  func(s *simulation) string
 		want string
 	}{
-		{EntraLegacy, func(s *Sim) string { return s.userLookupPath(`a.b@x.example`) }, `/Users?filter=userName+eq+%22a.b%40x.example%22`},
-		{Okta, func(s *Sim) string { return s.userLookupPath(`a.b+c@x.example`) }, `/Users?filter=userName%20eq%20%22a.b%2Bc%40x.example%22&startIndex=1&count=100`},
-		{EntraFlag, func(s *Sim) string { return s.groupLookupPath(`R&D "core"`) }, `/Groups?excludedAttributes=members&filter=displayName+eq+%22R%26D+%5C%22core%5C%22%22`},
-		{Okta, func(s *Sim) string { return s.groupLookupPath(`Sales`) }, `/Groups?filter=displayName%20eq%20%22Sales%22&startIndex=1&count=100`},
-		{EntraLegacy, func(s *Sim) string { return s.referencePath("u1", "m1") }, `/Users?filter=id+eq+%22u1%22+and+manager+eq+%22m1%22&attributes=id`},
+		{EntraLegacy, func(s *simulation) string { return s.userLookupPath(`a.b@x.example`) }, `/Users?filter=userName+eq+%22a.b%40x.example%22`},
+		{Okta, func(s *simulation) string { return s.userLookupPath(`a.b+c@x.example`) }, `/Users?filter=userName%20eq%20%22a.b%2Bc%40x.example%22&startIndex=1&count=100`},
+		{EntraFlag, func(s *simulation) string { return s.groupLookupPath(`R&D "core"`) }, `/Groups?excludedAttributes=members&filter=displayName+eq+%22R%26D+%5C%22core%5C%22%22`},
+		{Okta, func(s *simulation) string { return s.groupLookupPath(`Sales`) }, `/Groups?filter=displayName%20eq%20%22Sales%22&startIndex=1&count=100`},
+		{EntraLegacy, func(s *simulation) string { return s.referencePath("u1", "m1") }, `/Users?filter=id+eq+%22u1%22+and+manager+eq+%22m1%22&attributes=id`},
 	} {
 		if got := tc.got(testSim(tc.mode, 1)); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.mode, got, tc.want)

@@ -42,7 +42,7 @@ const (
 // the request without ids ("POST /Users") for the failure reason. It
 // returns nil when the request got no response; ok reports whether the
 // status was wanted.
-func (s *Sim) call(ctx context.Context, o *op, kind reqKind, method, path string, body []byte, what string, want ...int) (r *response, ok bool) {
+func (s *simulation) call(ctx context.Context, o *op, kind reqKind, method, path string, body []byte, what string, want ...int) (r *response, ok bool) {
 	r, err := s.send(ctx, kind, method, path, body)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -128,12 +128,12 @@ type listResult struct {
 // failure reasons. A 404 is the quarantining filter-miss defect, and is
 // read as a miss so the run can go on, as Okta does. The result is nil
 // when the response cannot be used.
-func (s *Sim) checkList(ctx context.Context, o *op, path, what string) *listResult {
+func (s *simulation) checkList(ctx context.Context, o *op, path, what string) *listResult {
 	return s.checkPage(ctx, o, kLookup, path, what, 1)
 }
 
 // checkPage is checkList for the page starting at start.
-func (s *Sim) checkPage(ctx context.Context, o *op, kind reqKind, path, what string, start int) *listResult {
+func (s *simulation) checkPage(ctx context.Context, o *op, kind reqKind, path, what string, start int) *listResult {
 	r, ok := s.call(ctx, o, kind, http.MethodGet, path, nil, what, http.StatusOK)
 	if r == nil {
 		return nil
@@ -225,7 +225,7 @@ func (o *op) integer(r *response, doc map[string]any, key string) (int, bool) {
 
 // checkNotFound checks the answer to a GET of a deleted resource: 404 with
 // the SCIM Error schema.
-func (s *Sim) checkNotFound(ctx context.Context, o *op, path, what string) {
+func (s *simulation) checkNotFound(ctx context.Context, o *op, path, what string) {
 	r, err := s.send(ctx, kGet, http.MethodGet, path, nil)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -106,7 +106,7 @@ func (r *response) errorDetail() string {
 
 // send makes one request and records its latency under kind. path is
 // relative to the base URL and already encoded.
-func (s *Sim) send(ctx context.Context, kind reqKind, method, path string, body []byte) (*response, error) {
+func (s *simulation) send(ctx context.Context, kind reqKind, method, path string, body []byte) (*response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -161,7 +161,7 @@ func (s *Sim) send(ctx context.Context, kind reqKind, method, path string, body 
 
 // filterQuery encodes a filter as the IdP does: Entra with + for spaces,
 // Okta with %20.
-func (s *Sim) filterQuery(f string) string {
+func (s *simulation) filterQuery(f string) string {
 	q := url.QueryEscape(f)
 	if s.cfg.Mode == Okta {
 		q = strings.ReplaceAll(q, "+", "%20")
@@ -176,7 +176,7 @@ func quoteFilter(v string) string {
 }
 
 // userLookupPath is the matching query for a userName.
-func (s *Sim) userLookupPath(userName string) string {
+func (s *simulation) userLookupPath(userName string) string {
 	p := "/Users?" + s.filterQuery("userName eq "+quoteFilter(userName))
 	if s.cfg.Mode == Okta {
 		p += "&startIndex=1&count=100"
@@ -185,7 +185,7 @@ func (s *Sim) userLookupPath(userName string) string {
 }
 
 // groupLookupPath is the matching query for a group displayName.
-func (s *Sim) groupLookupPath(name string) string {
+func (s *simulation) groupLookupPath(name string) string {
 	if s.cfg.Mode == Okta {
 		return "/Groups?" + s.filterQuery("displayName eq "+quoteFilter(name)) + "&startIndex=1&count=100"
 	}
@@ -194,7 +194,7 @@ func (s *Sim) groupLookupPath(name string) string {
 
 // referencePath is Entra's query for whether user id already has manager
 // mgr.
-func (s *Sim) referencePath(id, mgr string) string {
+func (s *simulation) referencePath(id, mgr string) string {
 	return "/Users?" + s.filterQuery("id eq "+quoteFilter(id)+" and manager eq "+quoteFilter(mgr)) + "&attributes=id"
 }
 

@@ -61,7 +61,7 @@ type cyclePlan struct {
 // and 1% deleted (at least one of each when there are users); 30% of
 // groups change members, 5% are renamed and 2% deleted. It depends only on
 // the seed, the cycle and the model, never on scheduling.
-func (s *Sim) plan(c int) *cyclePlan {
+func (s *simulation) plan(c int) *cyclePlan {
 	rng := rand.New(rand.NewPCG(s.cfg.Seed, uint64(c)))
 	p := &cyclePlan{}
 	var liveUsers []int32
@@ -160,7 +160,7 @@ func (s *Sim) plan(c int) *cyclePlan {
 
 // planMembers picks 1-3 members to remove and 1-3 provisioned users (not
 // being deleted) to add.
-func (s *Sim) planMembers(rng *rand.Rand, g int, deleting map[int32]bool) (remove []string, add []int32) {
+func (s *simulation) planMembers(rng *rand.Rand, g int, deleting map[int32]bool) (remove []string, add []int32) {
 	gm := &s.groups[g]
 	cur := make([]string, 0, len(gm.members))
 	for id := range gm.members {
@@ -188,7 +188,7 @@ func (s *Sim) planMembers(rng *rand.Rand, g int, deleting map[int32]bool) (remov
 
 // incrementalCycle runs cycle c: user changes, then group changes, then
 // deletes, then a check that deleted users left their groups.
-func (s *Sim) incrementalCycle(ctx context.Context, c int) {
+func (s *simulation) incrementalCycle(ctx context.Context, c int) {
 	p := s.plan(c)
 	s.phase(ctx, fmt.Sprintf("cycle %d: users", c), len(p.users), func(ctx context.Context, k int) {
 		s.runUserPlan(ctx, p.users[k])
@@ -224,7 +224,7 @@ func (s *Sim) incrementalCycle(ctx context.Context, c int) {
 
 // runUserPlan carries out one planned user change: find the user by
 // userName, write the change in the mode's form, read it back.
-func (s *Sim) runUserPlan(ctx context.Context, up userPlan) {
+func (s *simulation) runUserPlan(ctx context.Context, up userPlan) {
 	i := int(up.user)
 	u := &s.users[i]
 	name := actionNames[up.act]
@@ -294,7 +294,7 @@ func (s *Sim) runUserPlan(ctx context.Context, up userPlan) {
 
 // deleteUser is Entra's hard delete: DELETE, then the user must be gone
 // for GET (404 with the Error schema) and for the userName filter.
-func (s *Sim) deleteUser(ctx context.Context, i int) {
+func (s *simulation) deleteUser(ctx context.Context, i int) {
 	u := &s.users[i]
 	o := s.userOp(i, "delete")
 	s.expectUserFound(ctx, o, i, ReasonLookupMissed)
@@ -309,7 +309,7 @@ func (s *Sim) deleteUser(ctx context.Context, i int) {
 }
 
 // runGroupPlan carries out one planned group change.
-func (s *Sim) runGroupPlan(ctx context.Context, gp groupPlan) {
+func (s *simulation) runGroupPlan(ctx context.Context, gp groupPlan) {
 	g := int(gp.group)
 	gm := &s.groups[g]
 	o := s.groupOp(g, groupActionNames[gp.act])
@@ -365,7 +365,7 @@ func (s *Sim) runGroupPlan(ctx context.Context, gp groupPlan) {
 }
 
 // applyMembers updates the model with a membership change.
-func (s *Sim) applyMembers(g int, gp groupPlan) {
+func (s *simulation) applyMembers(g int, gp groupPlan) {
 	gm := &s.groups[g]
 	for _, id := range gp.remove {
 		delete(gm.members, id)

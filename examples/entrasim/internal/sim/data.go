@@ -147,13 +147,13 @@ const (
 )
 
 // value is attribute a of user i at generation gen (gen 0 means absent).
-func (s *Sim) value(a, i int, gen uint16) string {
+func (s *simulation) value(a, i int, gen uint16) string {
 	return attrs[a].gen(mix(s.cfg.Seed, uint64(i), domAttr+uint64(a), uint64(gen)))
 }
 
 // nextGen returns a generation after gen whose value differs from the
 // current one (lists are short, so consecutive generations may repeat).
-func (s *Sim) nextGen(a, i int, gen uint16) uint16 {
+func (s *simulation) nextGen(a, i int, gen uint16) uint16 {
 	cur := ""
 	if gen > 0 {
 		cur = s.value(a, i, gen)
@@ -166,7 +166,7 @@ func (s *Sim) nextGen(a, i int, gen uint16) uint16 {
 }
 
 // userName is user i's userName at rename generation gen (starting at 1).
-func (s *Sim) userName(i int, gen uint16) string {
+func (s *simulation) userName(i int, gen uint16) string {
 	h := mix(s.cfg.Seed, uint64(i), domUserName, 0)
 	var b strings.Builder
 	b.WriteString(pick(asciiGiven, h))
@@ -193,7 +193,7 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // externalID is user i's externalId: an Entra object id (GUID) or an Okta
 // user id (00u...).
-func (s *Sim) externalID(i int) string {
+func (s *simulation) externalID(i int) string {
 	h := mix(s.cfg.Seed, uint64(i), domExtID, 0)
 	if s.cfg.Mode == Okta {
 		b := []byte("00u")
@@ -207,13 +207,13 @@ func (s *Sim) externalID(i int) string {
 }
 
 // password is the initial password Okta sends on create.
-func (s *Sim) password(i int) string {
+func (s *simulation) password(i int) string {
 	h := mix(s.cfg.Seed, uint64(i), domPassword, 0)
 	return "P@ss-" + strconv.FormatUint(h, 36)
 }
 
 // groupName is group g's displayName at rename generation gen.
-func (s *Sim) groupName(g int, gen uint16) string {
+func (s *simulation) groupName(g int, gen uint16) string {
 	n := fmt.Sprintf("%s %04d", pick(groupBases, mix(s.cfg.Seed, uint64(g), domGroup, 0)), g)
 	if gen > 1 {
 		n += fmt.Sprintf(" (renamed %d)", gen-1)
@@ -222,7 +222,7 @@ func (s *Sim) groupName(g int, gen uint16) string {
 }
 
 // groupExternalID is group g's externalId (an Entra object id).
-func (s *Sim) groupExternalID(g int) string {
+func (s *simulation) groupExternalID(g int) string {
 	return guid(mix(s.cfg.Seed, uint64(g), domGroupExt, 0), mix(s.cfg.Seed, uint64(g), domGroupExt, 1))
 }
 

@@ -13,7 +13,7 @@ import (
 // and /Schemas, where every mapped attribute must be advertised (the
 // Microsoft validator's Schema_Discoverability test) along with the Group
 // schema.
-func (s *Sim) discover(ctx context.Context) {
+func (s *simulation) discover(ctx context.Context) {
 	o := s.begin("tenant", s.cfg.BaseURL, "schema discovery")
 	defer func() {
 		if !o.failed() {

@@ -16,11 +16,11 @@ import (
 const memberBatch = 10
 
 // groupPath is the resource path of group g.
-func (s *Sim) groupPath(g int) string { return "/Groups/" + url.PathEscape(s.groups[g].id) }
+func (s *simulation) groupPath(g int) string { return "/Groups/" + url.PathEscape(s.groups[g].id) }
 
 // groupPatchStatus is what a group PATCH must answer: Entra expects 204;
 // Okta also accepts 200.
-func (s *Sim) groupPatchStatus() []int {
+func (s *simulation) groupPatchStatus() []int {
 	if s.cfg.Mode == Okta {
 		return []int{http.StatusNoContent, http.StatusOK}
 	}
@@ -29,7 +29,7 @@ func (s *Sim) groupPatchStatus() []int {
 
 // provisionGroup is the initial cycle for group g: match by displayName,
 // then create it.
-func (s *Sim) provisionGroup(ctx context.Context, g int) {
+func (s *simulation) provisionGroup(ctx context.Context, g int) {
 	gm := &s.groups[g]
 	o := s.groupOp(g, "provision")
 	name := s.groupName(g, gm.nameGen)
@@ -80,7 +80,7 @@ func (s *Sim) provisionGroup(ctx context.Context, g int) {
 
 // createGroup POSTs group g and reads it back as Entra does, without
 // members.
-func (s *Sim) createGroup(ctx context.Context, o *op, g int) bool {
+func (s *simulation) createGroup(ctx context.Context, o *op, g int) bool {
 	gm := &s.groups[g]
 	r, _ := s.call(ctx, o, kCreate, http.MethodPost, "/Groups", s.groupResource(g), "POST /Groups", http.StatusCreated)
 	if r == nil || r.status >= 300 {
@@ -112,7 +112,7 @@ type memberBatchTask struct {
 
 // planInitialMembers draws each group's members, records them in the
 // model, and splits them into PATCHes of memberBatch members.
-func (s *Sim) planInitialMembers() []memberBatchTask {
+func (s *simulation) planInitialMembers() []memberBatchTask {
 	var tasks []memberBatchTask
 	for g := range s.groups {
 		gm := &s.groups[g]
@@ -136,7 +136,7 @@ func (s *Sim) planInitialMembers() []memberBatchTask {
 // sendMemberBatch sends one membership PATCH. The batches of a group run
 // concurrently, as Entra's do, so a server that updates membership by
 // read-modify-write loses members here.
-func (s *Sim) sendMemberBatch(ctx context.Context, t memberBatchTask) {
+func (s *simulation) sendMemberBatch(ctx context.Context, t memberBatchTask) {
 	g := t.group
 	o := s.groupOp(g, "members batch")
 	ops := []obj{s.memberAddOp(t.users)}
@@ -152,7 +152,7 @@ func (s *Sim) sendMemberBatch(ctx context.Context, t memberBatchTask) {
 
 // checkInitialMembers reads group g's members back once all its batches
 // are done.
-func (s *Sim) checkInitialMembers(ctx context.Context, g int) {
+func (s *simulation) checkInitialMembers(ctx context.Context, g int) {
 	gm := &s.groups[g]
 	if gm.state != live || s.cfg.Members == 0 {
 		return
@@ -171,7 +171,7 @@ func (s *Sim) checkInitialMembers(ctx context.Context, g int) {
 
 // pickMembers draws the group's Members provisioned users,
 // deterministically, and returns those not yet members.
-func (s *Sim) pickMembers(g int) []int32 {
+func (s *simulation) pickMembers(g int) []int32 {
 	gm := &s.groups[g]
 	n := len(s.users)
 	var out []int32
@@ -193,7 +193,7 @@ func (s *Sim) pickMembers(g int) []int32 {
 }
 
 // patchGroup sends a group PATCH.
-func (s *Sim) patchGroup(ctx context.Context, o *op, g int, body []byte) bool {
+func (s *simulation) patchGroup(ctx context.Context, o *op, g int, body []byte) bool {
 	_, ok := s.call(ctx, o, kPatchGroup, http.MethodPatch, s.groupPath(g), body, "PATCH /Groups/{id}", s.groupPatchStatus()...)
 	return ok
 }
@@ -201,7 +201,7 @@ func (s *Sim) patchGroup(ctx context.Context, o *op, g int, body []byte) bool {
 // verifyGroup reads group g back, with its members or (as Entra does)
 // with excludedAttributes=members. removal says the last PATCH removed
 // members.
-func (s *Sim) verifyGroup(ctx context.Context, o *op, g int, members, removal bool) {
+func (s *simulation) verifyGroup(ctx context.Context, o *op, g int, members, removal bool) {
 	path := s.groupPath(g)
 	if !members && s.cfg.Mode.entra() {
 		path += "?excludedAttributes=members"
@@ -218,7 +218,7 @@ func (s *Sim) verifyGroup(ctx context.Context, o *op, g int, members, removal bo
 // checkGroup compares a Group document with the model: id, displayName,
 // externalId (Entra sends one), and either the members or their absence
 // under excludedAttributes=members.
-func (s *Sim) checkGroup(o *op, r *response, where string, doc map[string]any, g int, members, removal bool) {
+func (s *simulation) checkGroup(o *op, r *response, where string, doc map[string]any, g int, members, removal bool) {
 	gm := &s.groups[g]
 	if id, _ := doc["id"].(string); id != gm.id {
 		o.fail("response is for a different group", "%s %s: id %q, expected %q", r, where, id, gm.id)
@@ -239,14 +239,14 @@ func (s *Sim) checkGroup(o *op, r *response, where string, doc map[string]any, g
 
 // checkExcluded requires a group read with excludedAttributes=members to
 // come without members.
-func (s *Sim) checkExcluded(o *op, where string, doc map[string]any) {
+func (s *simulation) checkExcluded(o *op, where string, doc map[string]any) {
 	if ids, _ := memberIDs(doc); len(ids) > 0 {
 		o.fail(ReasonMembersExcl, "%s: %d members returned", where, len(ids))
 	}
 }
 
 // expectGroupFound requires the displayName lookup to find group g.
-func (s *Sim) expectGroupFound(ctx context.Context, o *op, g int) {
+func (s *simulation) expectGroupFound(ctx context.Context, o *op, g int) {
 	gm := &s.groups[g]
 	name := s.groupName(g, gm.nameGen)
 	res := s.checkList(ctx, o, s.groupLookupPath(name), "the displayName lookup")

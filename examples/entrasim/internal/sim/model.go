@@ -46,7 +46,7 @@ type groupModel struct {
 // who manages whom. Managers come from a pool of the first tenth of the
 // users, and only pool members manage; pool members are never deleted, so
 // a manager reference never dangles.
-func (s *Sim) initUsers() {
+func (s *simulation) initUsers() {
 	n := s.cfg.Users
 	s.users = make([]userModel, n)
 	s.pool = max(1, n/10)
@@ -115,7 +115,7 @@ func attrValue(doc map[string]any, a int) (v any, found bool, dups int) {
 // it is ("on GET", "in the POST response"). A partial document (the
 // response to a write, which need not be the full resource) is checked
 // only for what it contains; a GET must contain everything.
-func (s *Sim) checkUser(o *op, r *response, where string, doc map[string]any, i int, partial bool) {
+func (s *simulation) checkUser(o *op, r *response, where string, doc map[string]any, i int, partial bool) {
 	u := &s.users[i]
 	id, _ := doc["id"].(string)
 	switch {
@@ -173,7 +173,7 @@ func (s *Sim) checkUser(o *op, r *response, where string, doc map[string]any, i 
 }
 
 // checkString compares one string attribute.
-func (s *Sim) checkString(o *op, r *response, where, path string, got any, want string) {
+func (s *simulation) checkString(o *op, r *response, where, path string, got any, want string) {
 	switch v := got.(type) {
 	case string:
 		if v != want {
@@ -188,7 +188,7 @@ func (s *Sim) checkString(o *op, r *response, where, path string, got any, want 
 
 // checkManager requires the manager as an object {"value": id}: Entra
 // sends a bare id but reads back only the object form.
-func (s *Sim) checkManager(o *op, r *response, where string, doc map[string]any, want string) {
+func (s *simulation) checkManager(o *op, r *response, where string, doc map[string]any, want string) {
 	e, _ := doc[entURN].(map[string]any)
 	switch m := e["manager"].(type) {
 	case map[string]any:
@@ -209,7 +209,7 @@ func (s *Sim) checkManager(o *op, r *response, where string, doc map[string]any,
 // userDiff lists what differs between a found user's document and the
 // model: attributes and active. The manager reference is compared later,
 // when every manager's id is known.
-func (s *Sim) userDiff(doc map[string]any, i int) (diff []int, active bool) {
+func (s *simulation) userDiff(doc map[string]any, i int) (diff []int, active bool) {
 	u := &s.users[i]
 	for a := range attrs {
 		if u.gens[a] == 0 {
@@ -258,7 +258,7 @@ func memberIDs(doc map[string]any) (ids map[string]bool, bad string) {
 // checkMembers compares a Group document's members with the model.
 // removal says the last PATCH removed members, so an empty group is the
 // dangerous clear-the-group defect.
-func (s *Sim) checkMembers(o *op, r *response, doc map[string]any, g int, removal bool) {
+func (s *simulation) checkMembers(o *op, r *response, doc map[string]any, g int, removal bool) {
 	gm := &s.groups[g]
 	got, bad := memberIDs(doc)
 	if bad != "" {
@@ -297,7 +297,7 @@ func (s *Sim) checkMembers(o *op, r *response, doc map[string]any, g int, remova
 }
 
 // adoptMembers makes the server's member list the model's.
-func (s *Sim) adoptMembers(g int, ids map[string]bool) {
+func (s *simulation) adoptMembers(g int, ids map[string]bool) {
 	gm := &s.groups[g]
 	clear(gm.members)
 	for id := range ids {
@@ -318,14 +318,14 @@ func brief(ids []string) string {
 }
 
 // userIndex maps a user id to its index, for deleted-member detection.
-func (s *Sim) userIndex(id string) (int, bool) {
+func (s *simulation) userIndex(id string) (int, bool) {
 	s.idxMu.Lock()
 	defer s.idxMu.Unlock()
 	j, ok := s.byID[id]
 	return int(j), ok
 }
 
-func (s *Sim) setUserID(i int, id string) {
+func (s *simulation) setUserID(i int, id string) {
 	s.users[i].id = id
 	s.idxMu.Lock()
 	s.byID[id] = int32(i)

@@ -12,7 +12,7 @@ const importPage = 100
 // then the next pages, until totalResults. Paging must be stable: every
 // provisioned user exactly once, totalResults the same on every page, and
 // startIndex echoed.
-func (s *Sim) oktaImport(ctx context.Context) {
+func (s *simulation) oktaImport(ctx context.Context) {
 	o := s.begin("tenant", s.cfg.BaseURL, "import")
 	seen := map[string]bool{}
 	total, pages, dups := -1, 0, 0

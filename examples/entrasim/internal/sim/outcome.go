@@ -53,7 +53,7 @@ func newResults() *results {
 // op is one operation on one object in progress: the checks made during it
 // add problems, and end records its outcome.
 type op struct {
-	s     *Sim
+	s     *simulation
 	kind  string // "user", "group", "tenant"
 	label string // object as logged
 	name  string // operation
@@ -61,18 +61,18 @@ type op struct {
 	ended bool
 }
 
-func (s *Sim) begin(kind, label, name string) *op {
+func (s *simulation) begin(kind, label, name string) *op {
 	return &op{s: s, kind: kind, label: label, name: name}
 }
 
 // userOp starts an operation on user i.
-func (s *Sim) userOp(i int, name string) *op {
+func (s *simulation) userOp(i int, name string) *op {
 	u := &s.users[i]
 	return s.begin("user", fmt.Sprintf("u%06d %s", i, s.userName(i, u.nameGen)), name)
 }
 
 // groupOp starts an operation on group g.
-func (s *Sim) groupOp(g int, name string) *op {
+func (s *simulation) groupOp(g int, name string) *op {
 	return s.begin("group", fmt.Sprintf("g%04d %q", g, s.groupName(g, s.groups[g].nameGen)), name)
 }
 

@@ -16,7 +16,7 @@ import (
 func TestPlanDeterministic(t *testing.T) {
 	a, b := testSim(EntraLegacy, 500), testSim(EntraLegacy, 500)
 	a.groups, b.groups = make([]groupModel, 30), make([]groupModel, 30)
-	for _, s := range []*Sim{a, b} {
+	for _, s := range []*simulation{a, b} {
 		for g := range s.groups {
 			s.groups[g] = groupModel{id: fmt.Sprint("g", g), state: live, members: map[string]int32{"id1": 1, "id2": 2, "id3": 3}}
 		}

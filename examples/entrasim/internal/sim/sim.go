@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// Sim is one simulation run. Create it with Run.
-type Sim struct {
+// simulation is the state of one run: the model of what the IdP sent,
+// the statistics and the log. Run creates and drives it.
+type simulation struct {
 	cfg    Config
 	client *http.Client
 	log    *logger
@@ -40,7 +41,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Sim{cfg: cfg, client: cfg.Client, res: newResults(), byID: map[string]int32{}}
+	s := &simulation{cfg: cfg, client: cfg.Client, res: newResults(), byID: map[string]int32{}}
 	if s.client == nil {
 		s.client = newClient(cfg.Concurrency, cfg.Timeout)
 		defer s.client.CloseIdleConnections()
@@ -94,7 +95,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 }
 
 // note records a remark for the report.
-func (s *Sim) note(format string, args ...any) {
+func (s *simulation) note(format string, args ...any) {
 	n := fmt.Sprintf(format, args...)
 	s.notes = append(s.notes, n)
 	s.log.printf("note: %s", n)
@@ -104,7 +105,7 @@ func (s *Sim) note(format string, args ...any) {
 // object's sequence of requests, so at most Concurrency requests are in
 // flight, and a phase ends only when all its objects are done: that is how
 // creates precede PATCHes and users precede group memberships.
-func (s *Sim) phase(ctx context.Context, name string, n int, fn func(ctx context.Context, k int)) {
+func (s *simulation) phase(ctx context.Context, name string, n int, fn func(ctx context.Context, k int)) {
 	if n == 0 || ctx.Err() != nil {
 		return
 	}
@@ -137,7 +138,7 @@ func (s *Sim) phase(ctx context.Context, name string, n int, fn func(ctx context
 // with groups a random-GUID group lookup. Both must be 200 with an empty
 // ListResponse. It returns false when the run cannot go on (no response or
 // rejected credentials).
-func (s *Sim) testConnection(ctx context.Context) bool {
+func (s *simulation) testConnection(ctx context.Context) bool {
 	o := s.begin("tenant", s.cfg.BaseURL, "test connection")
 	miss := func(path, what string) {
 		if res := s.checkList(ctx, o, path, what); res != nil && res.total != 0 {
@@ -172,7 +173,7 @@ func (s *Sim) testConnection(ctx context.Context) bool {
 
 // initialCycle provisions every user, then the manager references, then
 // the groups, then their members.
-func (s *Sim) initialCycle(ctx context.Context) {
+func (s *simulation) initialCycle(ctx context.Context) {
 	s.phase(ctx, "initial: users", len(s.users), s.provisionUser)
 	s.phase(ctx, "initial: managers", len(s.users), s.provisionManager)
 	s.phase(ctx, "initial: groups", len(s.groups), s.provisionGroup)

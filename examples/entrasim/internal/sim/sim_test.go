@@ -61,7 +61,7 @@ func run(t *testing.T, base string, mode Mode, users, groups, members, cycles in
 
 // managed counts the users given a manager by the model for a run.
 func managed(users int) int {
-	s := &Sim{cfg: Config{Users: users, Seed: 3}}
+	s := &simulation{cfg: Config{Users: users, Seed: 3}}
 	s.initUsers()
 	n := 0
 	for _, u := range s.users {

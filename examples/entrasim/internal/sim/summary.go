@@ -92,7 +92,7 @@ type ServerMemory struct {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func (s *Sim) summary(elapsed time.Duration) *Summary {
+func (s *simulation) summary(elapsed time.Duration) *Summary {
 	r := s.res
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -9,11 +9,11 @@ import (
 )
 
 // userPath is the resource path of user i.
-func (s *Sim) userPath(i int) string { return "/Users/" + url.PathEscape(s.users[i].id) }
+func (s *simulation) userPath(i int) string { return "/Users/" + url.PathEscape(s.users[i].id) }
 
 // provisionUser is the initial cycle for user i: match by userName, then
 // create, or update the match.
-func (s *Sim) provisionUser(ctx context.Context, i int) {
+func (s *simulation) provisionUser(ctx context.Context, i int) {
 	u := &s.users[i]
 	o := s.userOp(i, "provision")
 	res := s.checkList(ctx, o, s.userLookupPath(s.userName(i, u.nameGen)), "the userName lookup")
@@ -37,7 +37,7 @@ func (s *Sim) provisionUser(ctx context.Context, i int) {
 }
 
 // createUser POSTs user i and reads it back.
-func (s *Sim) createUser(ctx context.Context, o *op, i int) {
+func (s *simulation) createUser(ctx context.Context, o *op, i int) {
 	u := &s.users[i]
 	r, _ := s.call(ctx, o, kCreate, http.MethodPost, "/Users", s.userResource(i, false), "POST /Users", http.StatusCreated)
 	if r == nil || r.status >= 300 {
@@ -68,7 +68,7 @@ func (s *Sim) createUser(ctx context.Context, o *op, i int) {
 
 // matchUser adopts an existing user found by the userName lookup and
 // updates what differs, as Entra does on a first cycle over existing data.
-func (s *Sim) matchUser(ctx context.Context, o *op, i int, found map[string]any) {
+func (s *simulation) matchUser(ctx context.Context, o *op, i int, found map[string]any) {
 	u := &s.users[i]
 	id, _ := found["id"].(string)
 	s.setUserID(i, id)
@@ -118,7 +118,7 @@ func (s *Sim) matchUser(ctx context.Context, o *op, i int, found map[string]any)
 }
 
 // patchUser sends a user PATCH: 200 with the user (checked) or 204.
-func (s *Sim) patchUser(ctx context.Context, o *op, i int, body []byte) bool {
+func (s *simulation) patchUser(ctx context.Context, o *op, i int, body []byte) bool {
 	r, ok := s.call(ctx, o, kPatchUser, http.MethodPatch, s.userPath(i), body, "PATCH /Users/{id}", http.StatusOK, http.StatusNoContent)
 	if ok && r.status == http.StatusOK {
 		if doc := o.object(r, "PATCH /Users/{id}"); doc != nil {
@@ -130,7 +130,7 @@ func (s *Sim) patchUser(ctx context.Context, o *op, i int, body []byte) bool {
 
 // oktaPut is Okta's profile update: GET the user, then PUT the whole
 // object; then the careful integrator's read-back.
-func (s *Sim) oktaPut(ctx context.Context, o *op, i int) {
+func (s *simulation) oktaPut(ctx context.Context, o *op, i int) {
 	if _, ok := s.call(ctx, o, kGet, http.MethodGet, s.userPath(i), nil, "GET /Users/{id}", http.StatusOK); !ok {
 		return
 	}
@@ -144,7 +144,7 @@ func (s *Sim) oktaPut(ctx context.Context, o *op, i int) {
 }
 
 // verifyUser reads user i back and compares every attribute sent so far.
-func (s *Sim) verifyUser(ctx context.Context, o *op, i int) {
+func (s *simulation) verifyUser(ctx context.Context, o *op, i int) {
 	r, ok := s.call(ctx, o, kGet, http.MethodGet, s.userPath(i), nil, "GET /Users/{id}", http.StatusOK)
 	if !ok {
 		return
@@ -155,12 +155,12 @@ func (s *Sim) verifyUser(ctx context.Context, o *op, i int) {
 }
 
 // expectUserFound requires the userName lookup to find user i.
-func (s *Sim) expectUserFound(ctx context.Context, o *op, i int, reason string) {
+func (s *simulation) expectUserFound(ctx context.Context, o *op, i int, reason string) {
 	s.expectUserFoundAs(ctx, o, i, s.userName(i, s.users[i].nameGen), reason)
 }
 
 // expectUserFoundAs requires a userName lookup for name to find user i.
-func (s *Sim) expectUserFoundAs(ctx context.Context, o *op, i int, name, reason string) {
+func (s *simulation) expectUserFoundAs(ctx context.Context, o *op, i int, name, reason string) {
 	u := &s.users[i]
 	res := s.checkList(ctx, o, s.userLookupPath(name), "the userName lookup")
 	if res != nil && !res.has(u.id) {
@@ -169,7 +169,7 @@ func (s *Sim) expectUserFoundAs(ctx context.Context, o *op, i int, name, reason 
 }
 
 // expectUserMissing requires a userName lookup to find nothing.
-func (s *Sim) expectUserMissing(ctx context.Context, o *op, name, reason string) {
+func (s *simulation) expectUserMissing(ctx context.Context, o *op, name, reason string) {
 	res := s.checkList(ctx, o, s.userLookupPath(name), "the userName lookup")
 	if res != nil && res.total != 0 {
 		o.fail(reason, "filter userName eq %q: totalResults %d", name, res.total)
@@ -178,7 +178,7 @@ func (s *Sim) expectUserMissing(ctx context.Context, o *op, name, reason string)
 
 // provisionManager writes user i's manager reference after all users
 // exist, in a PATCH of its own as Entra does.
-func (s *Sim) provisionManager(ctx context.Context, i int) {
+func (s *simulation) provisionManager(ctx context.Context, i int) {
 	u := &s.users[i]
 	if u.manager < 0 || u.state != live || u.mgrSet {
 		return
@@ -199,7 +199,7 @@ func (s *Sim) provisionManager(ctx context.Context, i int) {
 
 // managerConfirmed asks the server whether user i already has its manager,
 // as Entra does before writing a reference (Okta reads the user).
-func (s *Sim) managerConfirmed(ctx context.Context, o *op, i int) bool {
+func (s *simulation) managerConfirmed(ctx context.Context, o *op, i int) bool {
 	u := &s.users[i]
 	mid := s.users[u.manager].id
 	if s.cfg.Mode == Okta {
@@ -216,7 +216,7 @@ func (s *Sim) managerConfirmed(ctx context.Context, o *op, i int) bool {
 
 // sendManager sets user i's manager: Entra PATCHes the bare id, then runs
 // its reference check and reads the user back; Okta PUTs the whole user.
-func (s *Sim) sendManager(ctx context.Context, o *op, i int, first bool) {
+func (s *simulation) sendManager(ctx context.Context, o *op, i int, first bool) {
 	u := &s.users[i]
 	u.mgrSet = true
 	if s.cfg.Mode == Okta {
