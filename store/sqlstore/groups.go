@@ -426,7 +426,7 @@ func (s *Store) groupListSQL(tenant string, f filter.Expr) listSQL {
 	if touches(f, "members") {
 		extra = s.d.membersOf("g")
 	}
-	return s.listSQL(groupAttrs, "scim_groups", "g", groupCols, extra, tenant, f)
+	return s.listSQL(groupAttrs, "scim_groups", "g", groupCols, "", extra, tenant, f)
 }
 
 // ListGroups implements scim.GroupStore. Results are in creation order. A
@@ -435,9 +435,29 @@ func (s *Store) groupListSQL(tenant string, f filter.Expr) listSQL {
 func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[scim.Group], error) {
 	start, count := window(q)
 	ls := s.groupListSQL(tenant, q.Filter)
-	var page *scim.Page[scim.Group]
+	page := &scim.Page[scim.Group]{Resources: []*scim.Group{}}
+	// Without members, an exact filter needs no transaction (see
+	// listExact); members are read with the page in one snapshot.
+	if ls.exact && q.ExcludeMembers {
+		var rows []groupRow
+		total, err := s.listExact(ctx, ls, start, count, func(rs *sql.Rows) error {
+			var r groupRow
+			if err := rs.Scan(r.dest()...); err != nil {
+				return err
+			}
+			rows = append(rows, r)
+			return nil
+		}, func() { rows = rows[:0] })
+		if err != nil {
+			return nil, err
+		}
+		page.TotalResults = total
+		for i := range rows {
+			page.Resources = append(page.Resources, rows[i].group(nil))
+		}
+		return page, nil
+	}
 	err := s.read(ctx, func(t *tx) error {
-		page = &scim.Page[scim.Group]{Resources: []*scim.Group{}}
 		var rows []groupRow
 		var err error
 		if ls.exact {
@@ -473,20 +493,16 @@ func (s *Store) exactGroups(ctx context.Context, t *tx, ls listSQL, start, count
 	if count == 0 || start > total {
 		return total, nil, nil
 	}
-	rs, err := t.query(ctx, ls.page, append(ls.args, count, start-1)...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rs.Close()
 	var rows []groupRow
-	for rs.Next() {
+	_, err := queryPage(ctx, t, ls, start, count, func(rs *sql.Rows) error {
 		var r groupRow
 		if err := rs.Scan(r.dest()...); err != nil {
-			return 0, nil, err
+			return err
 		}
 		rows = append(rows, r)
-	}
-	return total, rows, rs.Err()
+		return nil
+	})
+	return total, rows, err
 }
 
 // scanGroups is scanUsers for groups: members are read for a candidate

@@ -96,7 +96,9 @@ func checkPlan(d Dialect, plan, index string) string {
 		return "the plan does not use the index " + index
 	}
 	for _, line := range strings.Split(plan, "\n") {
-		if d == SQLite && strings.HasPrefix(strings.TrimSpace(line), "SCAN ") && !strings.Contains(line, "json_each") {
+		// Scans of the store's tables (aliases u, e, g, m) are what must
+		// not happen; scans of a subquery's few rows (p, x) are fine.
+		if f := strings.Fields(line); d == SQLite && len(f) > 1 && f[0] == "SCAN" && strings.Contains(" u e g m ", " "+f[1]+" ") {
 			return "the plan scans: " + line
 		}
 		if d == Postgres && strings.Contains(line, "Seq Scan") && strings.Contains(line, "scim_") {

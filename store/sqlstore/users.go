@@ -28,7 +28,7 @@ func (s *Store) userArgs(u *scim.User, doc []byte) []any {
 		active = s.d.boolArg(*u.Active)
 	}
 	return []any{
-		u.UserName, filter.Fold(u.UserName), u.ExternalID, filter.Fold(u.DisplayName), active, string(doc),
+		u.UserName, scim.FoldUserName(u.UserName), u.ExternalID, filter.Fold(u.DisplayName), active, string(doc),
 	}
 }
 
@@ -235,22 +235,29 @@ type listSQL struct {
 	exact             bool
 }
 
-// listSQL builds the statements for listing table (alias a, columns cols)
-// in tenant under f. extra are columns the scan adds for evaluating f.
-func (s *Store) listSQL(at *attrs, table, a, cols, extra, tenant string, f filter.Expr) listSQL {
+// listSQL builds the statements for listing table (alias a) in tenant
+// under f. The page selects cols, plus pageExtra computed on the page's
+// rows only (a LIMIT does not stop a target list from being computed for
+// the rows an OFFSET skips); the scan selects cols and scanExtra.
+func (s *Store) listSQL(at *attrs, table, a, cols, pageExtra, scanExtra, tenant string, f filter.Expr) listSQL {
 	c := compileFilter(s.d, at, a, tenant, f)
 	where := a + ".tenant = ?"
 	if c.where != "" {
 		where += " AND " + c.where
 	}
 	from := " FROM " + table + " " + a + " WHERE " + where
+	page := "SELECT " + cols + from + " ORDER BY " + a + ".seq LIMIT ? OFFSET ?"
+	if pageExtra != "" {
+		inner := "SELECT " + a + ".tenant, " + a + ".seq, " + cols + from + " ORDER BY " + a + ".seq LIMIT ? OFFSET ?"
+		page = "SELECT " + strings.ReplaceAll(cols, a+".", "p.") + ", " + pageExtra + " FROM (" + inner + ") AS p ORDER BY p.seq"
+	}
 	scanCols := cols
-	if extra != "" {
-		scanCols += ", " + extra
+	if scanExtra != "" {
+		scanCols += ", " + scanExtra
 	}
 	return listSQL{
 		count: "SELECT count(*)" + from,
-		page:  "SELECT " + cols + from + " ORDER BY " + a + ".seq LIMIT ? OFFSET ?",
+		page:  page,
 		scan:  "SELECT " + scanCols + from + " ORDER BY " + a + ".seq",
 		args:  append([]any{tenant}, c.args...),
 		exact: c.exact,
@@ -262,7 +269,7 @@ func (s *Store) userListSQL(tenant string, f filter.Expr) listSQL {
 	if touches(f, "groups") {
 		extra = s.d.groupsOf("u")
 	}
-	return s.listSQL(userAttrs, "scim_users", "u", userCols, extra, tenant, f)
+	return s.listSQL(userAttrs, "scim_users", "u", userCols, s.d.groupsOf("p"), extra, tenant, f)
 }
 
 // ListUsers implements scim.UserStore. Results are in creation order and
@@ -270,16 +277,38 @@ func (s *Store) userListSQL(tenant string, f filter.Expr) listSQL {
 func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[scim.User], error) {
 	start, count := window(q)
 	ls := s.userListSQL(tenant, q.Filter)
-	var page *scim.Page[scim.User]
-	err := s.read(ctx, func(t *tx) error {
-		page = &scim.Page[scim.User]{Resources: []*scim.User{}}
+	page := &scim.Page[scim.User]{Resources: []*scim.User{}}
+	if ls.exact {
 		var rows []userRow
+		var groups [][]byte
 		var err error
-		if ls.exact {
-			page.TotalResults, rows, err = s.exactUsers(ctx, t, ls, start, count)
-		} else {
-			page.TotalResults, rows, err = s.scanUsers(ctx, t, ls, q.Filter, start, count)
+		page.TotalResults, err = s.listExact(ctx, ls, start, count, func(rs *sql.Rows) error {
+			var r userRow
+			var g []byte
+			if err := rs.Scan(append(r.dest(), &g)...); err != nil {
+				return err
+			}
+			rows, groups = append(rows, r), append(groups, g)
+			return nil
+		}, func() { rows, groups = rows[:0], groups[:0] })
+		if err != nil {
+			return nil, err
 		}
+		for i := range rows {
+			refs, err := decodeGroupRefs(groups[i])
+			if err != nil {
+				return nil, err
+			}
+			u, err := rows[i].user(refs)
+			if err != nil {
+				return nil, err
+			}
+			page.Resources = append(page.Resources, u)
+		}
+		return page, nil
+	}
+	err := s.read(ctx, func(t *tx) error {
+		total, rows, err := s.scanUsers(ctx, t, ls, q.Filter, start, count)
 		if err != nil {
 			return err
 		}
@@ -287,6 +316,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 		if err != nil {
 			return err
 		}
+		page.TotalResults = total
 		for i := range rows {
 			u, err := rows[i].user(groups[rows[i].id])
 			if err != nil {
@@ -302,30 +332,53 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 	return page, nil
 }
 
-// exactUsers answers a filter that SQL answers exactly: the count and
-// the page both come from the database.
-func (s *Store) exactUsers(ctx context.Context, t *tx, ls listSQL, start, count int) (int, []userRow, error) {
+// listExact answers a list whose filter SQL answers exactly. The page
+// comes first, in one statement outside any transaction: when it is
+// neither full nor past the end it tells the total too, which is the
+// case of every lookup an identity provider sends. Otherwise the count
+// and the page are read again in one read-only transaction, so that they
+// agree. scan appends one row of the page; reset forgets the rows.
+func (s *Store) listExact(ctx context.Context, ls listSQL, start, count int, scan func(*sql.Rows) error, reset func()) (int, error) {
+	if count > 0 {
+		n, err := queryPage(ctx, s.single(), ls, start, count, scan)
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 && n < count || n == 0 && start == 1 {
+			return start - 1 + n, nil
+		}
+		reset()
+	}
 	var total int
-	if err := t.queryRow(ctx, ls.count, ls.args...).Scan(&total); err != nil {
-		return 0, nil, err
-	}
-	if count == 0 || start > total {
-		return total, nil, nil
-	}
-	rs, err := t.query(ctx, ls.page, append(ls.args, count, start-1)...)
+	err := s.read(ctx, func(t *tx) error {
+		reset()
+		if err := t.queryRow(ctx, ls.count, ls.args...).Scan(&total); err != nil {
+			return err
+		}
+		if count == 0 || start > total {
+			return nil
+		}
+		_, err := queryPage(ctx, t, ls, start, count, scan)
+		return err
+	})
+	return total, err
+}
+
+// queryPage runs the page statement and scans its rows.
+func queryPage(ctx context.Context, t *tx, ls listSQL, start, count int, scan func(*sql.Rows) error) (int, error) {
+	rs, err := t.query(ctx, ls.page, append(ls.args[:len(ls.args):len(ls.args)], count, start-1)...)
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	defer rs.Close()
-	var rows []userRow
+	n := 0
 	for rs.Next() {
-		var r userRow
-		if err := rs.Scan(r.dest()...); err != nil {
-			return 0, nil, err
+		if err := scan(rs); err != nil {
+			return 0, err
 		}
-		rows = append(rows, r)
+		n++
 	}
-	return total, rows, rs.Err()
+	return n, rs.Err()
 }
 
 // scanUsers streams the candidates SQL narrowed the filter to, in
