@@ -20,32 +20,36 @@ import (
 	"github.com/scimkit/scim/schema"
 )
 
-// TestFleet runs two scim.Servers, each with its own pool, on one
-// PostgreSQL database, and splits concurrent requests between them: the
+// TestFleet runs two scim.Servers, each with its own store and pool, on
+// one database (a PostgreSQL schema, or one SQLite file as two processes
+// would share it), and splits concurrent requests between them: the
 // database alone keeps them correct.
 func TestFleet(t *testing.T) {
 	t.Parallel()
-	dsn := pgSchemaDSN(t)
-	ctx := t.Context()
-	var stores [2]*Store
-	var bases [2]string
-	for i := range stores {
-		s, err := Open(ctx, pgDB(t, dsn), Postgres)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		srv, err := scim.NewServer(scim.Config{Store: s, Auth: scim.StaticToken("acme", "tok"), Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs := httptest.NewServer(srv)
-		t.Cleanup(hs.Close)
-		stores[i], bases[i] = s, hs.URL
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			t.Parallel()
+			tg := newTarget(t, d)
+			var stores [2]*Store
+			var bases [2]string
+			for i := range stores {
+				s, err := tg.open(t, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				srv, err := scim.NewServer(scim.Config{Store: s, Auth: scim.StaticToken("acme", "tok"), Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				hs := httptest.NewServer(srv)
+				t.Cleanup(hs.Close)
+				stores[i], bases[i] = s, hs.URL
+			}
+			t.Run("MemberAdds", func(t *testing.T) { testFleetMemberAdds(t, stores, bases) })
+			t.Run("DuplicateCreates", func(t *testing.T) { testFleetDuplicateCreates(t, stores, bases) })
+			t.Run("ReplaceSameVersion", func(t *testing.T) { testFleetReplaceSameVersion(t, stores) })
+		})
 	}
-	t.Run("MemberAdds", func(t *testing.T) { testFleetMemberAdds(t, stores, bases) })
-	t.Run("DuplicateCreates", func(t *testing.T) { testFleetDuplicateCreates(t, stores, bases) })
-	t.Run("ReplaceSameVersion", func(t *testing.T) { testFleetReplaceSameVersion(t, stores) })
 }
 
 // send makes one SCIM request and returns the status and decoded body.
