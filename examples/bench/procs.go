@@ -228,14 +228,7 @@ func serveBare(path string) error {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	length := strconv.Itoa(len(c.Body))
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		for k, v := range c.Header {
-			w.Header()[k] = v
-		}
-		w.Header()["Content-Length"] = []string{length}
-		w.Write(c.Body)
-	})
+	h := bareHandler(&c)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -254,4 +247,16 @@ func serveBare(path string) error {
 		return err
 	}
 	return nil
+}
+
+// bareHandler answers every request with c's headers and body.
+func bareHandler(c *captured) http.Handler {
+	length := strconv.Itoa(len(c.Body))
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		for k, v := range c.Header {
+			w.Header()[k] = v
+		}
+		w.Header()["Content-Length"] = []string{length}
+		w.Write(c.Body)
+	})
 }

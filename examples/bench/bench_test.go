@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseTenantURL(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want string
+		ok   bool
+	}{
+		{"Tenant URL:   http://127.0.0.1:43127/scim/v2", "http://127.0.0.1:43127/scim/v2", true},
+		{"Tenant URL: https://example.com/scim/v2  ", "https://example.com/scim/v2", true},
+		{"Secret Token: scim_abc", "", false},
+		{"Tenant URL: (none)", "", false},
+		{"", "", false},
+	} {
+		got, ok := parseTenantURL(tc.line)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("parseTenantURL(%q) = %q, %v; want %q, %v", tc.line, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestParseProcStatus(t *testing.T) {
+	status := "Name:\tscim-server\nVmPeak:\t 1300000 kB\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nThreads:\t7\n"
+	got, err := parseProcStatus(strings.NewReader(status))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(procMem{RSSKiB: 102400, HWMKiB: 204800}, got); diff != "" {
+		t.Errorf("parseProcStatus (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"Name:\tkthreadd\n", "VmHWM:\t12 MB\nVmRSS:\t1 kB\n", "VmHWM:\tx kB\nVmRSS:\t1 kB\n"} {
+		if _, err := parseProcStatus(strings.NewReader(bad)); err == nil {
+			t.Errorf("parseProcStatus(%q) succeeded", bad)
+		}
+	}
+	if m, err := readProcMem(os.Getpid()); err == nil && (m.RSSKiB <= 0 || m.HWMKiB < m.RSSKiB) {
+		t.Errorf("readProcMem(self) = %+v", m)
+	}
+}
+
+func TestHistogramQuantiles(t *testing.T) {
+	var a, b histogram
+	for i := 1; i <= 50; i++ {
+		a.record(time.Duration(i) * time.Millisecond)
+	}
+	for i := 51; i <= 100; i++ {
+		b.record(time.Duration(i) * time.Millisecond)
+	}
+	a.merge(&b)
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 50 * time.Millisecond}, {0.95, 95 * time.Millisecond}, {0.99, 99 * time.Millisecond}, {1, 100 * time.Millisecond}} {
+		got := a.quantile(tc.q)
+		if d := float64(got-tc.want) / float64(tc.want); d < -0.015 || d > 0.015 {
+			t.Errorf("quantile(%v) = %v, want %v within 1.5%%", tc.q, got, tc.want)
+		}
+	}
+	var empty histogram
+	if got := empty.quantile(0.5); got != 0 {
+		t.Errorf("empty quantile = %v", got)
+	}
+	var one histogram
+	one.record(300 * time.Nanosecond)
+	if got := one.quantile(0.99); got != 300*time.Nanosecond {
+		t.Errorf("quantile of one sub-µs sample = %v, want the sample", got)
+	}
+}
+
+func TestReplaceSection(t *testing.T) {
+	begin, end := markers("s1")
+	for _, tc := range []struct{ name, doc, want string }{
+		{"empty", "", begin + "\nbody\n" + end + "\n"},
+		{"append", "# Benchmarks\n\nintro", "# Benchmarks\n\nintro\n\n" + begin + "\nbody\n" + end + "\n"},
+		{"replace", "# B\n\n" + begin + "\nold\nlines\n" + end + "\n\nafter\n", "# B\n\n" + begin + "\nbody\n" + end + "\n\nafter\n"},
+		{"other section kept", "x\n<!-- scimkit-bench:s2:begin -->\nkeep\n<!-- scimkit-bench:s2:end -->\n",
+			"x\n<!-- scimkit-bench:s2:begin -->\nkeep\n<!-- scimkit-bench:s2:end -->\n\n" + begin + "\nbody\n" + end + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, replaceSection(tc.doc, "s1", "body\n\n")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestGroup(t *testing.T) {
+	got := []string{group(0), group(999), group(1000), group(1234567), group(-12345)}
+	want := []string{"0", "999", "1,000", "1,234,567", "-12,345"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestParseStores(t *testing.T) {
+	got, err := parseStores(" bare, Memory,postgres,memory ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"memory", "postgres", "bare"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"", ",", "mysql"} {
+		if _, err := parseStores(bad); err == nil {
+			t.Errorf("parseStores(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestParseFlagsQuick(t *testing.T) {
+	o, bare, err := parseFlags([]string{"-quick", "-users", "700", "-stores", "memory"}, io.Discard)
+	if err != nil || bare != "" {
+		t.Fatal(err, bare)
+	}
+	want := options{users: 700, groups: 10, members: 20, c: 8, duration: 3 * time.Second, stores: []string{"memory"},
+		pg: o.pg, out: "BENCHMARKS.md", section: "quick", lookupBase: 1000, lookupUsers: 5000}
+	if diff := cmp.Diff(want, o, cmp.AllowUnexported(options{})); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, _, err := parseFlags([]string{"-members", "20", "-users", "10"}, io.Discard); err == nil {
+		t.Error("more members than users accepted")
+	}
+	if _, bare, err := parseFlags([]string{"-" + bareFlag, "/x"}, io.Discard); err != nil || bare != "/x" {
+		t.Errorf("bare flag: %q, %v", bare, err)
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	got := commandLine([]string{"-stores", "memory,bare", "-pg", "postgres://u@h/db?sslmode=disable&x=1", "-section", "it's"})
+	want := `go run ./examples/bench -stores memory,bare -pg 'postgres://u@h/db?sslmode=disable&x=1' -section 'it'\''s'`
+	if got != want {
+		t.Errorf("commandLine = %s\nwant %s", got, want)
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	cycle := &simSummary{OK: true, Seconds: 10, Requests: 20000, RequestsPerSecond: 2000}
+	cycle.Latency = append(cycle.Latency, struct {
+		Kind              string  `json:"kind"`
+		Requests          uint64  `json:"requests"`
+		Errors            uint64  `json:"errors"`
+		RequestsPerSecond float64 `json:"requestsPerSecond"`
+		P50MS             float64 `json:"p50Ms"`
+		P95MS             float64 `json:"p95Ms"`
+		P99MS             float64 `json:"p99Ms"`
+	}{Kind: "lookup", Requests: 5000, RequestsPerSecond: 500, P50MS: 1, P95MS: 2.5, P99MS: 4})
+	r := &report{
+		Section: "t", Command: "go run ./examples/bench -quick", Started: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC),
+		Duration: 61 * time.Second, Users: 1000, Groups: 10, Members: 20, C: 8, Window: 3 * time.Second,
+		Machine: machine{CPUs: 2, GoVersion: "go1.26.8 linux/amd64", LoadStart: "1.00 2.00 3.00", LoadEnd: "4.00 5.00 6.00"},
+		Stores: []storeResult{{
+			Name: "memory", Cycle: cycle,
+			Lookups: []lookupStep{
+				{Users: 1000, Store: loadResult{RPS: 5000, P50: time.Millisecond}, Bare: &loadResult{RPS: 10000}},
+				{Users: 1000000, Store: loadResult{RPS: 4000, Errors: 2, FirstError: "status 500 | x"}, Bare: &loadResult{RPS: 16000}},
+			},
+			Load: &loadStats{Users: 1000000, Seconds: 400, EmptyKiB: 10240, RSSKiB: 10240 + 1000000*2/1024*1000, HWMKiB: 3 << 20},
+		}, {Name: "sqlite", CycleErr: "entrasim: exit status 2\nno JSON"}},
+		Notes: []string{"PostgreSQL skipped."},
+	}
+	md := r.markdown()
+	for _, want := range []string{
+		"### Run `t` (2026-01-02 03:04 UTC, 1m1s)\n",
+		"Command: `go run ./examples/bench -quick`\n",
+		"Machine: 2 CPUs, go1.26.8 linux/amd64. Load average (1, 5, 15 min) at start 1.00 2.00 3.00, at end 4.00 5.00 6.00.",
+		"| memory | 20,000 | 10.0 | **2000** | all passed |  |\n",
+		"| sqlite | | | | failed: entrasim: exit status 2 no JSON | |\n",
+		"| memory | lookup | 5,000 | 500 | 1.00 | 2.50 | 4.00 |\n",
+		"| memory | 1,000 | **5000** | 1.00 | 0.00 | 0.00 | 0 | 10000 | 50% |  |  |\n",
+		`| memory | 1,000,000 | **4000** | 0.00 | 0.00 | 0.00 | 2 (status 500 \| x) | 16000 | 25% | 0.80× | 0.50× |` + "\n",
+		"| memory | 1,000,000 | 400s | 2500 | 10.0 MiB | 1917.2 MiB | 3072.0 MiB | 1,999 B | 3,221 B |\n",
+		"- PostgreSQL skipped.\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q; got:\n%s", want, md)
+		}
+	}
+}
+
+func TestWriteReport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "B.md")
+	r := &report{Section: "a", Machine: machine{CPUs: 1}}
+	if err := writeReport(path, r); err != nil {
+		t.Fatal(err)
+	}
+	r.Command = "second"
+	if err := writeReport(path, r); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	if !strings.HasPrefix(doc, "# Benchmarks\n") || strings.Count(doc, "### Run `a`") != 1 || !strings.Contains(doc, "Command: `second`") {
+		t.Errorf("after two writes:\n%s", doc)
+	}
+}
+
+// fakeSCIM answers POST /Users with 201 and an id, and lookups with a
+// one-user ListResponse, recording the managers it was sent.
+type fakeSCIM struct {
+	mu       sync.Mutex
+	posts    int
+	managers map[string]int
+}
+
+func (f *fakeSCIM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer tok" {
+		http.Error(w, "no", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	switch r.Method {
+	case http.MethodPost:
+		var u struct {
+			UserName   string `json:"userName"`
+			Enterprise struct {
+				Manager string `json:"manager"`
+			} `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&u); err != nil || u.UserName == "" {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		f.posts++
+		f.managers[u.Enterprise.Manager]++
+		f.mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id":"id-`+u.UserName+`"}`)
+	default:
+		if !strings.HasPrefix(r.URL.Query().Get("filter"), `userName eq "bench.user.`) {
+			http.Error(w, "bad filter", http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}`)
+	}
+}
+
+func TestLoaderAndLookups(t *testing.T) {
+	f := &fakeSCIM{managers: map[string]int{}}
+	srv := httptest.NewServer(f) // listens on 127.0.0.1:0
+	defer srv.Close()
+	client := newClient(4)
+	defer client.CloseIdleConnections()
+	ld := &loader{client: client, base: srv.URL, token: "tok", c: 4}
+	ctx := context.Background()
+	if _, err := ld.load(ctx, 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ld.load(ctx, 10, managers+100); err != nil {
+		t.Fatal(err)
+	}
+	if f.posts != managers+100 || f.managers[""] != managers || len(ld.mgrIDs) != managers {
+		t.Errorf("%d posts, %d without manager, %d manager ids", f.posts, f.managers[""], len(ld.mgrIDs))
+	}
+	for m, n := range f.managers {
+		if m != "" && (!strings.HasPrefix(m, "id-bench.user.") || n != 1) {
+			t.Errorf("manager %q used %d times", m, n)
+		}
+	}
+
+	r := lookups(ctx, client, srv.URL, "tok", 1000, 4, 50*time.Millisecond, 200*time.Millisecond)
+	if r.Requests == 0 || r.Errors != 0 || r.RPS <= 0 || r.P50 <= 0 || r.P99 < r.P50 {
+		t.Errorf("lookups = %+v", r)
+	}
+	r = lookups(ctx, client, srv.URL, "wrong", 1000, 2, 0, 100*time.Millisecond)
+	if r.Requests != 0 || r.Errors == 0 || !strings.Contains(r.FirstError, "status 401") {
+		t.Errorf("lookups with a wrong token = %+v", r)
+	}
+}
+
+func TestCaptureAndBareHandler(t *testing.T) {
+	srv := httptest.NewServer(&fakeSCIM{managers: map[string]int{}})
+	defer srv.Close()
+	client := newClient(1)
+	defer client.CloseIdleConnections()
+	c, err := capture(context.Background(), client, srv.URL+lookupPath(3), "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Header.Get("Date") != "" || c.Header.Get("Content-Length") != "" || c.Header.Get("Content-Type") != "application/scim+json" {
+		t.Errorf("captured headers %v", c.Header)
+	}
+	bare := httptest.NewServer(bareHandler(c))
+	defer bare.Close()
+	resp, err := client.Get(bare.URL + "/anything")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if diff := cmp.Diff(string(c.Body), string(body)); diff != "" {
+		t.Errorf("bare body (-want +got):\n%s", diff)
+	}
+	if got := resp.Header.Get("Content-Type"); got != "application/scim+json" {
+		t.Errorf("bare Content-Type %q", got)
+	}
+	if _, err := capture(context.Background(), client, srv.URL+lookupPath(3), "wrong"); err == nil {
+		t.Error("capture of a 401 succeeded")
+	}
+}
