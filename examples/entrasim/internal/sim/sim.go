@@ -129,9 +129,7 @@ func (s *simulation) phase(ctx context.Context, name string, n int, fn func(ctx 
 	d := time.Since(start)
 	reqs := s.requests.Load() - req0
 	s.phases = append(s.phases, PhaseStat{Name: name, Objects: n, Requests: reqs, Seconds: d.Seconds()})
-	if !s.cfg.Quiet {
-		s.log.printf("-- %s: %d objects, %d requests in %s", name, n, reqs, d.Round(time.Millisecond))
-	}
+	s.log.printf("-- %s: %d objects, %d requests in %s", name, n, reqs, d.Round(time.Millisecond))
 }
 
 // testConnection replays Test Connection: a random-GUID user lookup, and
