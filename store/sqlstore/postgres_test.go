@@ -83,3 +83,22 @@ func TestPostgresSynchronousCommit(t *testing.T) {
 		t.Errorf("synchronous_commit inside a write: %q, want on", inWrite)
 	}
 }
+
+func TestRebind(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		d        Dialect
+		in, want string
+	}{
+		{Postgres, "SELECT 1", "SELECT 1"},
+		{Postgres, "a = ? AND b IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb))) LIMIT ? OFFSET ?",
+			"a = $1 AND b IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb))) LIMIT $3 OFFSET $4"},
+		{SQLite, "a = ? AND b = ?", "a = ? AND b = ?"},
+	} {
+		for range 2 { // once computed, once from the cache
+			if got := tt.d.rebind(tt.in); got != tt.want {
+				t.Errorf("%v.rebind(%q) = %q, want %q", tt.d, tt.in, got, tt.want)
+			}
+		}
+	}
+}

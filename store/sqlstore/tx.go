@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,8 +38,14 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.q.QueryRowContext(ctx, t.d.rebind(query), args...)
 }
 
-// rebound caches PostgreSQL forms of the store's fixed statements.
-var rebound sync.Map // string -> string
+// rebound caches PostgreSQL forms of statements. Filters make statements
+// of many shapes, so the cache stops growing at maxRebound entries.
+var (
+	rebound      sync.Map // string -> string
+	reboundCount atomic.Int64
+)
+
+const maxRebound = 1024
 
 // rebind turns ? placeholders into $1, $2, ... for PostgreSQL. The store's
 // SQL never has a ? anywhere else: every value is a bound parameter.
@@ -62,8 +69,10 @@ func (d Dialect) rebind(query string) string {
 		b.WriteByte(query[i])
 	}
 	out := b.String()
-	if len(query) < 4096 {
-		rebound.Store(query, out)
+	if reboundCount.Load() < maxRebound {
+		if _, loaded := rebound.LoadOrStore(query, out); !loaded {
+			reboundCount.Add(1)
+		}
 	}
 	return out
 }
