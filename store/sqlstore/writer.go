@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ const maxBatch = 64
 // concurrency, and lets it commit whatever has queued meanwhile together:
 // one COMMIT (and one fsync) for up to maxBatch writes.
 type writer struct {
+	db   *sql.DB
 	conn *sql.Conn
 	reqs chan *writeReq
 	quit chan struct{}
@@ -41,15 +44,24 @@ type writeReq struct {
 // whatever the pool's DSN says, every commit through it is durable
 // (synchronous=FULL in WAL mode) and checks foreign keys.
 func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
-	conn, err := db.Conn(ctx)
+	conn, err := writeConn(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{
+	return &writer{
+		db:   db,
 		conn: conn,
 		reqs: make(chan *writeReq, 4*maxBatch),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
+	}, nil
+}
+
+// writeConn takes a connection from db and configures it for writing.
+func writeConn(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range []string{
 		"PRAGMA busy_timeout = 10000",
@@ -70,7 +82,21 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 		conn.Close()
 		return nil, fmt.Errorf("sqlstore: the database cannot use WAL mode (journal_mode is %q); an in-memory database is not supported", mode)
 	}
-	return w, nil
+	return conn, nil
+}
+
+// reconnect replaces a connection the driver has given up on, so that
+// the writer outlives it.
+func (w *writer) reconnect(err error) {
+	if !errors.Is(err, sql.ErrConnDone) && !errors.Is(err, driver.ErrBadConn) {
+		return
+	}
+	conn, cerr := writeConn(context.Background(), w.db)
+	if cerr != nil {
+		return // the next batch tries again
+	}
+	w.conn.Close()
+	w.conn = conn
 }
 
 func (w *writer) start() {
@@ -163,6 +189,7 @@ func (w *writer) commit(batch []*writeReq) {
 		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		w.reconnect(err)
 		fail(fmt.Errorf("sqlstore: begin: %w", err))
 		return
 	}

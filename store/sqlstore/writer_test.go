@@ -173,3 +173,25 @@ func TestClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestWriterReconnects takes the writer's connection away, as a driver
+// does when it declares it bad: the write that finds out fails, and the
+// writer carries on with a new connection.
+func TestWriterReconnects(t *testing.T) {
+	t.Parallel()
+	s := newSQLite(t)
+	ctx := t.Context()
+	if err := s.w.conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, "t", &scim.User{UserName: "lost"}); err == nil {
+		t.Fatal("CreateUser on a closed connection succeeded")
+	}
+	u, err := s.CreateUser(ctx, "t", &scim.User{UserName: "after"})
+	if err != nil {
+		t.Fatalf("CreateUser after the connection was replaced: %v", err)
+	}
+	if _, err := s.GetUser(ctx, "t", u.ID); err != nil {
+		t.Error(err)
+	}
+}
