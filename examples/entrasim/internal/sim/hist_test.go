@@ -29,7 +29,7 @@ func TestHistogramQuantiles(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var h histogram
-			samples := make([]time.Duration, 200000)
+			samples := make([]time.Duration, 100000)
 			for i := range samples {
 				samples[i] = tc.gen()
 				h.record(samples[i])

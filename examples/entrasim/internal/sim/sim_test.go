@@ -460,6 +460,7 @@ func TestBrokenServers(t *testing.T) {
 		{"manager not in /Schemas", EntraLegacy, noManagerInSchema, "manager missing from /Schemas: the validator's Schema_Discoverability test fails", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			users := tc.users
 			if users == 0 {
 				users = 20
@@ -723,6 +724,7 @@ func TestLenientServers(t *testing.T) {
 		{"Okta group PATCH answered 200", Okta, groupPatchBody},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			sum, log := run(t, newSCIM(t, tc.wrap), tc.mode, 20, 3, 6, 1)
 			if !sum.OK {
 				t.Fatalf("the run failed against an acceptable server:\n%s", log)
