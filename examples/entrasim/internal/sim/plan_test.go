@@ -129,8 +129,8 @@ func TestGeneratedData(t *testing.T) {
 			t.Errorf("not a v4 GUID: %s", g)
 		}
 	}
-	if randomGUID() == randomGUID() {
-		t.Error("Test Connection GUIDs repeat")
+	if a, b := randomGUID(), randomGUID(); a == b {
+		t.Errorf("Test Connection GUIDs repeat: %s", a)
 	}
 	okta := testSim(Okta, 0)
 	if id := okta.externalID(3); !regexp.MustCompile(`^00u[0-9A-Za-z]{17}$`).MatchString(id) {

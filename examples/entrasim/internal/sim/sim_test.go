@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -736,14 +737,19 @@ func TestLenientServers(t *testing.T) {
 // TestInterrupted: a cancelled run stops, says so, and does not blame the
 // objects it did not finish.
 func TestInterrupted(t *testing.T) {
+	// Interrupt once the server has created 20 users: a deterministic
+	// point, however slow the machine is.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var created atomic.Int32
 	base := newSCIM(t, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(2 * time.Millisecond)
 			next.ServeHTTP(w, r)
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users") && created.Add(1) == 20 {
+				cancel()
+			}
 		})
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-	defer cancel()
 	var log bytes.Buffer
 	sum, err := Run(ctx, Config{BaseURL: base, Token: testToken, Users: 5000, Groups: 5, Members: 5, Cycles: 1, Seed: 1, Log: &log})
 	if err != nil {
