@@ -317,3 +317,66 @@ func TestCaptureAndBareHandler(t *testing.T) {
 		t.Error("capture of a 401 succeeded")
 	}
 }
+
+func TestInterleaved(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	h := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hits[name]++
+			mu.Unlock()
+			io.WriteString(w, `{"totalResults":1,"Resources":[]}`)
+		})
+	}
+	a, b := httptest.NewServer(h("a")), httptest.NewServer(h("b"))
+	defer a.Close()
+	defer b.Close()
+	client := newClient(2)
+	defer client.CloseIdleConnections()
+	rs := interleaved(context.Background(), client, "tok", []target{{a.URL, 10}, {b.URL, 10}}, 2, 3, 10*time.Millisecond, 150*time.Millisecond)
+	if len(rs) != 2 {
+		t.Fatalf("%d results", len(rs))
+	}
+	for i, r := range rs {
+		if r.Seconds < 0.149 || r.Seconds > 0.151 || r.Requests == 0 || r.Errors != 0 || r.hist.n != uint64(r.Requests) {
+			t.Errorf("target %d: %+v", i, r)
+		}
+		if want := float64(r.Requests) / r.Seconds; r.RPS != want {
+			t.Errorf("target %d: RPS %v, want %v", i, r.RPS, want)
+		}
+	}
+	if hits["a"] == 0 || hits["b"] == 0 {
+		t.Errorf("hits %v", hits)
+	}
+}
+
+func TestLoadResultAdd(t *testing.T) {
+	mk := func(n int, d time.Duration, errs int64, first string) loadResult {
+		var h histogram
+		for range n {
+			h.record(d)
+		}
+		return loadResult{Requests: int64(n), Errors: errs, Seconds: 1, FirstError: first, hist: &h}
+	}
+	var r loadResult
+	r.add(mk(90, time.Millisecond, 0, ""))
+	r.add(mk(10, 10*time.Millisecond, 2, "boom"))
+	r.add(mk(0, 0, 1, "later"))
+	got := struct {
+		Requests, Errors int64
+		Seconds, RPS     float64
+		First            string
+	}{r.Requests, r.Errors, r.Seconds, r.RPS, r.FirstError}
+	want := struct {
+		Requests, Errors int64
+		Seconds, RPS     float64
+		First            string
+	}{100, 3, 3, 100.0 / 3, "boom"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if r.P50 > 1100*time.Microsecond || r.P99 < 9*time.Millisecond {
+		t.Errorf("p50 %v p99 %v", r.P50, r.P99)
+	}
+}

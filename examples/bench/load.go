@@ -175,6 +175,54 @@ type loadResult struct {
 	RPS           float64 // Requests per second
 	P50, P95, P99 time.Duration
 	FirstError    string
+
+	hist *histogram // the measured latencies, for merging slices
+}
+
+// add merges o, a later slice of the same measurement, into r.
+func (r *loadResult) add(o loadResult) {
+	if r.hist == nil {
+		r.hist = &histogram{}
+	}
+	if o.hist != nil {
+		r.hist.merge(o.hist)
+	}
+	r.Requests += o.Requests
+	r.Errors += o.Errors
+	r.Seconds += o.Seconds
+	if r.FirstError == "" {
+		r.FirstError = o.FirstError
+	}
+	if r.Seconds > 0 {
+		r.RPS = float64(r.Requests) / r.Seconds
+	}
+	r.P50, r.P95, r.P99 = r.hist.quantile(0.50), r.hist.quantile(0.95), r.hist.quantile(0.99)
+}
+
+// target is a server to send lookups to.
+type target struct {
+	base  string
+	users int
+}
+
+// interleaved measures lookups on each target in turn, in rounds of
+// slices: after a warmup on each, every round gives each target an equal
+// slice of d/rounds, so that a change in the machine's load during the
+// measurement touches all targets alike. It returns one result per target.
+func interleaved(ctx context.Context, client *http.Client, token string, targets []target, c, rounds int, warmup, d time.Duration) []loadResult {
+	rounds = max(rounds, 1)
+	slice := d / time.Duration(rounds)
+	out := make([]loadResult, len(targets))
+	for round := range rounds {
+		for i, t := range targets {
+			w := time.Duration(0)
+			if round == 0 {
+				w = warmup
+			}
+			out[i].add(lookups(ctx, client, t.base, token, t.users, c, w, slice))
+		}
+	}
+	return out
 }
 
 // lookups sends GET userName eq lookups for random users in [0, users)
@@ -239,7 +287,7 @@ func lookups(ctx context.Context, client *http.Client, base, token string, users
 	}
 	wg.Wait()
 	r := loadResult{Requests: int64(total.n), Errors: errs, Seconds: d.Seconds(), FirstError: firstErr,
-		P50: total.quantile(0.50), P95: total.quantile(0.95), P99: total.quantile(0.99)}
+		P50: total.quantile(0.50), P95: total.quantile(0.95), P99: total.quantile(0.99), hist: &total}
 	if r.Seconds > 0 {
 		r.RPS = float64(r.Requests) / r.Seconds
 	}

@@ -23,8 +23,9 @@
 // "bare" in -stores adds the machine's HTTP limit: this program re-executed
 // as a plain net/http handler that answers every request with the bytes of
 // a real one-user lookup response (captured from a memory server first),
-// doing no other work. It is measured just before every lookup step, so
-// each ratio to it compares numbers taken seconds apart.
+// doing no other work. In every lookup step it takes turns with the store
+// in slices of about 3s, so each ratio to it compares numbers taken under
+// the same load.
 //
 // The section written to -out lies between markers named by -section and
 // is replaced on a re-run; the rest of the file is left alone. -quick is a
@@ -78,6 +79,10 @@ type options struct {
 }
 
 var knownStores = []string{"memory", "sqlite", "postgres", "bare"}
+
+// rounds is the number of slices a lookup measurement is cut into, so
+// that the store and the bare handler take turns: one per 3s, at least 1.
+func (o options) rounds() int { return max(1, int(o.duration/(3*time.Second))) }
 
 // parseFlags parses args into options; bare is non-empty when the process
 // is to serve as the bare handler.
@@ -214,7 +219,7 @@ type bench struct {
 
 func run(ctx context.Context, o options, args []string) error {
 	r := &report{Section: o.section, Command: commandLine(args), Started: time.Now(),
-		Users: o.users, Groups: o.groups, Members: o.members, C: o.c, Window: o.duration}
+		Users: o.users, Groups: o.groups, Members: o.members, C: o.c, Window: o.duration, Rounds: o.rounds()}
 	r.Machine = describeMachine()
 	b := &bench{o: o, token: "bench-token", log: os.Stderr}
 	b.logf("machine: %d CPUs, %s, load average %s", r.Machine.CPUs, r.Machine.GoVersion, r.Machine.LoadStart)
@@ -399,12 +404,16 @@ func (b *bench) lookupLadder(ctx context.Context, name string, res *storeResult)
 		loaded = n
 		res.Load.Users = n
 		step := lookupStep{Users: n}
+		targets := []target{{p.URL, n}}
 		if b.bare != nil {
-			lr := lookups(ctx, client, b.bare.URL, b.token, n, b.o.c, time.Second, b.o.duration)
-			step.Bare = &lr
-			b.logf("bare: %.0f req/s", lr.RPS)
+			targets = append(targets, target{b.bare.URL, n})
 		}
-		step.Store = lookups(ctx, client, p.URL, b.token, n, b.o.c, time.Second, b.o.duration)
+		rs := interleaved(ctx, client, b.token, targets, b.o.c, b.o.rounds(), time.Second, b.o.duration)
+		step.Store = rs[0]
+		if b.bare != nil {
+			step.Bare = &rs[1]
+			b.logf("bare: %.0f req/s", rs[1].RPS)
+		}
 		b.logf("%s: lookups at %d users: %.0f req/s, p50 %s p99 %s, %d errors", name, n, step.Store.RPS,
 			step.Store.P50, step.Store.P99, step.Store.Errors)
 		res.Lookups = append(res.Lookups, step)
