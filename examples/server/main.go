@@ -110,6 +110,9 @@ func openStore(ctx context.Context, db string, inMemory bool) (scim.Store, io.Cl
 		if err != nil {
 			return nil, nil, "", err
 		}
+		// Leave room under the server's max_connections for other
+		// instances sharing the database.
+		pool.SetMaxOpenConns(16)
 		s, err := sqlstore.Open(ctx, pool, sqlstore.Postgres)
 		if err != nil {
 			pool.Close()

@@ -49,6 +49,7 @@ func ExampleOpen_postgres() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	db.SetMaxOpenConns(16) // per instance, under the server's max_connections
 	store, err := sqlstore.Open(ctx, db, sqlstore.Postgres)
 	if err != nil {
 		log.Fatal(err)

@@ -86,6 +86,9 @@ func pgDB(t testing.TB, dsn string) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Tests run in parallel, and with other users of the server: stay
+	// well below its max_connections.
+	db.SetMaxOpenConns(8)
 	t.Cleanup(func() { db.Close() })
 	return db
 }

@@ -92,7 +92,10 @@ var _ scim.Store = (*Store)(nil)
 // timeout, set by the store) and reads through the others. Set
 // busy_timeout on the pool's connections too (OpenSQLite does). For
 // PostgreSQL, db may be shared with the host's own tables; the store's
-// tables live in the connection's current schema.
+// tables live in the connection's current schema. Bound the pool
+// (SetMaxOpenConns) so that every instance sharing the database fits
+// under the server's max_connections: a burst of concurrent writes
+// otherwise opens a connection each.
 func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	return open(ctx, db, d, nil)
 }
