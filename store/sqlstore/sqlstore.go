@@ -78,8 +78,9 @@ type Store struct {
 	db      *sql.DB
 	d       Dialect
 	ownDB   bool    // Close closes db (OpenSQLite)
-	w       *writer // SQLite only
-	syncSet bool    // PostgreSQL: SET LOCAL synchronous_commit in writes
+	w       *writer    // SQLite only
+	stmts   *stmtCache // SQLite only: statements run outside transactions
+	syncSet bool       // PostgreSQL: SET LOCAL synchronous_commit in writes
 }
 
 var _ scim.Store = (*Store)(nil)
@@ -121,6 +122,7 @@ func open(ctx context.Context, db *sql.DB, d Dialect, ms []migration) (*Store, e
 			return nil, err
 		}
 		w.start()
+		s.stmts = newStmtCache(db)
 	case Postgres:
 		if ms == nil {
 			ms = postgresMigrations
@@ -184,6 +186,9 @@ func (s *Store) Close() error {
 	var err error
 	if s.w != nil {
 		err = s.w.close()
+	}
+	if s.stmts != nil {
+		s.stmts.close()
 	}
 	if s.ownDB {
 		err = errors.Join(err, s.db.Close())

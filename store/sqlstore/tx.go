@@ -204,7 +204,12 @@ func (s *Store) read(ctx context.Context, fn func(t *tx) error) error {
 }
 
 // single returns a tx for one statement outside any transaction.
-func (s *Store) single() *tx { return &tx{q: s.db, d: s.d} }
+func (s *Store) single() *tx {
+	if s.stmts != nil {
+		return &tx{q: cachedQuerier{q: s.db, cache: s.stmts}, d: s.d}
+	}
+	return &tx{q: s.db, d: s.d}
+}
 
 // panicError carries a panic out of a write so that the writer survives it.
 type panicError struct{ v any }

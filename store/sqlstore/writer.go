@@ -20,8 +20,9 @@ const maxBatch = 64
 // concurrency, and lets it commit whatever has queued meanwhile together:
 // one COMMIT (and one fsync) for up to maxBatch writes.
 type writer struct {
-	db   *sql.DB
-	conn *sql.Conn
+	db    *sql.DB
+	conn  *sql.Conn
+	stmts *stmtCache // statements prepared on conn
 	reqs chan *writeReq
 	quit chan struct{}
 	done chan struct{}
@@ -49,8 +50,9 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 		return nil, err
 	}
 	return &writer{
-		db:   db,
-		conn: conn,
+		db:    db,
+		conn:  conn,
+		stmts: newStmtCache(conn),
 		reqs: make(chan *writeReq, 4*maxBatch),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
@@ -95,8 +97,9 @@ func (w *writer) reconnect(err error) {
 	if cerr != nil {
 		return // the next batch tries again
 	}
+	w.stmts.close()
 	w.conn.Close()
-	w.conn = conn
+	w.conn, w.stmts = conn, newStmtCache(conn)
 }
 
 func (w *writer) start() {
@@ -113,6 +116,7 @@ func (w *writer) close() error {
 		if w.started {
 			<-w.done
 		}
+		w.stmts.close()
 		err = w.conn.Close()
 	})
 	return err
@@ -182,7 +186,7 @@ func (w *writer) run() {
 // savepoint, and replies to every caller after the COMMIT.
 func (w *writer) commit(batch []*writeReq) {
 	ctx := context.Background()
-	t := &tx{q: w.conn, d: SQLite}
+	t := &tx{q: cachedQuerier{q: w.conn, cache: w.stmts}, d: SQLite}
 	fail := func(err error) {
 		for _, r := range batch {
 			r.res <- err
