@@ -77,7 +77,7 @@ func (d Dialect) String() string {
 type Store struct {
 	db      *sql.DB
 	d       Dialect
-	ownDB   bool    // Close closes db (OpenSQLite)
+	ownDB   bool       // Close closes db (OpenSQLite)
 	w       *writer    // SQLite only
 	stmts   *stmtCache // SQLite only: statements run outside transactions
 	syncSet bool       // PostgreSQL: SET LOCAL synchronous_commit in writes

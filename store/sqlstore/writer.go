@@ -23,9 +23,9 @@ type writer struct {
 	db    *sql.DB
 	conn  *sql.Conn
 	stmts *stmtCache // statements prepared on conn
-	reqs chan *writeReq
-	quit chan struct{}
-	done chan struct{}
+	reqs  chan *writeReq
+	quit  chan struct{}
+	done  chan struct{}
 
 	closeOnce sync.Once
 	started   bool
@@ -53,9 +53,9 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 		db:    db,
 		conn:  conn,
 		stmts: newStmtCache(conn),
-		reqs: make(chan *writeReq, 4*maxBatch),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		reqs:  make(chan *writeReq, 4*maxBatch),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}, nil
 }
 
