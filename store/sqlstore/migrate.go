@@ -93,7 +93,31 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration}
+}, metaMigration, plannerHints}
+
+// plannerHints gives SQLite's query planner the shape of the membership
+// tables before ANALYZE has ever run. Without statistics, SQLite 3.54
+// answers "the memberships of user X" (DeleteUser, its ON DELETE CASCADE,
+// and the groups attribute of every user read) by walking the primary key
+// (tenant, group_id, user_id) over the whole tenant instead of the
+// (tenant, user_id) index: O(memberships) per call. These rows are the
+// documented way to steer it (sqlite.org/optoverview.html, "Manual Control
+// Of Query Plans Using SQLITE_STAT Tables"); a later ANALYZE replaces them
+// with measured ones.
+var plannerHints = migration{
+	version: 3,
+	name:    "planner hints for memberships",
+	stmts: []string{
+		`ANALYZE scim_meta`, // creates sqlite_stat1 without scanning data
+		`DELETE FROM sqlite_stat1 WHERE tbl IN ('scim_group_members', 'scim_groups')`,
+		`INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+			('scim_group_members', 'scim_group_members', '1000000 1000000 100 1'),
+			('scim_group_members', 'scim_group_members_user', '1000000 1000000 10'),
+			('scim_groups', 'scim_groups_id', '10000 10000 1'),
+			('scim_groups', 'scim_groups_seq', '10000 10000 1')`,
+		`ANALYZE sqlite_schema`,
+	},
+}
 
 // metaMigration adds a key-value table for facts about the stored data,
 // such as the Unicode version its folded columns were computed with.

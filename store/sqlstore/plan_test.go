@@ -197,3 +197,22 @@ func firstIDs(t testing.TB, s *Store, tenant string) []string {
 	}
 	return ids
 }
+
+// TestMembershipPlans checks that "the memberships of one user" (deleting
+// a user, and the groups attribute on every user read) searches the
+// (tenant, user_id) index on SQLite instead of walking the tenant's whole
+// membership table, which the planner does without the hints of migration
+// 3.
+func TestMembershipPlans(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, SQLite)
+	for _, q := range []string{
+		`DELETE FROM scim_group_members WHERE tenant = ? AND user_id = ?`,
+		`SELECT 1 FROM scim_users u WHERE u.tenant = ? AND u.id = ? AND ` + SQLite.groupsOf("u") + ` IS NOT NULL`,
+	} {
+		plan := sqlitePlan(t, s, q, []any{"t", "u"})
+		if !strings.Contains(plan, "scim_group_members_user (tenant=? AND user_id=?)") || strings.Contains(plan, "scim_groups_seq") {
+			t.Errorf("%s\nplan:\n%s", q, plan)
+		}
+	}
+}
