@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/filter"
 )
 
 // CreateGroup implements scim.GroupStore.
@@ -202,7 +203,7 @@ func (s *Store) ListGroups(ctx context.Context, tenantID string, q scim.Query) (
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 
-	needMembers := touches(q.Filter, "members")
+	needMembers := filter.Touches(q.Filter, "members")
 	match := func(r *groupRec) bool {
 		if q.Filter == nil {
 			return true

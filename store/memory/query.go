@@ -3,11 +3,9 @@ package memory
 import (
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/schema"
 )
 
 // window returns the 1-based index of the first result to return and the
@@ -16,37 +14,10 @@ func window(q scim.Query) (start, count int) {
 	return max(q.StartIndex, 1), max(q.Count, 0)
 }
 
-// touches reports whether e reads the top-level core attribute name, so
-// that the match document must carry it.
-func touches(e filter.Expr, name string) bool {
-	switch e := e.(type) {
-	case *filter.And:
-		return touches(e.Left, name) || touches(e.Right, name)
-	case *filter.Or:
-		return touches(e.Left, name) || touches(e.Right, name)
-	case *filter.Not:
-		return touches(e.X, name)
-	case *filter.Compare:
-		return coreAttr(e.Path, name)
-	case *filter.ValuePath:
-		return coreAttr(e.Path, name)
-	}
-	return false
-}
-
-// coreAttr reports whether p names the core attribute name (of User or
-// Group) or one of its sub-attributes.
-func coreAttr(p filter.AttrPath, name string) bool {
-	if p.Resolved.Extension || !strings.EqualFold(p.Name, name) {
-		return false
-	}
-	return p.URI == "" || strings.EqualFold(p.URI, schema.UserURN) || strings.EqualFold(p.URI, schema.GroupURN)
-}
-
 // eqString returns the value of a top-level "name eq string" comparison.
 func eqString(e filter.Expr, name string) (string, bool) {
 	c, ok := e.(*filter.Compare)
-	if !ok || c.Op != filter.Eq || c.Path.Sub != "" || !coreAttr(c.Path, name) {
+	if !ok || c.Op != filter.Eq || c.Path.Sub != "" || !c.Path.IsCore(name) {
 		return "", false
 	}
 	v, ok := c.Value.(string)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/filter"
 )
 
 // CreateUser implements scim.UserStore.
@@ -142,7 +143,7 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 
-	needGroups := touches(q.Filter, "groups")
+	needGroups := filter.Touches(q.Filter, "groups")
 	// A scan decodes each user into scratch storage for the filter, and
 	// again for the page when it matches; index candidates are few, so
 	// each is decoded once, for both.

@@ -423,7 +423,7 @@ func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) e
 
 func (s *Store) groupListSQL(tenant string, f filter.Expr) listSQL {
 	extra := ""
-	if touches(f, "members") {
+	if filter.Touches(f, "members") {
 		extra = s.d.membersOf("g")
 	}
 	return s.listSQL(groupAttrs, "scim_groups", "g", groupCols, "", extra, tenant, f)
@@ -508,7 +508,7 @@ func (s *Store) exactGroups(ctx context.Context, t *tx, ls listSQL, start, count
 // scanGroups is scanUsers for groups: members are read for a candidate
 // only when the filter looks at them.
 func (s *Store) scanGroups(ctx context.Context, t *tx, ls listSQL, f filter.Expr, start, count int) (int, []groupRow, error) {
-	needMembers := touches(f, "members")
+	needMembers := filter.Touches(f, "members")
 	rs, err := t.query(ctx, ls.scan, ls.args...)
 	if err != nil {
 		return 0, nil, err

@@ -486,30 +486,3 @@ func elementExpr(e filter.Expr, leaf func(*filter.Compare) cond) cond {
 	}
 	return loose
 }
-
-// touches reports whether e reads the top-level core attribute name, so
-// that a candidate evaluated in Go must carry it.
-func touches(e filter.Expr, name string) bool {
-	switch e := e.(type) {
-	case *filter.And:
-		return touches(e.Left, name) || touches(e.Right, name)
-	case *filter.Or:
-		return touches(e.Left, name) || touches(e.Right, name)
-	case *filter.Not:
-		return touches(e.X, name)
-	case *filter.Compare:
-		return coreNamed(e.Path, name)
-	case *filter.ValuePath:
-		return coreNamed(e.Path, name)
-	}
-	return false
-}
-
-// coreNamed reports whether p names the core attribute name, however the
-// path is spelled.
-func coreNamed(p filter.AttrPath, name string) bool {
-	if p.Resolved.Extension || !strings.EqualFold(p.Name, name) {
-		return false
-	}
-	return p.URI == "" || strings.EqualFold(p.URI, schema.UserURN) || strings.EqualFold(p.URI, schema.GroupURN)
-}

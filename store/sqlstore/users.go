@@ -266,7 +266,7 @@ func (s *Store) listSQL(at *attrs, table, a, cols, pageExtra, scanExtra, tenant 
 
 func (s *Store) userListSQL(tenant string, f filter.Expr) listSQL {
 	extra := ""
-	if touches(f, "groups") {
+	if filter.Touches(f, "groups") {
 		extra = s.d.groupsOf("u")
 	}
 	return s.listSQL(userAttrs, "scim_users", "u", userCols, s.d.groupsOf("p"), extra, tenant, f)
@@ -385,7 +385,7 @@ func queryPage(ctx context.Context, t *tx, ls listSQL, start, count int, scan fu
 // creation order, and evaluates the whole filter on each. It keeps only
 // the page, but counts every match for an exact total.
 func (s *Store) scanUsers(ctx context.Context, t *tx, ls listSQL, f filter.Expr, start, count int) (int, []userRow, error) {
-	needGroups := touches(f, "groups")
+	needGroups := filter.Touches(f, "groups")
 	rs, err := t.query(ctx, ls.scan, ls.args...)
 	if err != nil {
 		return 0, nil, err
