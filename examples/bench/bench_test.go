@@ -380,3 +380,14 @@ func TestLoadResultAdd(t *testing.T) {
 		t.Errorf("p50 %v p99 %v", r.P50, r.P99)
 	}
 }
+
+func TestUsageHidesBareFlag(t *testing.T) {
+	var out strings.Builder
+	if _, _, err := parseFlags([]string{"-h"}, &out); err == nil {
+		t.Fatal("-h did not stop")
+	}
+	if strings.Contains(out.String(), bareFlag) || !strings.Contains(out.String(), "-lookup-users int") ||
+		!strings.Contains(out.String(), "(default 8)") {
+		t.Errorf("usage:\n%s", out.String())
+	}
+}

@@ -95,24 +95,36 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 	fs.IntVar(&o.c, "c", 8, "concurrent requests (simulator, loader and lookups)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each lookup measurement")
 	stores := fs.String("stores", strings.Join(knownStores, ","), "comma-separated stores to measure: memory, sqlite, postgres, bare")
-	pg := os.Getenv("SCIMKIT_TEST_POSTGRES")
-	if pg == "" {
-		pg = defaultPG
-	}
-	fs.StringVar(&o.pg, "pg", pg, "PostgreSQL DSN (default $SCIMKIT_TEST_POSTGRES, else the local test database); skipped when unreachable")
-	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "file to write the results section into (empty: stdout only)")
+	fs.StringVar(&o.pg, "pg", "", "PostgreSQL DSN (default $SCIMKIT_TEST_POSTGRES, else "+defaultPG+"); skipped when unreachable")
+	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "file to write the results section into, relative to the module root (empty: stdout only)")
 	fs.StringVar(&o.section, "section", "", "name of the section in -out (default \"quick\" with -quick, else \"latest\")")
 	fs.IntVar(&o.lookupBase, "lookup-base", 1000, "users in the tenant for the first lookup measurement")
 	fs.IntVar(&o.lookupUsers, "lookup-users", 100_000, "users in the tenant for the second lookup measurement (full size: 1000000)")
 	fs.BoolVar(&o.skipCycle, "skip-cycle", false, "measure lookups only, no simulator run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, databases, server logs)")
-	quick := fs.Bool("quick", false, "a small run that finishes in about a minute")
+	quick := fs.Bool("quick", false, "a small run that finishes in about a minute and a half")
 	fs.StringVar(&bare, bareFlag, "", "internal: serve the captured response in `file` as the bare handler")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: go run ./examples/bench [flags]")
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Name == bareFlag {
+				return
+			}
+			name, usage := flag.UnquoteUsage(f)
+			if f.DefValue != "" && f.DefValue != "false" {
+				usage += fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(fs.Output(), "  -%s %s\n    \t%s\n", f.Name, name, usage)
+		})
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, "", err
 	}
 	if bare != "" {
 		return o, bare, nil
+	}
+	if o.pg == "" {
+		o.pg = cmp.Or(os.Getenv("SCIMKIT_TEST_POSTGRES"), defaultPG)
 	}
 	if fs.NArg() > 0 {
 		return o, "", fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -231,6 +243,9 @@ func run(ctx context.Context, o options, args []string) error {
 	modDir, err := moduleRoot(ctx)
 	if err != nil {
 		return err
+	}
+	if o.out != "" && !filepath.IsAbs(o.out) {
+		o.out = filepath.Join(modDir, o.out)
 	}
 	if b.dir, err = os.MkdirTemp("", "scimkit-bench-"); err != nil {
 		return err
