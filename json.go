@@ -67,6 +67,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		return appendObject(b, x)
 	case orderedDoc:
 		return appendObject(b, x)
+	case userOut:
+		return appendUser(b, x.u, x.base), nil
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
@@ -123,6 +125,12 @@ const hexDigits = "0123456789abcdef"
 // as with encoding/json, so the output is always valid JSON.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendEscaped(b, s)
+	return append(b, '"')
+}
+
+// appendEscaped appends the body of the JSON string s, without quotes.
+func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -166,13 +174,12 @@ func appendString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // encodeListResponse writes a ListResponse without reflection.
 func (l listResponse) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 256+512*len(l.Resources))
+	b := make([]byte, 0, 256+1024*len(l.Resources))
 	b = append(b, `{"schemas":`...)
 	b, _ = appendJSON(b, l.Schemas)
 	b = append(b, `,"totalResults":`...)

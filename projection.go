@@ -69,6 +69,9 @@ func resolveName(rt *schema.ResourceType, name string) (schema.Path, bool) {
 	return rt.Resolve(uri, attr, sub)
 }
 
+// isDefault reports whether p returns the default attribute set.
+func (p projection) isDefault() bool { return p.include == nil && len(p.exclude) == 0 }
+
 // wants reports whether the top-level attribute name would be returned.
 func (p projection) wants(name string) bool {
 	if p.include != nil {

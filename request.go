@@ -139,6 +139,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		b, err = x.MarshalJSON()
 	case orderedDoc:
 		b, err = appendJSON(nil, x)
+	case userOut:
+		b = appendUser(make([]byte, 0, 1024), x.u, x.base)
 	default:
 		b, err = json.Marshal(v)
 	}
@@ -272,6 +274,15 @@ func (q *request) get(res *Resource, id string) {
 	proj, err := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
 	if err != nil {
 		q.fail(err)
+		return
+	}
+	if uh, ok := res.Handler.(*userHandler); ok && proj.isDefault() {
+		u, err := uh.store.GetUser(q.r.Context(), q.tenant, id)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		writeJSON(q.w, http.StatusOK, userOut{u, q.base})
 		return
 	}
 	out, err := res.Handler.Get(q.r.Context(), q.tenant, id, GetOptions{ExcludeMembers: !proj.wants("members")})
@@ -411,19 +422,35 @@ func (q *request) list(res *Resource, search bool) {
 		}
 		query.Filter = f
 	}
-	out, err := res.Handler.List(q.r.Context(), q.tenant, query)
-	if err != nil {
-		q.fail(err)
-		return
-	}
-	docs := make([]any, len(out.Resources))
-	for i, d := range out.Resources {
-		q.decorate(res, d)
-		docs[i] = orderedDoc(proj.apply(res.Type, d))
+	var docs []any
+	var total int
+	if uh, ok := res.Handler.(*userHandler); ok && proj.isDefault() {
+		page, err := uh.store.ListUsers(q.r.Context(), q.tenant, query)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		docs = make([]any, len(page.Resources))
+		for i, u := range page.Resources {
+			docs[i] = userOut{u, q.base}
+		}
+		total = page.TotalResults
+	} else {
+		out, err := res.Handler.List(q.r.Context(), q.tenant, query)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		docs = make([]any, len(out.Resources))
+		for i, d := range out.Resources {
+			q.decorate(res, d)
+			docs[i] = orderedDoc(proj.apply(res.Type, d))
+		}
+		total = out.TotalResults
 	}
 	writeJSON(q.w, http.StatusOK, listResponse{
 		Schemas:      []string{listResponseURN},
-		TotalResults: out.TotalResults,
+		TotalResults: total,
 		StartIndex:   start,
 		ItemsPerPage: len(docs),
 		Resources:    docs,

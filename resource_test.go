@@ -8,32 +8,44 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/schema"
 )
 
 // fill sets every field reachable from v to a distinct non-zero value, so
 // a field added to the model without support in UserDoc fails the test.
 func fill(v reflect.Value, n *int) {
+	fillStrings(v, n, func(n int) string { return fmt.Sprintf("s%d\u00e9\"<", n) })
+}
+
+// fillStrings is fill with the strings str returns; times alternate
+// between UTC and a fixed offset.
+func fillStrings(v reflect.Value, n *int, str func(n int) string) {
 	*n++
 	switch v.Kind() {
 	case reflect.String:
-		v.SetString(fmt.Sprintf("s%d\u00e9\"<", *n))
+		v.SetString(str(*n))
 	case reflect.Bool:
 		v.SetBool(true)
 	case reflect.Pointer:
 		v.Set(reflect.New(v.Type().Elem()))
-		fill(v.Elem(), n)
+		fillStrings(v.Elem(), n, str)
 	case reflect.Slice:
 		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
 		for i := range 2 {
-			fill(v.Index(i), n)
+			fillStrings(v.Index(i), n, str)
 		}
 	case reflect.Struct:
 		if v.Type() == reflect.TypeOf(time.Time{}) {
-			v.Set(reflect.ValueOf(time.Date(2026, 1, 2, 3, 4, 5, *n, time.UTC)))
+			zone := time.UTC
+			if *n%2 == 1 {
+				zone = time.FixedZone("", 3600)
+			}
+			v.Set(reflect.ValueOf(time.Date(2026, 1, 2, 3, 4, 5, *n, zone)))
 			return
 		}
 		for i := range v.NumField() {
-			fill(v.Field(i), n)
+			fillStrings(v.Field(i), n, str)
 		}
 	default:
 		panic("fill: unhandled kind " + v.Kind().String())
@@ -115,4 +127,42 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q: got %q want %q", s, got, wantS)
 		}
 	})
+}
+
+func TestMatchUserScalarPathAgreesWithDoc(t *testing.T) {
+	var full User
+	var n int
+	fill(reflect.ValueOf(&full).Elem(), &n)
+	f, tr := false, true
+	users := []*User{
+		&full,
+		{},
+		{ID: "2819c223-7f76-453a-919d-413861904646", UserName: "Ada@Contoso.com", ExternalID: "E1", Active: &f, Title: "Analyst"},
+		{UserName: "bob", Active: &tr, DisplayName: "Bob", Locale: "en-GB", NickName: ""},
+	}
+	filters := []string{
+		`userName eq "ada@contoso.com"`, `userName eq "Ada@Contoso.com"`, `USERNAME eq "bob"`, `userName eq ""`,
+		`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bob"`,
+		`externalId eq "E1"`, `externalId eq "e1"`, `id eq "2819C223-7F76-453A-919D-413861904646"`,
+		`active eq true`, `active eq false`, `not (active eq false)`, `active pr`, `active ne true`,
+		`displayName pr`, `displayName eq null`, `nickName ne "x"`, `title co "aly"`, `locale gt "a"`,
+		`userName sw "ada" and active eq false`, `userName eq "bob" or externalId eq "E1"`,
+		`profileUrl pr or timezone pr or userType pr or preferredLanguage pr`,
+		`emails.value pr`, `name.givenName pr`, `userName eq "bob" and emails[type eq "work"]`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr`, `meta.created pr`,
+	}
+	for _, s := range filters {
+		e, err := filter.Parse(s)
+		if err == nil {
+			e, err = filter.Resolve(e, schema.User())
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		for i, u := range users {
+			if got, want := MatchUser(e, u), filter.Match(e, UserDoc(u)); got != want {
+				t.Errorf("%s on user %d: MatchUser %v, Match on the whole doc %v", s, i, got, want)
+			}
+		}
+	}
 }
