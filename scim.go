@@ -40,10 +40,12 @@ type Config struct {
 	// a *Tokens for hashed per-tenant tokens, or AuthenticatorFunc for the
 	// host's own scheme.
 	Auth Authenticator
-	// Logger receives one line per request (method, path without the
-	// query, status, tenant, duration) and the cause of every 5xx. Tokens,
-	// Authorization headers and request bodies are never logged. Nil means
-	// slog.Default().
+	// Logger receives one record per request (method, path without the
+	// query, status, tenant, duration): at Error for a 5xx, Info for a 4xx
+	// and Debug otherwise, so a logger at the default Info level shows the
+	// failures an identity provider saw and Debug shows every request. The
+	// cause of every 5xx is logged too. Tokens, Authorization headers and
+	// request bodies are never logged. Nil means slog.Default().
 	Logger *slog.Logger
 	// BaseURL is the absolute URL the server is mounted at, e.g.
 	// "https://app.example.com/scim/v2", used in meta.location and $ref.
@@ -159,8 +161,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(sw, &Error{Status: http.StatusInternalServerError, Detail: "Internal server error."})
 			}
 		}
-		s.log.Info("scim request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"tenant", tenant, "duration", time.Since(start))
+		level := slog.LevelDebug
+		switch {
+		case sw.status >= 500:
+			level = slog.LevelError
+		case sw.status >= 400:
+			level = slog.LevelInfo
+		}
+		if s.log.Enabled(r.Context(), level) {
+			s.log.LogAttrs(r.Context(), level, "scim request", slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+				slog.String("tenant", tenant), slog.Duration("duration", time.Since(start)))
+		}
 	}()
 	tenant = s.serve(sw, r)
 }

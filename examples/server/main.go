@@ -2,14 +2,15 @@
 // point Entra ID, Okta or curl at the printed Tenant URL with the printed
 // Secret Token.
 //
-//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory]
+//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory] [-v]
 //
 // Users and groups are kept in a SQLite file (./scimkit.db unless -db
 // names another), so a restart keeps them; -db with a postgres:// or
 // postgresql:// URL keeps them in PostgreSQL instead, and -memory keeps
 // them in memory only. The token is taken from -token, else from
 // SCIM_TOKEN, else generated. -addr 127.0.0.1:0 picks a free port; the
-// Tenant URL line shows which.
+// Tenant URL line shows which. Requests that fail are logged to stderr;
+// -v logs every request.
 package main
 
 import (
@@ -47,11 +48,16 @@ func run() error {
 	token := flag.String("token", os.Getenv("SCIM_TOKEN"), "secret bearer token (default $SCIM_TOKEN, else generated)")
 	dbFlag := flag.String("db", "scimkit.db", "SQLite database file, or a postgres:// URL")
 	inMemory := flag.Bool("memory", false, "keep users and groups in memory only")
+	verbose := flag.Bool("v", false, "log every request, not only failures")
 	flag.Parse()
 	if *token == "" {
 		*token = scim.GenerateToken()
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
