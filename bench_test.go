@@ -55,23 +55,13 @@ func BenchmarkLookupUserName(b *testing.B) {
 	}
 }
 
-const benchUserJSON = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
- "externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"Test_User_ab6490ee@contoso.com","active":true,
- "displayName":"Ada Lovelace","title":"Analyst","preferredLanguage":"en-GB",
- "emails":[{"primary":true,"type":"work","value":"ada@contoso.com"}],
- "addresses":[{"type":"work","country":"GB","region":"London","locality":"London","postalCode":"W1 1AA","formatted":"1 Main St","streetAddress":"1 Main St"}],
- "name":{"givenName":"Ada","familyName":"Lovelace","middleName":"King","formatted":"Ada King Lovelace"},
- "phoneNumbers":[{"type":"work","value":"+44 20 7946 0000"},{"type":"mobile","value":"07700 900000"},{"type":"fax","value":"020 7946 0001"}],
- "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Engineering","employeeNumber":"E-1815","costCenter":"CC-42",
-  "division":"R&D","organization":"Contoso","manager":"9b1c7a4e-4f5e-4d2b-8c1a-2b3c4d5e6f70"}}`
-
 // BenchmarkCreateUser measures decoding, normalising and encoding a fully
 // mapped user through POST /Users.
 func BenchmarkCreateUser(b *testing.B) {
 	srv, _ := benchServer(b, 0)
 	i := 0
 	for b.Loop() {
-		body := strings.Replace(benchUserJSON, "Test_User_ab6490ee", fmt.Sprint("u", i), 1)
+		body := strings.Replace(scim.BenchUserJSON, "Test_User_ab6490ee", fmt.Sprint("u", i), 1)
 		r := httptest.NewRequest("POST", "/Users", strings.NewReader(body))
 		r.Header.Set("Authorization", "Bearer tok")
 		r.Header.Set("Content-Type", "application/scim+json")
@@ -87,7 +77,7 @@ func BenchmarkCreateUser(b *testing.B) {
 // BenchmarkGetUser measures encoding a fully mapped user through GET.
 func BenchmarkGetUser(b *testing.B) {
 	srv, _ := benchServer(b, 0)
-	r := httptest.NewRequest("POST", "/Users", strings.NewReader(benchUserJSON))
+	r := httptest.NewRequest("POST", "/Users", strings.NewReader(scim.BenchUserJSON))
 	r.Header.Set("Authorization", "Bearer tok")
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, r)

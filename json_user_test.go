@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -69,6 +70,76 @@ func FuzzAppendUser(f *testing.F) {
 		got := string(appendUser(nil, u, base))
 		if want := docPathUser(t, u, base); got != want {
 			t.Fatalf("appendUser differs from the doc path:\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+// BenchmarkUserJSON measures a fully mapped user's JSON: writing it three
+// ways (the typed encoder every default read uses, the general JSON-form
+// path, encoding/json) and reading a POST body into a User.
+func BenchmarkUserJSON(b *testing.B) {
+	rt := schema.User()
+	body := []byte(BenchUserJSON)
+	doc, err := decodeObject(body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if doc, err = normalize(rt, doc); err != nil {
+		b.Fatal(err)
+	}
+	var u User
+	if err := fromDoc(doc, &u); err != nil {
+		b.Fatal(err)
+	}
+	u.ID = "2819c223-7f76-453a-919d-413861904646"
+	u.Groups = []GroupRef{{Value: "e9e30dba-f08f-4109-8486-d5c6a331660a", Display: "Sales", Type: "direct"}}
+	u.Meta = Meta{Created: time.Now(), LastModified: time.Now(), Version: `W/"3"`}
+	const base = "https://app.example.com/scim/v2"
+	b.Run("encode/typed", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			buf = appendUser(buf[:0], &u, base)
+		}
+		b.SetBytes(int64(len(buf)))
+	})
+	b.Run("encode/doc", func(b *testing.B) {
+		var buf []byte
+		res := &Resource{Type: rt}
+		q := &request{base: base}
+		for b.Loop() {
+			d := UserDoc(&u)
+			q.decorate(res, d)
+			buf, _ = appendJSON(buf[:0], orderedDoc(projection{}.apply(rt, d)))
+		}
+		b.SetBytes(int64(len(buf)))
+	})
+	b.Run("encode/encoding-json", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			buf, _ = json.Marshal(&u)
+		}
+		b.SetBytes(int64(len(buf)))
+	})
+	b.Run("decode/post-body", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if err := rejectDuplicateKeys(body); err != nil {
+				b.Fatal(err)
+			}
+			d, err := decodeObject(body)
+			if err == nil {
+				d, err = normalize(rt, d)
+			}
+			if err == nil {
+				err = validate(rt, nil, d)
+			}
+			var v User
+			if err == nil {
+				err = fromDoc(d, &v)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

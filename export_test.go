@@ -1,0 +1,14 @@
+package scim
+
+// Names the external tests (package scim_test) share with the internal ones.
+
+// BenchUserJSON is a POST /Users body with the whole Juno Journey mapping.
+const BenchUserJSON = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+ "externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"Test_User_ab6490ee@contoso.com","active":true,
+ "displayName":"Ada Lovelace","title":"Analyst","preferredLanguage":"en-GB",
+ "emails":[{"primary":true,"type":"work","value":"ada@contoso.com"}],
+ "addresses":[{"type":"work","country":"GB","region":"London","locality":"London","postalCode":"W1 1AA","formatted":"1 Main St","streetAddress":"1 Main St"}],
+ "name":{"givenName":"Ada","familyName":"Lovelace","middleName":"King","formatted":"Ada King Lovelace"},
+ "phoneNumbers":[{"type":"work","value":"+44 20 7946 0000"},{"type":"mobile","value":"07700 900000"},{"type":"fax","value":"020 7946 0001"}],
+ "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Engineering","employeeNumber":"E-1815","costCenter":"CC-42",
+  "division":"R&D","organization":"Contoso","manager":"9b1c7a4e-4f5e-4d2b-8c1a-2b3c4d5e6f70"}}`
