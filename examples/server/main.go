@@ -117,8 +117,11 @@ func openStore(ctx context.Context, db string, inMemory bool) (scim.Store, io.Cl
 			return nil, nil, "", err
 		}
 		// Leave room under the server's max_connections for other
-		// instances sharing the database.
+		// instances sharing the database, and keep the connections open:
+		// database/sql keeps only two idle by default, so under load each
+		// further request would open (and PostgreSQL fork) a new one.
 		pool.SetMaxOpenConns(16)
+		pool.SetMaxIdleConns(16)
 		s, err := sqlstore.Open(ctx, pool, sqlstore.Postgres)
 		if err != nil {
 			pool.Close()

@@ -50,6 +50,7 @@ func ExampleOpen_postgres() {
 		log.Fatal(err)
 	}
 	db.SetMaxOpenConns(16) // per instance, under the server's max_connections
+	db.SetMaxIdleConns(16) // keep them: the default of 2 reconnects under load
 	store, err := sqlstore.Open(ctx, db, sqlstore.Postgres)
 	if err != nil {
 		log.Fatal(err)

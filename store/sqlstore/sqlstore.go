@@ -96,7 +96,11 @@ var _ scim.Store = (*Store)(nil)
 // tables live in the connection's current schema. Bound the pool
 // (SetMaxOpenConns) so that every instance sharing the database fits
 // under the server's max_connections: a burst of concurrent writes
-// otherwise opens a connection each.
+// otherwise opens a connection each. Set SetMaxIdleConns to the same
+// number: database/sql keeps only two idle connections by default, so
+// with more requests in flight each one opens a new connection (a new
+// PostgreSQL backend) and closes it again: in the benchmark that halved
+// the lookup rate and multiplied p99 latency by 8 to 11.
 func Open(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	return open(ctx, db, d, nil)
 }
