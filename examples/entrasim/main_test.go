@@ -67,7 +67,7 @@ func TestRun(t *testing.T) {
 		{"no url", []string{"-token", "tok"}, 2, "", false, "-url is required"},
 		{"no token", []string{"-url", good(), "-token", ""}, 2, "", false, "a token is required"},
 		{"bad mode", []string{"-url", good(), "-token", "tok", "-mode", "azure"}, 2, "", false, "unknown mode"},
-		{"bad url", []string{"-url", "localhost:8080", "-token", "tok"}, 2, "", false, "want http(s)://host/path"},
+		{"bad url", []string{"-url", "scim.example/scim/v2", "-token", "tok"}, 2, "", false, "want http(s)://host/path"},
 		{"unknown query", []string{"-url", good() + "?x=1", "-token", "tok"}, 2, "", false, "unexpected query parameter"},
 		{"members beyond users", []string{"-url", good(), "-token", "tok", "-users", "3", "-members", "5"}, 2, "", false, "cannot exceed"},
 		{"stray argument", []string{"-url", good(), "-token", "tok", "extra"}, 2, "", false, "unexpected arguments"},

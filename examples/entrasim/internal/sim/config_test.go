@@ -14,7 +14,7 @@ func TestParseTenantURL(t *testing.T) {
 		flag     bool
 		err      string
 	}{
-		{in: "http://127.0.0.1:8080/scim/v2", base: "http://127.0.0.1:8080/scim/v2"},
+		{in: "http://scim.example:8443/scim/v2", base: "http://scim.example:8443/scim/v2"},
 		{in: "https://app.example.com/scim/v2/", base: "https://app.example.com/scim/v2"},
 		{in: "https://app.example.com/scim/v2?aadOptscim062020", base: "https://app.example.com/scim/v2", flag: true},
 		{in: " https://app.example.com/scim/v2/?aadOptscim062020= ", base: "https://app.example.com/scim/v2", flag: true},
