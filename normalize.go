@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"reflect"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/scimkit/scim/internal/jsonx"
 	"github.com/scimkit/scim/schema"
 )
 
@@ -608,64 +608,22 @@ func checkImmutable(rt *schema.ResourceType, old, doc map[string]any) error {
 	return nil
 }
 
-// rejectDuplicateKeys scans a JSON document and fails with 400
-// invalidSyntax when an object has the same key twice: encoding/json keeps
-// the last one silently, and which one wins must never be a guess. It also
-// fails on malformed JSON. The scan is iterative, so depth costs no stack;
-// encoding/json bounds the nesting.
+// rejectDuplicateKeys checks data as encoding/json's Decoder reads it, a
+// stream of zero or more JSON values, and fails with 400 invalidSyntax on
+// the first object with the same key twice or the first malformed value.
+// Nesting deeper than encoding/json allows is malformed here too; the
+// server's own, lower bound is the caller's.
 func rejectDuplicateKeys(data []byte) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	type frame struct {
-		keys  map[string]struct{}
-		isObj bool
-		key   bool // next token in this object is a key
-	}
-	var stack []frame
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			if len(stack) != 0 {
-				return Errorf(InvalidSyntax, "The request body is not valid JSON.")
-			}
-			return nil
+	opts := jsonx.Options{RejectDuplicateKeys: true}
+	for len(bytes.TrimLeft(data, " \t\r\n")) > 0 {
+		_, n, err := jsonx.ParsePrefix(data, opts)
+		if errors.Is(err, jsonx.ErrDuplicateKey) {
+			return errDuplicateKey()
 		}
 		if err != nil {
-			return Errorf(InvalidSyntax, "The request body is not valid JSON.")
+			return errInvalidJSON()
 		}
-		var top *frame
-		if len(stack) > 0 {
-			top = &stack[len(stack)-1]
-		}
-		if top != nil && top.isObj && top.key {
-			if delim, ok := tok.(json.Delim); ok && delim == '}' {
-				stack = stack[:len(stack)-1]
-				if len(stack) > 0 && stack[len(stack)-1].isObj {
-					stack[len(stack)-1].key = true
-				}
-				continue
-			}
-			k, _ := tok.(string)
-			if _, dup := top.keys[k]; dup {
-				return Errorf(InvalidSyntax, "The request body has a duplicate key in one object.")
-			}
-			top.keys[k] = struct{}{}
-			top.key = false
-			continue
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, frame{keys: map[string]struct{}{}, isObj: true, key: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, frame{})
-			continue
-		case json.Delim(']'):
-			stack = stack[:len(stack)-1]
-		}
-		// A value was completed: the enclosing object expects a key next.
-		if len(stack) > 0 && stack[len(stack)-1].isObj {
-			stack[len(stack)-1].key = true
-		}
+		data = data[n:]
 	}
+	return nil
 }

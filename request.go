@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/jsonx"
 	"github.com/scimkit/scim/schema"
 )
 
@@ -175,41 +176,63 @@ func (q *request) readBytes() ([]byte, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, Errorf(InvalidSyntax, "The request body is empty; a JSON object is required.")
 	}
-	if jsonDepth(b) > maxJSONDepth {
-		return nil, Errorf(InvalidSyntax, "The request body is nested too deeply.")
-	}
 	return b, nil
 }
 
-// readBody reads and decodes a JSON object body. A key given twice in one
-// object is refused: which one wins must never be a guess.
+// readBody reads and decodes a JSON object body.
 func (q *request) readBody() (map[string]any, error) {
 	b, err := q.readBytes()
 	if err != nil {
 		return nil, err
 	}
-	if err := rejectDuplicateKeys(b); err != nil {
-		return nil, err
-	}
 	return decodeObject(b)
 }
 
-// decodeObject decodes b as one JSON object, numbers as json.Number.
+// bodyJSON is how request bodies are parsed: nesting is bounded, and a key
+// given twice in one object is refused, since encoding/json would keep the
+// last one silently and which one wins must never be a guess.
+var bodyJSON = jsonx.Options{MaxDepth: maxJSONDepth, RejectDuplicateKeys: true}
+
+func errTooDeep() *Error { return Errorf(InvalidSyntax, "The request body is nested too deeply.") }
+
+func errDuplicateKey() *Error {
+	return Errorf(InvalidSyntax, "The request body has a duplicate key in one object.")
+}
+
+func errInvalidJSON() *Error { return Errorf(InvalidSyntax, "The request body is not valid JSON.") }
+
+// decodeObject decodes b as one JSON object, numbers as json.Number, in
+// one pass. Only a body that fails takes a second look, so that each
+// failure gets the message it always had (see bodyError).
 func decodeObject(b []byte) (map[string]any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, Errorf(InvalidSyntax, "The request body is not valid JSON.")
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, Errorf(InvalidSyntax, "The request body has data after the JSON object.")
+	v, err := jsonx.Parse(b, bodyJSON)
+	if err != nil {
+		return nil, bodyError(b, err)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, Errorf(InvalidSyntax, "The request body must be a JSON object.")
 	}
 	return m, nil
+}
+
+// bodyError maps a parse error of the body b to its 400. Too deep is
+// judged on the whole body first, whatever else is wrong with it; then
+// the first fault in b. Data after the value is named as such only when it
+// is JSON itself, else what is wrong with it is.
+func bodyError(b []byte, err error) error {
+	switch {
+	case errors.Is(err, jsonx.ErrTooDeep) || jsonDepth(b) > maxJSONDepth:
+		return errTooDeep()
+	case errors.Is(err, jsonx.ErrTrailingData):
+		if err := rejectDuplicateKeys(b); err != nil {
+			return err
+		}
+		return Errorf(InvalidSyntax, "The request body has data after the JSON object.")
+	case errors.Is(err, jsonx.ErrDuplicateKey):
+		return errDuplicateKey()
+	}
+	return errInvalidJSON()
 }
 
 // jsonDepth returns the maximum nesting of objects and arrays in b, without
@@ -313,6 +336,12 @@ func (q *request) patch(res *Resource, id string) {
 	b, err := q.readBytes()
 	if err != nil {
 		q.fail(err)
+		return
+	}
+	// ParsePatch, exported, keeps encoding/json's nesting bound; the
+	// server's is checked first, as for every body.
+	if jsonDepth(b) > maxJSONDepth {
+		q.fail(errTooDeep())
 		return
 	}
 	ops, err := ParsePatch(b)
