@@ -3,9 +3,12 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/schema"
 )
 
 // A resource's JSON form ("doc") is a map with canonical attribute names,
@@ -30,14 +33,313 @@ func toDoc(v any) map[string]any {
 	return m
 }
 
-// fromDoc converts a JSON-form resource into a typed one. The document must
-// already be normalised and validated against the resource type's schema.
+// fromDoc converts a JSON-form resource into v, a pointer to a zero typed
+// one. The document must already be normalised and validated against the
+// resource type's schema. Users, written on every provisioning cycle, are
+// converted field by field; anything else through encoding/json.
 func fromDoc(doc map[string]any, v any) error {
+	if u, ok := v.(*User); ok {
+		return userFromDoc(doc, u)
+	}
+	return jsonFromDoc(doc, v)
+}
+
+// jsonFromDoc is fromDoc by a JSON round trip.
+func jsonFromDoc(doc map[string]any, v any) error {
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// userFromDoc fills the zero User u from doc, the inverse of UserDoc. It
+// gives what jsonFromDoc gives (TestUserFromDoc and FuzzUserFromDoc hold
+// the two together) for the documents the server converts, whose keys
+// normalize and UserDoc write in canonical case: other keys are ignored,
+// null is absent, a present object or list is non-nil even when empty,
+// and a value of the wrong JSON type is an error.
+func userFromDoc(doc map[string]any, u *User) error {
+	var r docReader
+	for k, v := range doc {
+		switch k {
+		case "id":
+			r.str(&u.ID, v)
+		case "externalId":
+			r.str(&u.ExternalID, v)
+		case "userName":
+			r.str(&u.UserName, v)
+		case "name":
+			if m, ok := r.object(v); ok {
+				u.Name = new(Name)
+				r.name(u.Name, m)
+			}
+		case "displayName":
+			r.str(&u.DisplayName, v)
+		case "nickName":
+			r.str(&u.NickName, v)
+		case "profileUrl":
+			r.str(&u.ProfileURL, v)
+		case "title":
+			r.str(&u.Title, v)
+		case "userType":
+			r.str(&u.UserType, v)
+		case "preferredLanguage":
+			r.str(&u.PreferredLanguage, v)
+		case "locale":
+			r.str(&u.Locale, v)
+		case "timezone":
+			r.str(&u.Timezone, v)
+		case "active":
+			if v != nil {
+				u.Active = new(bool)
+				r.truth(u.Active, v)
+			}
+		case "emails":
+			u.Emails = r.multi(v)
+		case "phoneNumbers":
+			u.PhoneNumbers = r.multi(v)
+		case "ims":
+			u.IMs = r.multi(v)
+		case "photos":
+			u.Photos = r.multi(v)
+		case "addresses":
+			u.Addresses = r.addresses(v)
+		case "entitlements":
+			u.Entitlements = r.multi(v)
+		case "roles":
+			u.Roles = r.multi(v)
+		case "x509Certificates":
+			u.X509Certificates = r.multi(v)
+		case schema.EnterpriseUserURN:
+			if m, ok := r.object(v); ok {
+				u.Enterprise = new(EnterpriseUser)
+				r.enterprise(u.Enterprise, m)
+			}
+		case "groups":
+			u.Groups = r.groups(v)
+		case "meta":
+			if m, ok := r.object(v); ok {
+				r.meta(&u.Meta, m)
+			}
+		}
+	}
+	return r.err
+}
+
+// docReader reads JSON-form values into typed fields, keeping the first
+// type mismatch it meets.
+type docReader struct {
+	err error
+}
+
+func (r *docReader) mismatch(v any, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("scim: cannot convert %T to %s", v, want)
+	}
+}
+
+// str sets *dst to a string value; invalid UTF-8 becomes U+FFFD byte by
+// byte, as through encoding/json.
+func (r *docReader) str(dst *string, v any) {
+	switch x := v.(type) {
+	case string:
+		if !utf8.ValidString(x) {
+			x = string([]rune(x))
+		}
+		*dst = x
+	case nil:
+	default:
+		r.mismatch(v, "a string")
+	}
+}
+
+func (r *docReader) truth(dst *bool, v any) {
+	switch x := v.(type) {
+	case bool:
+		*dst = x
+	case nil:
+	default:
+		r.mismatch(v, "a boolean")
+	}
+}
+
+func (r *docReader) time(dst *time.Time, v any) {
+	switch x := v.(type) {
+	case string:
+		if err := dst.UnmarshalText([]byte(x)); err != nil && r.err == nil {
+			r.err = err
+		}
+	case nil:
+	default:
+		r.mismatch(v, "a time")
+	}
+}
+
+// object returns an object value; false for null or a mismatch.
+func (r *docReader) object(v any) (map[string]any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		return x, true
+	case nil:
+	default:
+		r.mismatch(v, "an object")
+	}
+	return nil, false
+}
+
+// list returns a list value; false for null or a mismatch.
+func (r *docReader) list(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case nil:
+	default:
+		r.mismatch(v, "a list")
+	}
+	return nil, false
+}
+
+func (r *docReader) name(n *Name, m map[string]any) {
+	for k, v := range m {
+		switch k {
+		case "formatted":
+			r.str(&n.Formatted, v)
+		case "familyName":
+			r.str(&n.FamilyName, v)
+		case "givenName":
+			r.str(&n.GivenName, v)
+		case "middleName":
+			r.str(&n.MiddleName, v)
+		case "honorificPrefix":
+			r.str(&n.HonorificPrefix, v)
+		case "honorificSuffix":
+			r.str(&n.HonorificSuffix, v)
+		}
+	}
+}
+
+// elements calls f with each object element of the list v, which it
+// returns at its length; a null element stays a zero value.
+func elements[T any](r *docReader, v any, f func(*T, map[string]any)) []T {
+	l, ok := r.list(v)
+	if !ok {
+		return nil
+	}
+	out := make([]T, len(l))
+	for i, e := range l {
+		if m, ok := r.object(e); ok {
+			f(&out[i], m)
+		}
+	}
+	return out
+}
+
+func (r *docReader) multi(v any) []MultiValue {
+	return elements(r, v, func(mv *MultiValue, m map[string]any) {
+		for k, v := range m {
+			switch k {
+			case "value":
+				r.str(&mv.Value, v)
+			case "display":
+				r.str(&mv.Display, v)
+			case "type":
+				r.str(&mv.Type, v)
+			case "primary":
+				r.truth(&mv.Primary, v)
+			}
+		}
+	})
+}
+
+func (r *docReader) addresses(v any) []Address {
+	return elements(r, v, func(a *Address, m map[string]any) {
+		for k, v := range m {
+			switch k {
+			case "formatted":
+				r.str(&a.Formatted, v)
+			case "streetAddress":
+				r.str(&a.StreetAddress, v)
+			case "locality":
+				r.str(&a.Locality, v)
+			case "region":
+				r.str(&a.Region, v)
+			case "postalCode":
+				r.str(&a.PostalCode, v)
+			case "country":
+				r.str(&a.Country, v)
+			case "type":
+				r.str(&a.Type, v)
+			case "primary":
+				r.truth(&a.Primary, v)
+			}
+		}
+	})
+}
+
+func (r *docReader) groups(v any) []GroupRef {
+	return elements(r, v, func(g *GroupRef, m map[string]any) {
+		for k, v := range m {
+			switch k {
+			case "value":
+				r.str(&g.Value, v)
+			case "$ref":
+				r.str(&g.Ref, v)
+			case "display":
+				r.str(&g.Display, v)
+			case "type":
+				r.str(&g.Type, v)
+			}
+		}
+	})
+}
+
+func (r *docReader) enterprise(e *EnterpriseUser, m map[string]any) {
+	for k, v := range m {
+		switch k {
+		case "employeeNumber":
+			r.str(&e.EmployeeNumber, v)
+		case "costCenter":
+			r.str(&e.CostCenter, v)
+		case "organization":
+			r.str(&e.Organization, v)
+		case "division":
+			r.str(&e.Division, v)
+		case "department":
+			r.str(&e.Department, v)
+		case "manager":
+			if mm, ok := r.object(v); ok {
+				e.Manager = new(Manager)
+				for k, v := range mm {
+					switch k {
+					case "value":
+						r.str(&e.Manager.Value, v)
+					case "$ref":
+						r.str(&e.Manager.Ref, v)
+					case "displayName":
+						r.str(&e.Manager.DisplayName, v)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (r *docReader) meta(mt *Meta, m map[string]any) {
+	for k, v := range m {
+		switch k {
+		case "resourceType":
+			r.str(&mt.ResourceType, v)
+		case "created":
+			r.time(&mt.Created, v)
+		case "lastModified":
+			r.time(&mt.LastModified, v)
+		case "location":
+			r.str(&mt.Location, v)
+		case "version":
+			r.str(&mt.Version, v)
+		}
+	}
 }
 
 // docBuilder fills a map the way encoding/json's omitempty would.
