@@ -51,17 +51,19 @@ const maxStringBytes = 64 << 10
 // picking one would silently drop the other.
 func normalize(rt *schema.ResourceType, body map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(body))
-	seen := make(map[string]bool, len(body))
-	for _, k := range sortedKeys(body) {
+	var seenBuf [32]string
+	var keyBuf [32]string
+	seen := seenBuf[:0]
+	for _, k := range appendSortedKeys(keyBuf[:0], body) {
 		v := body[k]
 		if strings.EqualFold(k, "schemas") {
 			continue
 		}
 		if ext := rt.Extension(k); ext != nil {
-			if seen[ext.ID] {
+			if slices.Contains(seen, ext.ID) {
 				return nil, errDuplicate(ext.ID)
 			}
-			seen[ext.ID] = true
+			seen = append(seen, ext.ID)
 			m, err := normExtension(ext, v)
 			if err != nil {
 				return nil, err
@@ -75,14 +77,14 @@ func normalize(rt *schema.ResourceType, body map[string]any) (map[string]any, er
 		if a == nil {
 			continue // lenient: unknown attributes are ignored
 		}
-		if seen[a.Name] {
+		if slices.Contains(seen, a.Name) {
 			return nil, errDuplicate(a.Name)
 		}
-		seen[a.Name] = true
+		seen = append(seen, a.Name)
 		if a.Mutability == schema.ReadOnly || isPassword(rt, a) {
 			continue
 		}
-		nv, err := normValue(a, a.Name, v)
+		nv, err := normValueAt(a, attrPath{attr: a.Name}, v)
 		if err != nil {
 			return nil, err
 		}
@@ -118,21 +120,22 @@ func normExtension(ext *schema.Schema, v any) (map[string]any, error) {
 		return nil, Errorf(InvalidValue, "%q must be an object of extension attributes.", ext.ID)
 	}
 	out := make(map[string]any, len(m))
-	seen := make(map[string]bool, len(m))
-	for _, k := range sortedKeys(m) {
+	var seenBuf, keyBuf [16]string
+	seen := seenBuf[:0]
+	for _, k := range appendSortedKeys(keyBuf[:0], m) {
 		a := ext.Attr(k)
 		if a == nil {
 			continue
 		}
-		name := ext.ID + ":" + a.Name
-		if seen[a.Name] {
-			return nil, errDuplicate(name)
+		name := attrPath{ext: ext.ID, attr: a.Name}
+		if slices.Contains(seen, a.Name) {
+			return nil, errDuplicate(name.String())
 		}
-		seen[a.Name] = true
+		seen = append(seen, a.Name)
 		if a.Mutability == schema.ReadOnly {
 			continue
 		}
-		nv, err := normValue(a, name, m[k])
+		nv, err := normValueAt(a, name, m[k])
 		if err != nil {
 			return nil, err
 		}
@@ -156,6 +159,35 @@ func isNull(v any) bool {
 // v means absent. Recursion follows the schema, so its depth is bounded by
 // the schema whatever the input.
 func normValue(a *schema.Attribute, name string, v any) (any, error) {
+	return normValueAt(a, attrPath{attr: name}, v)
+}
+
+// attrPath is an attribute's path for error messages, [ext ":"] attr
+// ["." sub], joined only when a message needs it: most values are fine.
+type attrPath struct{ ext, attr, sub string }
+
+func (p attrPath) String() string {
+	s := p.attr
+	if p.ext != "" {
+		s = p.ext + ":" + s
+	}
+	if p.sub != "" {
+		s += "." + p.sub
+	}
+	return s
+}
+
+// child is the path of p's sub-attribute name.
+func (p attrPath) child(name string) attrPath {
+	if p.sub != "" { // deeper than SCIM's two levels: join now
+		return attrPath{attr: p.String(), sub: name}
+	}
+	p.sub = name
+	return p
+}
+
+// normValueAt is normValue with a lazily joined path.
+func normValueAt(a *schema.Attribute, name attrPath, v any) (any, error) {
 	if isNull(v) {
 		return nil, nil
 	}
@@ -174,7 +206,7 @@ func normValue(a *schema.Attribute, name string, v any) (any, error) {
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, errType(name, "an object")
+			return nil, errType(name.String(), "an object")
 		}
 		obj, err := normComplex(a, name, m)
 		if err != nil || len(obj) == 0 {
@@ -190,17 +222,17 @@ func normValue(a *schema.Attribute, name string, v any) (any, error) {
 // for a simple attribute, and [{...}] for a complex one (the manager as
 // [{"$ref":..,"value":id}]). An empty list is absent; anything else is an
 // error.
-func unwrapSingle(a *schema.Attribute, name string, l []any) (any, error) {
+func unwrapSingle(a *schema.Attribute, name attrPath, l []any) (any, error) {
 	switch len(l) {
 	case 0:
 		return nil, nil
 	case 1:
 	default:
-		return nil, errType(name, "a single value, not a list")
+		return nil, errType(name.String(), "a single value, not a list")
 	}
 	m, ok := l[0].(map[string]any)
 	if !ok {
-		return nil, errType(name, "a single value, not a list")
+		return nil, errType(name.String(), "a single value, not a list")
 	}
 	if a.Type == schema.Complex {
 		return m, nil
@@ -211,15 +243,15 @@ func unwrapSingle(a *schema.Attribute, name string, l []any) (any, error) {
 		switch strings.ToLower(k) {
 		case "value":
 			if have {
-				return nil, errDuplicate(name + ".value")
+				return nil, errDuplicate(name.child("value").String())
 			}
 			val, have = x, true
 		case "$ref":
 			if _, ok := x.(string); x != nil && !ok {
-				return nil, errType(name, "a single value, not a list")
+				return nil, errType(name.String(), "a single value, not a list")
 			}
 		default:
-			return nil, errType(name, "a single value, not a list")
+			return nil, errType(name.String(), "a single value, not a list")
 		}
 	}
 	return val, nil
@@ -227,23 +259,23 @@ func unwrapSingle(a *schema.Attribute, name string, l []any) (any, error) {
 
 // normMulti normalises a multi-valued attribute into a list without null
 // or empty elements; nil when nothing is left.
-func normMulti(a *schema.Attribute, name string, v any) (any, error) {
+func normMulti(a *schema.Attribute, name attrPath, v any) (any, error) {
 	var l []any
 	switch x := v.(type) {
 	case []any:
 		l = x
 	case map[string]any:
 		if a.Type != schema.Complex {
-			return nil, errType(name, "a list")
+			return nil, errType(name.String(), "a list")
 		}
 		// Lenient: one object where a list of objects is expected is a
 		// one-element list; it cannot mean anything else.
 		l = []any{x}
 	default:
 		if a.Type == schema.Complex {
-			return nil, errType(name, "a list of objects")
+			return nil, errType(name.String(), "a list of objects")
 		}
-		return nil, errType(name, "a list")
+		return nil, errType(name.String(), "a list")
 	}
 	out := make([]any, 0, len(l))
 	for _, e := range l {
@@ -251,7 +283,7 @@ func normMulti(a *schema.Attribute, name string, v any) (any, error) {
 			continue
 		}
 		if a.Type == schema.Complex {
-			obj, err := normElement(a, name, e)
+			obj, err := normElementAt(a, name, e)
 			if err != nil {
 				return nil, err
 			}
@@ -261,7 +293,7 @@ func normMulti(a *schema.Attribute, name string, v any) (any, error) {
 			continue
 		}
 		if _, ok := e.([]any); ok {
-			return nil, errType(name, "a list of single values")
+			return nil, errType(name.String(), "a list of single values")
 		}
 		ne, err := normSimple(a, name, e)
 		if err != nil {
@@ -280,9 +312,13 @@ func normMulti(a *schema.Attribute, name string, v any) (any, error) {
 // normElement normalises one element of a multi-valued complex attribute.
 // The result may be empty.
 func normElement(a *schema.Attribute, name string, e any) (map[string]any, error) {
+	return normElementAt(a, attrPath{attr: name}, e)
+}
+
+func normElementAt(a *schema.Attribute, name attrPath, e any) (map[string]any, error) {
 	m, ok := e.(map[string]any)
 	if !ok {
-		return nil, errType(name, "a list of objects")
+		return nil, errType(name.String(), "a list of objects")
 	}
 	return normComplex(a, name, m)
 }
@@ -290,26 +326,24 @@ func normElement(a *schema.Attribute, name string, e any) (map[string]any, error
 // normComplex normalises the sub-attributes of a complex value. Unknown
 // sub-attributes are ignored and readOnly ones dropped; a value nested
 // deeper than the schema allows fails its sub-attribute's type check.
-func normComplex(a *schema.Attribute, name string, m map[string]any) (map[string]any, error) {
+func normComplex(a *schema.Attribute, name attrPath, m map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(m))
-	var seen map[string]bool
-	for _, k := range sortedKeys(m) {
+	var seenBuf, keyBuf [16]string
+	seen := seenBuf[:0]
+	for _, k := range appendSortedKeys(keyBuf[:0], m) {
 		s := a.Sub(k)
 		if s == nil {
 			continue
 		}
-		sname := name + "." + s.Name
-		if seen[s.Name] {
-			return nil, errDuplicate(sname)
+		sname := name.child(s.Name)
+		if slices.Contains(seen, s.Name) {
+			return nil, errDuplicate(sname.String())
 		}
-		if seen == nil {
-			seen = make(map[string]bool, len(m))
-		}
-		seen[s.Name] = true
+		seen = append(seen, s.Name)
 		if s.Mutability == schema.ReadOnly {
 			continue
 		}
-		nv, err := normValue(s, sname, m[k])
+		nv, err := normValueAt(s, sname, m[k])
 		if err != nil {
 			return nil, err
 		}
@@ -322,7 +356,7 @@ func normComplex(a *schema.Attribute, name string, m map[string]any) (map[string
 
 // normSimple checks a value of a simple type, returning it in canonical
 // form (numbers as json.Number) or nil for "".
-func normSimple(a *schema.Attribute, name string, v any) (any, error) {
+func normSimple(a *schema.Attribute, name attrPath, v any) (any, error) {
 	switch a.Type {
 	case schema.Boolean:
 		switch x := v.(type) {
@@ -338,31 +372,31 @@ func normSimple(a *schema.Attribute, name string, v any) (any, error) {
 				return false, nil
 			}
 		}
-		return nil, errType(name, "a boolean")
+		return nil, errType(name.String(), "a boolean")
 	case schema.Integer:
 		n, ok := toNumber(v)
 		if !ok {
-			return nil, errType(name, "an integer")
+			return nil, errType(name.String(), "an integer")
 		}
 		if _, err := strconv.ParseInt(string(n), 10, 64); err != nil {
-			return nil, errType(name, "an integer")
+			return nil, errType(name.String(), "an integer")
 		}
 		return n, nil
 	case schema.Decimal:
 		n, ok := toNumber(v)
 		if !ok {
-			return nil, errType(name, "a number")
+			return nil, errType(name.String(), "a number")
 		}
 		f, err := strconv.ParseFloat(string(n), 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, errType(name, "a number")
+			return nil, errType(name.String(), "a number")
 		}
 		return n, nil
 	}
 	// string, reference, binary, dateTime, and types of custom schemas
 	s, ok := v.(string)
 	if !ok {
-		return nil, errType(name, "a string")
+		return nil, errType(name.String(), "a string")
 	}
 	if s == "" {
 		return nil, nil
@@ -373,33 +407,33 @@ func normSimple(a *schema.Attribute, name string, v any) (any, error) {
 	switch a.Type {
 	case schema.DateTime:
 		if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
-			return nil, errType(name, "an RFC 3339 date-time")
+			return nil, errType(name.String(), "an RFC 3339 date-time")
 		}
 	case schema.Binary:
 		if !isBase64(s) {
-			return nil, errType(name, "base64-encoded")
+			return nil, errType(name.String(), "base64-encoded")
 		}
 	}
-	return s, nil
+	return v, nil // the string already boxed, not a new interface value
 }
 
 // checkString enforces the limits every stored string meets: bounded
 // length, valid UTF-8, no NUL (which PostgreSQL text cannot hold), and no
 // control characters at all in identifiers the server keeps unique
 // (userName), where they only serve to spoof.
-func checkString(a *schema.Attribute, name, s string) error {
+func checkString(a *schema.Attribute, name attrPath, s string) error {
 	if len(s) > maxStringBytes {
-		return Errorf(InvalidValue, "Attribute %q is longer than %d bytes.", name, maxStringBytes)
+		return Errorf(InvalidValue, "Attribute %q is longer than %d bytes.", name.String(), maxStringBytes)
 	}
 	if !utf8.ValidString(s) {
-		return Errorf(InvalidValue, "Attribute %q is not valid UTF-8.", name)
+		return Errorf(InvalidValue, "Attribute %q is not valid UTF-8.", name.String())
 	}
 	if strings.IndexByte(s, 0) >= 0 {
-		return Errorf(InvalidValue, "Attribute %q contains a NUL character.", name)
+		return Errorf(InvalidValue, "Attribute %q contains a NUL character.", name.String())
 	}
 	if a.Uniqueness == "server" || a.Uniqueness == "global" {
 		if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-			return Errorf(InvalidValue, "Attribute %q contains control characters.", name)
+			return Errorf(InvalidValue, "Attribute %q contains control characters.", name.String())
 		}
 	}
 	return nil
@@ -449,12 +483,17 @@ func errDuplicate(name string) *Error {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+	return appendSortedKeys(make([]string, 0, len(m)), m)
+}
+
+// appendSortedKeys appends m's keys to the empty dst, sorted; given an array
+// on the caller's stack, the hot paths allocate nothing for the keys.
+func appendSortedKeys[V any](dst []string, m map[string]V) []string {
 	for k := range m {
-		keys = append(keys, k)
+		dst = append(dst, k)
 	}
-	slices.Sort(keys)
-	return keys
+	slices.Sort(dst)
+	return dst
 }
 
 // validate checks a normalised doc for a create (old == nil) or for a
@@ -477,7 +516,8 @@ func sortedKeys[V any](m map[string]V) []string {
 //
 // readOnly attributes are the server's and are not checked.
 func validate(rt *schema.ResourceType, old, doc map[string]any) error {
-	for _, k := range sortedKeys(doc) {
+	var keyBuf [32]string
+	for _, k := range appendSortedKeys(keyBuf[:0], doc) {
 		v := doc[k]
 		if ext := rt.Extension(k); ext != nil {
 			if _, err := normExtension(ext, v); err != nil {
@@ -522,9 +562,8 @@ func checkAttrs(attrs []*schema.Attribute, container map[string]any, prefix stri
 			continue
 		}
 		v := container[a.Name]
-		name := prefix + a.Name
 		if a.Required && isBlank(v) {
-			return Errorf(InvalidValue, "Attribute %q is required.", name)
+			return Errorf(InvalidValue, "Attribute %q is required.", prefix+a.Name)
 		}
 		if a.Type != schema.Complex || v == nil {
 			continue
@@ -541,12 +580,12 @@ func checkAttrs(attrs []*schema.Attribute, container map[string]any, prefix stri
 			}
 			for _, s := range a.SubAttributes {
 				if s.Required && s.Mutability != schema.ReadOnly && isBlank(m[s.Name]) {
-					return Errorf(InvalidValue, "Attribute %q is required.", name+"."+s.Name)
+					return Errorf(InvalidValue, "Attribute %q is required.", prefix+a.Name+"."+s.Name)
 				}
 			}
 		}
 		if primaries > 1 {
-			return Errorf(InvalidValue, "At most one value of %q may be primary.", name)
+			return Errorf(InvalidValue, "At most one value of %q may be primary.", prefix+a.Name)
 		}
 	}
 	return nil
