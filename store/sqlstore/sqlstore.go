@@ -16,7 +16,11 @@
 // failing write is undone alone and the others share one COMMIT and one
 // fsync. Reads use the rest of the pool concurrently (WAL mode). On
 // PostgreSQL every write is its own READ COMMITTED transaction, retried on
-// serialization failures and deadlocks.
+// serialization failures and deadlocks, and the store runs ANALYZE on its
+// own tables when they have changed enough since the last one, so that
+// prepared statements planned on a nearly empty table are planned again
+// (see analyze.go); this needs the store's role to own its tables, as it
+// does when the store created them.
 //
 // Filters are compiled to SQL with bound parameters. The lookups identity
 // providers send on every sync cycle (userName, externalId, displayName,
@@ -77,10 +81,11 @@ func (d Dialect) String() string {
 type Store struct {
 	db      *sql.DB
 	d       Dialect
-	ownDB   bool       // Close closes db (OpenSQLite)
-	w       *writer    // SQLite only
-	stmts   *stmtCache // SQLite only: statements run outside transactions
-	syncSet bool       // PostgreSQL: SET LOCAL synchronous_commit in writes
+	ownDB   bool         // Close closes db (OpenSQLite)
+	w       *writer      // SQLite only
+	stmts   *stmtCache   // SQLite only: statements run outside transactions
+	syncSet bool         // PostgreSQL: SET LOCAL synchronous_commit in writes
+	stats   *statsKeeper // PostgreSQL only
 }
 
 var _ scim.Store = (*Store)(nil)
@@ -141,6 +146,7 @@ func open(ctx context.Context, db *sql.DB, d Dialect, ms []migration) (*Store, e
 		// Only "off" acknowledges a commit before it is durable; the
 		// store then turns it back on inside each of its own writes.
 		s.syncSet = mode == "off"
+		s.stats = newStatsKeeper()
 	default:
 		return nil, fmt.Errorf("sqlstore: unknown dialect %v", d)
 	}
@@ -184,8 +190,9 @@ func SQLiteDSN(path string) string {
 	return "file:" + esc + "?" + q.Encode()
 }
 
-// Close stops the SQLite writer (waiting for writes in flight) and, for a
-// store from OpenSQLite, closes the database. Calls after Close fail.
+// Close stops the SQLite writer (waiting for writes in flight) or a
+// PostgreSQL statistics refresh in progress and, for a store from
+// OpenSQLite, closes the database. Calls after Close fail.
 func (s *Store) Close() error {
 	var err error
 	if s.w != nil {
@@ -193,6 +200,9 @@ func (s *Store) Close() error {
 	}
 	if s.stmts != nil {
 		s.stmts.close()
+	}
+	if s.stats != nil {
+		s.stats.close()
 	}
 	if s.ownDB {
 		err = errors.Join(err, s.db.Close())

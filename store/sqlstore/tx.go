@@ -154,7 +154,11 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *tx) e
 	const attempts = 8
 	for i := 1; ; i++ {
 		err := s.pgWrite(ctx, fn)
-		if err == nil || i == attempts || !s.d.retryable(err) {
+		if err == nil {
+			s.wrote()
+			return nil
+		}
+		if i == attempts || !s.d.retryable(err) {
 			return err
 		}
 		// Back off a little, with jitter, so that the transactions that
