@@ -504,10 +504,13 @@ func MatchUser(f filter.Expr, u *User) bool {
 	}
 	// Lookups by userName, externalId or id are on every provisioning
 	// cycle's path: they read one scalar, so skip building the whole doc.
-	doc := make(map[string]any, 2)
+	var doc map[string]any // made only when the filter reads a value
 	if scalarsOnly(f, func(name string) bool {
 		v, ok := userScalar(u, name)
 		if ok && v != nil {
+			if doc == nil {
+				doc = make(map[string]any, 2)
+			}
 			doc[name] = v
 		}
 		return ok

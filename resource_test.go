@@ -151,6 +151,10 @@ func TestMatchUserScalarPathAgreesWithDoc(t *testing.T) {
 		`emails.value pr`, `name.givenName pr`, `userName eq "bob" and emails[type eq "work"]`,
 		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr`, `meta.created pr`,
 	}
+	slow := map[string]bool{
+		`emails.value pr`: true, `name.givenName pr`: true, `userName eq "bob" and emails[type eq "work"]`: true,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr`: true, `meta.created pr`: true,
+	}
 	for _, s := range filters {
 		e, err := filter.Parse(s)
 		if err == nil {
@@ -158,6 +162,12 @@ func TestMatchUserScalarPathAgreesWithDoc(t *testing.T) {
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", s, err)
+		}
+		// Filters on top-level core scalars take the fast path; the rest
+		// (sub-attributes, value paths, extensions, meta) the whole doc.
+		wantFast := !slow[s]
+		if fast := scalarsOnly(e, func(name string) bool { _, ok := userScalar(&full, name); return ok }); fast != wantFast {
+			t.Errorf("%s: scalar path %v, want %v", s, fast, wantFast)
 		}
 		for i, u := range users {
 			if got, want := MatchUser(e, u), filter.Match(e, UserDoc(u)); got != want {

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,18 @@ const (
 
 // statsTables are the tables whose statistics the store's plans depend on.
 var statsTables = []string{"scim_users", "scim_user_emails", "scim_groups", "scim_group_members"}
+
+// statsQuery reads, for each of statsTables, its rows at the last ANALYZE
+// (-1: never) and the rows changed since.
+var statsQuery = func() string {
+	regs := make([]string, len(statsTables))
+	for i, t := range statsTables {
+		regs[i] = "to_regclass('" + t + "')"
+	}
+	return `SELECT s.relname, c.reltuples, s.n_mod_since_analyze
+		FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+		WHERE s.relid IN (` + strings.Join(regs, ", ") + `)`
+}()
 
 // statsKeeper runs the checks for one Store.
 type statsKeeper struct {
@@ -70,10 +84,7 @@ func (s *Store) wrote() {
 // refreshStats analyzes the store's tables that changed enough since their
 // last ANALYZE and returns their names.
 func (s *Store) refreshStats(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.relname, c.reltuples, s.n_mod_since_analyze
-		FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-		WHERE s.relid IN (to_regclass('scim_users'), to_regclass('scim_user_emails'),
-			to_regclass('scim_groups'), to_regclass('scim_group_members'))`)
+	rows, err := s.db.QueryContext(ctx, statsQuery)
 	if err != nil {
 		return nil, err
 	}
@@ -95,14 +106,13 @@ func (s *Store) refreshStats(ctx context.Context) ([]string, error) {
 	}
 	var done []string
 	for _, table := range statsTables { // names from this list only, never from input
-		for _, d := range due {
-			if d == table {
-				if _, err := s.db.ExecContext(ctx, "ANALYZE "+table); err != nil {
-					return done, err
-				}
-				done = append(done, table)
-			}
+		if !slices.Contains(due, table) {
+			continue
 		}
+		if _, err := s.db.ExecContext(ctx, "ANALYZE "+table); err != nil {
+			return done, err
+		}
+		done = append(done, table)
 	}
 	return done, nil
 }
