@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"github.com/scimkit/scim/schema"
 )
@@ -85,7 +86,7 @@ func (h *groupHandler) Patch(ctx context.Context, tenant, id string, ops []Patch
 			}
 			// Okta re-sends displayName with every membership change; only
 			// a real change takes the compare-and-swap path.
-			if g.DisplayName != cur.DisplayName || g.ExternalID != cur.ExternalID {
+			if g.DisplayName != cur.DisplayName || g.ExternalID != cur.ExternalID || !reflect.DeepEqual(g.Extensions, cur.Extensions) {
 				p.Attributes = &g
 				version = cur.Meta.Version
 			}

@@ -95,7 +95,9 @@ func (f *jsonField) multi(k string, list []MultiValue) {
 }
 
 // appendUser appends u as GET returns it with no attributes or
-// excludedAttributes parameter. Keys are in appendObject's order: schemas,
+// excludedAttributes parameter. It writes no host extensions: a user with
+// any takes the general path, where their schemas' returned
+// characteristics apply. Keys are in appendObject's order: schemas,
 // id, externalId, the rest sorted bytewise, meta; nested objects sorted.
 func appendUser(b []byte, u *User, base string) []byte {
 	f := jsonField{b: b, first: true}

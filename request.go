@@ -305,7 +305,13 @@ func (q *request) get(res *Resource, id string) {
 			q.fail(err)
 			return
 		}
-		writeJSON(q.w, http.StatusOK, userOut{u, q.base})
+		if len(u.Extensions) == 0 {
+			writeJSON(q.w, http.StatusOK, userOut{u, q.base})
+			return
+		}
+		out := UserDoc(u)
+		q.decorate(res, out)
+		writeJSON(q.w, http.StatusOK, orderedDoc(proj.apply(res.Type, out)))
 		return
 	}
 	out, err := res.Handler.Get(q.r.Context(), q.tenant, id, GetOptions{ExcludeMembers: !proj.wants("members")})
@@ -461,6 +467,12 @@ func (q *request) list(res *Resource, search bool) {
 		}
 		docs = make([]any, len(page.Resources))
 		for i, u := range page.Resources {
+			if len(u.Extensions) > 0 {
+				d := UserDoc(u)
+				q.decorate(res, d)
+				docs[i] = orderedDoc(proj.apply(res.Type, d))
+				continue
+			}
 			docs[i] = userOut{u, q.base}
 		}
 		total = page.TotalResults

@@ -124,6 +124,7 @@ func userFromDoc(doc map[string]any, u *User) error {
 			}
 		}
 	}
+	u.Extensions = extensionsFromDoc(&r, doc)
 	return r.err
 }
 
@@ -468,6 +469,7 @@ func UserDoc(u *User) map[string]any {
 		d["groups"] = list
 	}
 	d["meta"] = metaDoc(u.Meta)
+	putExtensions(d, u.Extensions)
 	return d
 }
 
@@ -485,6 +487,7 @@ func GroupDoc(g *Group) map[string]any {
 		d["members"] = list
 	}
 	d["meta"] = metaDoc(g.Meta)
+	putExtensions(d, g.Extensions)
 	return d
 }
 

@@ -35,6 +35,13 @@ func fillStrings(v reflect.Value, n *int, str func(n int) string) {
 		for i := range 2 {
 			fillStrings(v.Index(i), n, str)
 		}
+	case reflect.Map:
+		if v.Type() != reflect.TypeOf(Extensions{}) {
+			panic("fill: unhandled map " + v.Type().String())
+		}
+		v.Set(reflect.ValueOf(Extensions{"urn:example:params:scim:schemas:extension:test:2.0:User": {
+			"badge": str(*n), "level": json.Number(fmt.Sprint(*n)), "tags": []any{str(*n + 1)},
+		}}))
 	case reflect.Struct:
 		if v.Type() == reflect.TypeOf(time.Time{}) {
 			zone := time.UTC

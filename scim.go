@@ -65,6 +65,15 @@ type Config struct {
 	// Resources adds resource types served by the host's own handlers,
 	// beside the built-in User and Group.
 	Resources []Resource
+	// UserExtensions registers schema extensions (RFC 7643 section 3.3) on
+	// the built-in User resource type, beside the enterprise extension;
+	// GroupExtensions on Group. Each is listed in /Schemas and
+	// /ResourceTypes, and its values are validated, normalised, stored (in
+	// User.Extensions and Group.Extensions), filtered on, patched and
+	// projected like core attributes. Attributes marked Indexed or with
+	// uniqueness "server" or "global" need a Store that implements Indexer.
+	UserExtensions  []schema.Extension
+	GroupExtensions []schema.Extension
 }
 
 // Server is an http.Handler serving the SCIM protocol. It works under any
@@ -101,9 +110,15 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	userType, groupType := schema.User(), schema.Group()
+	userType.Extensions = append(userType.Extensions, cfg.UserExtensions...)
+	groupType.Extensions = append(groupType.Extensions, cfg.GroupExtensions...)
+	if err := useIndexes(cfg.Store, userType, groupType); err != nil {
+		return nil, err
+	}
 	all := append([]Resource{
-		{Type: schema.User(), Handler: &userHandler{store: cfg.Store}},
-		{Type: schema.Group(), Handler: &groupHandler{store: cfg.Store}},
+		{Type: userType, Handler: &userHandler{store: cfg.Store}},
+		{Type: groupType, Handler: &groupHandler{store: cfg.Store}},
 	}, cfg.Resources...)
 	for i := range all {
 		r := &all[i]

@@ -88,8 +88,8 @@ type MemberOp struct {
 // attribute values (when Attributes is non-nil) and member deltas, to be
 // applied in order and atomically.
 type GroupPatch struct {
-	// Attributes, when non-nil, holds the group's new displayName and
-	// externalId. Its ID, Members and Meta are ignored.
+	// Attributes, when non-nil, holds the group's new displayName,
+	// externalId and Extensions. Its ID, Members and Meta are ignored.
 	Attributes *Group
 	// MemberOps are applied in order after Attributes.
 	MemberOps []MemberOp

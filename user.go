@@ -1,6 +1,9 @@
 package scim
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is a SCIM User resource (RFC 7643 section 4.1) with the enterprise
 // extension (section 4.3). Its JSON encoding is the SCIM wire form. String
@@ -30,11 +33,44 @@ type User struct {
 	X509Certificates  []MultiValue    `json:"x509Certificates,omitempty"`
 	Enterprise        *EnterpriseUser `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
 
+	// Extensions holds the values of the schema extensions the host
+	// registered in Config.UserExtensions. In JSON each is an object under
+	// its URN key, beside the enterprise extension.
+	Extensions Extensions `json:"-"`
+
 	// Groups is read-only: the groups the user is a direct member of. A
 	// store fills it on read; it is ignored on write.
 	Groups []GroupRef `json:"groups,omitempty"`
 
 	Meta Meta `json:"meta"`
+}
+
+// userJSON is User without its JSON methods.
+type userJSON User
+
+// MarshalJSON encodes u in the SCIM wire form, with each of u.Extensions
+// under its URN key.
+func (u User) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal((*userJSON)(&u))
+	if err != nil || len(u.Extensions) == 0 {
+		return b, err
+	}
+	return marshalWithExtensions(b, u.Extensions)
+}
+
+// UnmarshalJSON decodes the SCIM wire form, keys matched
+// case-insensitively; objects under URN keys other than the enterprise
+// extension's go to u.Extensions.
+func (u *User) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, (*userJSON)(u)); err != nil {
+		return err
+	}
+	e, err := unmarshalExtensions(b)
+	if err != nil {
+		return err
+	}
+	u.Extensions = e
+	return nil
 }
 
 // IsActive reports whether the user is active. A user whose active

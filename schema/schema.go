@@ -66,6 +66,11 @@ type Attribute struct {
 	CanonicalValues []string
 	ReferenceTypes  []string
 	SubAttributes   []*Attribute
+	// Indexed asks stores to keep an index on the attribute, so that eq
+	// filters on it are index-backed (an extension employeeId an identity
+	// provider matches users on). Uniqueness "server" or "global" implies
+	// it. It is scimkit's own characteristic, not RFC 7643's.
+	Indexed bool
 
 	sub map[string]*Attribute
 }
@@ -75,6 +80,13 @@ type Attribute struct {
 func (a *Attribute) Sub(name string) *Attribute {
 	if a == nil {
 		return nil
+	}
+	if a.sub == nil {
+		for _, s := range a.SubAttributes {
+			if strings.EqualFold(s.Name, name) {
+				return s
+			}
+		}
 	}
 	return a.sub[strings.ToLower(name)]
 }
@@ -95,6 +107,13 @@ type Schema struct {
 func (s *Schema) Attr(name string) *Attribute {
 	if s == nil {
 		return nil
+	}
+	if s.byName == nil {
+		for _, a := range s.Attributes {
+			if strings.EqualFold(a.Name, name) {
+				return a
+			}
+		}
 	}
 	return s.byName[strings.ToLower(name)]
 }

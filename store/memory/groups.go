@@ -24,6 +24,9 @@ func (s *Store) CreateGroup(ctx context.Context, tenantID string, g *scim.Group)
 	if err := t.validMembers(g.Members); err != nil {
 		return nil, err
 	}
+	if t.groupKeysTaken(g.Extensions, nil) {
+		return nil, scim.ErrConflict
+	}
 	ts := now(time.Time{})
 	t.seq++
 	r := &groupRec{seq: t.seq, ver: 1, id: t.newID()}
@@ -82,6 +85,9 @@ func (s *Store) ReplaceGroup(ctx context.Context, tenantID string, g *scim.Group
 	if err := t.validMembers(g.Members); err != nil {
 		return nil, err
 	}
+	if t.groupKeysTaken(g.Extensions, r) {
+		return nil, scim.ErrConflict
+	}
 	t.setGroupAttrs(r, g)
 	r.members.clear(r)
 	for _, m := range g.Members {
@@ -122,6 +128,10 @@ func (s *Store) PatchGroup(ctx context.Context, tenantID, id string, p scim.Grou
 		default:
 			return nil, fmt.Errorf("memory: unknown member operation kind %d", op.Kind)
 		}
+	}
+
+	if p.Attributes != nil && t.groupKeysTaken(p.Attributes.Extensions, r) {
+		return nil, scim.ErrConflict
 	}
 
 	// Nothing below can fail.
@@ -260,6 +270,7 @@ func (t *tenant) setGroupAttrs(r *groupRec, g *scim.Group) {
 	t.unindexGroup(r)
 	r.g.DisplayName = strings.Clone(g.DisplayName)
 	r.g.ExternalID = strings.Clone(g.ExternalID)
+	r.g.Extensions = g.Extensions.Clone()
 	t.indexGroup(r)
 }
 
@@ -268,6 +279,7 @@ func (t *tenant) indexGroup(r *groupRec) {
 	if r.g.ExternalID != "" {
 		t.groupExt.add(t.hash(scim.FoldUserName(r.g.ExternalID)), r)
 	}
+	t.indexGroupKeys(r, false)
 }
 
 // unindexGroup removes r from the key indexes; a group not yet indexed
@@ -277,11 +289,13 @@ func (t *tenant) unindexGroup(r *groupRec) {
 	if r.g.ExternalID != "" {
 		t.groupExt.remove(t.hash(scim.FoldUserName(r.g.ExternalID)), r)
 	}
+	t.indexGroupKeys(r, true)
 }
 
 // groupOut returns a caller-owned copy of r, with or without members.
 func groupOut(r *groupRec, excludeMembers bool) *scim.Group {
-	g := r.g // every field is a value; Members is nil in the record
+	g := r.g // Members is nil in the record
+	g.Extensions = r.g.Extensions.Clone()
 	if !excludeMembers {
 		g.Members = r.members.list()
 	}

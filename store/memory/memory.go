@@ -43,6 +43,9 @@ type Store struct {
 	mu      sync.RWMutex
 	tenants map[string]*tenant
 
+	// indexed are the extension attributes to index (IndexAttributes).
+	indexed []scim.IndexedAttribute
+
 	// matches counts filter evaluations, so tests can tell an index
 	// lookup from a scan.
 	matches atomic.Int64
@@ -72,6 +75,10 @@ type tenant struct {
 	groupOrder order[*groupRec]
 	groupNames keyIndex[*groupRec] // FoldUserName(displayName)
 	groupExt   keyIndex[*groupRec] // FoldUserName(externalId)
+
+	// userKeys and groupKeys index registered extension attributes.
+	userKeys  []*extKey[*userRec]
+	groupKeys []*extKey[*groupRec]
 }
 
 // userRec is a stored user. The user itself is packed into one string
@@ -129,6 +136,7 @@ func (s *Store) tenant(name string, create bool) *tenant {
 			users:  make(map[rid]*userRec),
 			groups: make(map[rid]*groupRec),
 		}
+		t.setKeys(s.indexed)
 		s.tenants[name] = t
 	}
 	return t

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -397,6 +398,14 @@ func fill(v reflect.Value, n *int) {
 		for i := range 2 {
 			fill(v.Index(i), n)
 		}
+	case reflect.Map:
+		if v.Type() != reflect.TypeFor[scim.Extensions]() {
+			panic("fill: unhandled map " + v.Type().String() + "; extend fill and the packed encoding")
+		}
+		v.Set(reflect.ValueOf(scim.Extensions{"urn:example:params:scim:schemas:extension:test:2.0:User": {
+			"badge": fmt.Sprint("s", *n), "level": json.Number(fmt.Sprint(*n)),
+			"mentor": map[string]any{"value": fmt.Sprint("m", *n)}, "tags": []any{"a", "b"},
+		}}))
 	case reflect.Struct:
 		if v.Type() == reflect.TypeFor[time.Time]() {
 			v.Set(reflect.ValueOf(time.Unix(int64(*n), 0).UTC()))
@@ -440,7 +449,28 @@ func shared(a, b reflect.Value, path string) string {
 				return p
 			}
 		}
-	case reflect.Map, reflect.Chan, reflect.Func, reflect.Interface:
+	case reflect.Map:
+		if a.Len() == 0 {
+			return ""
+		}
+		if a.Pointer() == b.Pointer() {
+			return path
+		}
+		for _, k := range a.MapKeys() {
+			bv := b.MapIndex(k)
+			if !bv.IsValid() {
+				continue
+			}
+			if p := shared(a.MapIndex(k), bv, fmt.Sprintf("%s[%v]", path, k)); p != "" {
+				return p
+			}
+		}
+	case reflect.Interface:
+		if a.IsNil() || b.IsNil() || a.Elem().Type() != b.Elem().Type() {
+			return ""
+		}
+		return shared(a.Elem(), b.Elem(), path)
+	case reflect.Chan, reflect.Func:
 		return path + " (unhandled kind " + a.Kind().String() + ")"
 	}
 	return ""

@@ -1,12 +1,17 @@
 package memory
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/jsonx"
 )
 
 // The store keeps each user as one immutable string, the user packed in a
@@ -25,7 +30,9 @@ import (
 //   - a struct (name, enterprise, manager): its own fields, tagged from 1 in
 //     ascending order, then a 0 byte; a true bool is a tag with no value;
 //   - a list: the number of elements as a uvarint, then each element as a
-//     struct.
+//     struct;
+//   - the host's extensions (scim.User.Extensions): their JSON form, as a
+//     string.
 //
 // userName, externalId, created and lastModified have the lowest tags, so
 // that userHead can read what a write needs without decoding the rest.
@@ -56,6 +63,7 @@ const (
 	tagRoles
 	tagX509Certificates
 	tagEnterprise
+	tagExtensions
 	tagGroups
 	tagResourceType
 	tagLocation
@@ -211,6 +219,17 @@ func appendUser(b []byte, u *scim.User) []byte {
 			b = append(b, endStruct)
 		}
 		b = append(b, endStruct)
+	}
+	if len(u.Extensions) > 0 {
+		// Extensions are schema-defined JSON values; they are rare and
+		// small beside the typed attributes, so they keep their JSON form.
+		var ext bytes.Buffer
+		enc := json.NewEncoder(&ext)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(u.Extensions); err != nil {
+			panic("memory: extensions do not encode: " + err.Error()) // JSON-form values always do
+		}
+		b = appendString(b, tagExtensions, strings.TrimSuffix(ext.String(), "\n"))
 	}
 	if u.Groups != nil {
 		b = append(b, tagGroups)
@@ -377,6 +396,8 @@ func (d *unpacker) user(u *scim.User) error {
 			u.X509Certificates = d.multiValues(slotX509Certificates)
 		case tagEnterprise:
 			u.Enterprise = d.enterprise()
+		case tagExtensions:
+			u.Extensions = d.extensions()
 		case tagGroups:
 			u.Groups = d.groupRefs()
 		case tagResourceType:
@@ -725,4 +746,29 @@ func (d *unpacker) groupRef(g *scim.GroupRef) {
 			d.fail()
 		}
 	}
+}
+
+// extensions decodes the JSON form of a user's extensions.
+func (d *unpacker) extensions() scim.Extensions {
+	s := d.str()
+	if d.err != nil || !utf8.ValidString(s) {
+		d.fail()
+		return nil
+	}
+	v, err := jsonx.Parse([]byte(s), jsonx.Options{})
+	m, ok := v.(map[string]any)
+	if err != nil || !ok {
+		d.fail()
+		return nil
+	}
+	e := make(scim.Extensions, len(m))
+	for k, x := range m {
+		obj, ok := x.(map[string]any)
+		if !ok {
+			d.fail()
+			return nil
+		}
+		e[k] = obj
+	}
+	return e
 }

@@ -2,6 +2,8 @@ package memory
 
 import (
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -95,6 +97,10 @@ func fillOnly(v reflect.Value, n *int, target int) {
 	case reflect.Slice:
 		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
 		fillOnly(v.Index(0), n, target)
+	case reflect.Map: // scim.Extensions
+		if *n == target {
+			v.Set(reflect.ValueOf(scim.Extensions{"urn:example:ext": {"only": "only"}}))
+		}
 	case reflect.Struct:
 		if v.Type() == reflect.TypeFor[time.Time]() {
 			if *n == target {
@@ -308,6 +314,15 @@ func build(v reflect.Value, in *fuzzBytes) {
 			for i := range n {
 				build(v.Index(i), in)
 			}
+		}
+	case reflect.Map: // scim.Extensions
+		if c := in.byte() % 3; c > 0 {
+			e := scim.Extensions{}
+			for i := range int(c) {
+				val := strings.ToValidUTF8(string(in.bytes(int(in.byte()))), "?")
+				e[fmt.Sprintf("urn:example:ext%d", i)] = map[string]any{"s": val, "n": json.Number("12"), "l": []any{val, true}}
+			}
+			v.Set(reflect.ValueOf(e))
 		}
 	case reflect.Struct:
 		if v.Type() == reflect.TypeFor[time.Time]() {

@@ -87,6 +87,9 @@ func planUsers(t *tenant, f filter.Expr) ([]*userRec, bool) {
 		if v, ok := eqString(e, "externalId"); ok {
 			return sorted(t.userExt.get(t.hash(scim.FoldUserName(v)))), true
 		}
+		if rs, ok := extLookup(t, t.userKeys, e); ok {
+			return sorted(rs), true
+		}
 		return nil, false
 	})
 }
@@ -105,6 +108,9 @@ func planGroups(t *tenant, f filter.Expr) ([]*groupRec, bool) {
 		}
 		if v, ok := eqString(e, "externalId"); ok {
 			return sorted(t.groupExt.get(t.hash(scim.FoldUserName(v)))), true
+		}
+		if rs, ok := extLookup(t, t.groupKeys, e); ok {
+			return sorted(rs), true
 		}
 		return nil, false
 	})

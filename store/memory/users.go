@@ -23,7 +23,7 @@ func (s *Store) CreateUser(ctx context.Context, tenantID string, u *scim.User) (
 
 	key := scim.FoldUserName(u.UserName)
 	h := t.hash(key)
-	if t.userNameTaken(h, key, nil) {
+	if t.userNameTaken(h, key, nil) || t.userKeysTaken(u.Extensions, nil) {
 		return nil, scim.ErrConflict
 	}
 	ts := now(time.Time{})
@@ -35,6 +35,7 @@ func (s *Store) CreateUser(ctx context.Context, tenantID string, u *scim.User) (
 	if u.ExternalID != "" {
 		t.userExt.add(t.hash(scim.FoldUserName(u.ExternalID)), r)
 	}
+	t.indexUserKeys(r, u.Extensions, false)
 	return t.userOut(r), nil
 }
 
@@ -79,19 +80,21 @@ func (s *Store) ReplaceUser(ctx context.Context, tenantID string, u *scim.User, 
 	}
 	newKey := scim.FoldUserName(u.UserName)
 	newHash := t.hash(newKey)
-	if t.userNameTaken(newHash, newKey, r) {
+	if t.userNameTaken(newHash, newKey, r) || t.userKeysTaken(u.Extensions, r) {
 		return nil, scim.ErrConflict
 	}
 
 	// Nothing below can fail.
 	oldName, oldExt, created, modified := userHead(r.blob)
 	t.unindexUser(r, oldName, oldExt)
+	t.unindexUserKeys(r)
 	r.ver++
 	r.blob = packStored(u, created, now(modified))
 	t.userNames.add(newHash, r)
 	if u.ExternalID != "" {
 		t.userExt.add(t.hash(scim.FoldUserName(u.ExternalID)), r)
 	}
+	t.indexUserKeys(r, u.Extensions, false)
 	return t.userOut(r), nil
 }
 
@@ -121,6 +124,7 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id, ifVersion string) 
 	}
 	name, ext, _, _ := userHead(r.blob)
 	t.unindexUser(r, name, ext)
+	t.unindexUserKeys(r)
 	delete(t.users, r.id)
 	r.dead = true
 	r.blob = "" // let the collector have it before compaction drops r

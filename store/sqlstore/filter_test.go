@@ -351,7 +351,7 @@ func TestCompile(t *testing.T) {
 		{`meta.lastModified gt "2020-01-01T00:00:00Z"`, true, "u.modified_ns > ?"},
 		{`groups.value eq "a"`, true, "m.group_id = ?"},
 	} {
-		c := compileFilter(SQLite, userAttrs, "u", "t", mustFilter(t, schema.User(), tt.filter))
+		c := compileFilter(SQLite, userAttrs, nil, "u", "t", mustFilter(t, schema.User(), tt.filter))
 		if c.exact != tt.exact || !strings.Contains(c.where, tt.uses) || (tt.uses == "" && c.where != "") {
 			t.Errorf("%s: compiled to %q (exact %v), want exact %v using %q", tt.filter, c.where, c.exact, tt.exact, tt.uses)
 		}
@@ -370,7 +370,7 @@ func TestCompile(t *testing.T) {
 		{`members[value eq "a"]`, true, "m.user_id = ?"},
 		{`members.display eq "a"`, false, ""},
 	} {
-		c := compileFilter(Postgres, groupAttrs, "g", "t", mustFilter(t, schema.Group(), tt.filter))
+		c := compileFilter(Postgres, groupAttrs, nil, "g", "t", mustFilter(t, schema.Group(), tt.filter))
 		if c.exact != tt.exact || !strings.Contains(c.where, tt.uses) || (tt.uses == "" && c.where != "") {
 			t.Errorf("group %s: compiled to %q (exact %v), want exact %v using %q", tt.filter, c.where, c.exact, tt.exact, tt.uses)
 		}

@@ -11,16 +11,17 @@ import (
 	"github.com/scimkit/scim/filter"
 )
 
-const groupCols = "g.id, g.display_name, g.external_id, g.created_ns, g.modified_ns, g.version"
+const groupCols = "g.id, g.display_name, g.external_id, g.created_ns, g.modified_ns, g.version, g.ext"
 
 // groupRow is a groups row as read.
 type groupRow struct {
 	id, displayName, externalID string
 	created, modified, version  int64
+	ext                         scim.Extensions
 }
 
 func (r *groupRow) dest() []any {
-	return []any{&r.id, &r.displayName, &r.externalID, &r.created, &r.modified, &r.version}
+	return []any{&r.id, &r.displayName, &r.externalID, &r.created, &r.modified, &r.version, extColumn{&r.ext}}
 }
 
 func (r *groupRow) group(members []scim.Member) *scim.Group {
@@ -30,6 +31,7 @@ func (r *groupRow) group(members []scim.Member) *scim.Group {
 		ExternalID:  r.externalID,
 		Members:     members,
 		Meta:        meta(r.created, r.modified, r.version),
+		Extensions:  r.ext,
 	}
 }
 
@@ -125,19 +127,26 @@ func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) (
 		return nil, errNil
 	}
 	members := dedupe(g.Members)
+	ext, err := encodeExtensions(g.Extensions)
+	if err != nil {
+		return nil, err
+	}
 	var out *scim.Group
-	err := s.write(ctx, func(ctx context.Context, t *tx) error {
+	err = s.write(ctx, func(ctx context.Context, t *tx) error {
 		if id, missing, err := s.missingUsers(ctx, t, tenant, memberValues(members)); err != nil {
 			return err
 		} else if missing {
 			return invalidMember(id)
 		}
 		now := time.Now().UnixNano()
-		row := groupRow{id: newID(), displayName: g.DisplayName, externalID: g.ExternalID, created: now, modified: now, version: 1}
+		row := groupRow{id: newID(), displayName: g.DisplayName, externalID: g.ExternalID, created: now, modified: now, version: 1, ext: g.Extensions.Clone()}
 		if _, err := t.exec(ctx, `INSERT INTO scim_groups
-			(tenant, id, display_name, display_name_fold, external_id, created_ns, modified_ns, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-			tenant, row.id, g.DisplayName, filter.Fold(g.DisplayName), g.ExternalID, now, now); err != nil {
+			(tenant, id, display_name, display_name_fold, external_id, created_ns, modified_ns, version, ext)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+			tenant, row.id, g.DisplayName, filter.Fold(g.DisplayName), g.ExternalID, now, now, ext); err != nil {
+			return err
+		}
+		if err := putKeys(ctx, t, "scim_group_keys", "group_id", tenant, row.id, s.indexed().group, g.Extensions); err != nil {
 			return err
 		}
 		if err := s.addMembers(ctx, t, tenant, row.id, members); err != nil {
@@ -216,8 +225,12 @@ func (s *Store) bumpGroup(ctx context.Context, t *tx, tenant, id string, attrs *
 	q := "UPDATE scim_groups SET version = version + 1, modified_ns = " + s.d.greatest("modified_ns + 1", "?")
 	args := []any{now}
 	if attrs != nil {
-		q += ", display_name = ?, display_name_fold = ?, external_id = ?"
-		args = append(args, attrs.DisplayName, filter.Fold(attrs.DisplayName), attrs.ExternalID)
+		ext, err := encodeExtensions(attrs.Extensions)
+		if err != nil {
+			return r, err
+		}
+		q += ", display_name = ?, display_name_fold = ?, external_id = ?, ext = ?"
+		args = append(args, attrs.DisplayName, filter.Fold(attrs.DisplayName), attrs.ExternalID, ext)
 	}
 	q += " WHERE tenant = ? AND id = ?"
 	args = append(args, tenant, id)
@@ -225,10 +238,13 @@ func (s *Store) bumpGroup(ctx context.Context, t *tx, tenant, id string, attrs *
 		q += " AND version = ?"
 		args = append(args, parseVersion(ifVersion))
 	}
-	err := t.queryRow(ctx, q+" RETURNING display_name, external_id, created_ns, modified_ns, version", args...).
-		Scan(&r.displayName, &r.externalID, &r.created, &r.modified, &r.version)
+	err := t.queryRow(ctx, q+" RETURNING display_name, external_id, created_ns, modified_ns, version, ext", args...).
+		Scan(&r.displayName, &r.externalID, &r.created, &r.modified, &r.version, extColumn{&r.ext})
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, missingOrStale(ctx, t, "scim_groups", tenant, id)
+	}
+	if err == nil && attrs != nil {
+		err = replaceKeys(ctx, t, "scim_group_keys", "group_id", tenant, id, s.indexed().group, attrs.Extensions)
 	}
 	return r, err
 }

@@ -93,7 +93,7 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, plannerHints}
+}, metaMigration, plannerHints, sqliteExtensions}
 
 // plannerHints gives SQLite's query planner the shape of the membership
 // tables before ANALYZE has ever run. Without statistics, SQLite 3.54
@@ -191,7 +191,79 @@ var postgresMigrations = []migration{{
 		)`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration}
+}, metaMigration, postgresExtensions}
+
+// sqliteExtensions keeps the values of host schema extensions: a group's
+// in a JSON column (a user's are in its doc already), and the attributes
+// the server asks to index (scim.Indexer) in key tables, one row per
+// resource and attribute. value is the value as stored, value_fold its
+// filter.Fold, and uniq, set only for unique attributes, the form whose
+// equality uniqueness means (value when caseExact, else value_fold): the
+// partial unique index on it decides races between writers.
+var sqliteExtensions = migration{
+	version: 6,
+	name:    "extension values and keys",
+	stmts: []string{
+		`ALTER TABLE scim_groups ADD COLUMN ext TEXT`,
+		`CREATE TABLE scim_user_keys (
+			tenant TEXT NOT NULL,
+			user_id TEXT NOT NULL,
+			attr TEXT NOT NULL,
+			value TEXT NOT NULL,
+			value_fold TEXT NOT NULL,
+			uniq TEXT,
+			PRIMARY KEY (tenant, user_id, attr),
+			FOREIGN KEY (tenant, user_id) REFERENCES scim_users (tenant, id) ON DELETE CASCADE
+		) WITHOUT ROWID`,
+		`CREATE INDEX scim_user_keys_value ON scim_user_keys (tenant, attr, value_fold)`,
+		`CREATE UNIQUE INDEX scim_user_keys_unique ON scim_user_keys (tenant, attr, uniq) WHERE uniq IS NOT NULL`,
+		`CREATE TABLE scim_group_keys (
+			tenant TEXT NOT NULL,
+			group_id TEXT NOT NULL,
+			attr TEXT NOT NULL,
+			value TEXT NOT NULL,
+			value_fold TEXT NOT NULL,
+			uniq TEXT,
+			PRIMARY KEY (tenant, group_id, attr),
+			FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE
+		) WITHOUT ROWID`,
+		`CREATE INDEX scim_group_keys_value ON scim_group_keys (tenant, attr, value_fold)`,
+		`CREATE UNIQUE INDEX scim_group_keys_unique ON scim_group_keys (tenant, attr, uniq) WHERE uniq IS NOT NULL`,
+	},
+}
+
+// postgresExtensions is sqliteExtensions for PostgreSQL.
+var postgresExtensions = migration{
+	version: 6,
+	name:    "extension values and keys",
+	stmts: []string{
+		`ALTER TABLE scim_groups ADD COLUMN ext jsonb`,
+		`CREATE TABLE scim_user_keys (
+			tenant text COLLATE "C" NOT NULL,
+			user_id text COLLATE "C" NOT NULL,
+			attr text COLLATE "C" NOT NULL,
+			value text COLLATE "C" NOT NULL,
+			value_fold text COLLATE "C" NOT NULL,
+			uniq text COLLATE "C",
+			CONSTRAINT scim_user_keys_pkey PRIMARY KEY (tenant, user_id, attr),
+			FOREIGN KEY (tenant, user_id) REFERENCES scim_users (tenant, id) ON DELETE CASCADE
+		)`,
+		`CREATE INDEX scim_user_keys_value ON scim_user_keys (tenant, attr, value_fold)`,
+		`CREATE UNIQUE INDEX scim_user_keys_unique ON scim_user_keys (tenant, attr, uniq) WHERE uniq IS NOT NULL`,
+		`CREATE TABLE scim_group_keys (
+			tenant text COLLATE "C" NOT NULL,
+			group_id text COLLATE "C" NOT NULL,
+			attr text COLLATE "C" NOT NULL,
+			value text COLLATE "C" NOT NULL,
+			value_fold text COLLATE "C" NOT NULL,
+			uniq text COLLATE "C",
+			CONSTRAINT scim_group_keys_pkey PRIMARY KEY (tenant, group_id, attr),
+			FOREIGN KEY (tenant, group_id) REFERENCES scim_groups (tenant, id) ON DELETE CASCADE
+		)`,
+		`CREATE INDEX scim_group_keys_value ON scim_group_keys (tenant, attr, value_fold)`,
+		`CREATE UNIQUE INDEX scim_group_keys_unique ON scim_group_keys (tenant, attr, uniq) WHERE uniq IS NOT NULL`,
+	},
+}
 
 func stamp() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 

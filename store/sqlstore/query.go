@@ -64,16 +64,17 @@ var groupAttrs = &attrs{kind: "group", strings: map[string]column{
 // the tenant's resources.
 type compiler struct {
 	d      Dialect
+	keys   *keySet // indexed extension attributes, or nil
 	attrs  *attrs
 	a      string
 	tenant string
 }
 
-func compileFilter(d Dialect, at *attrs, alias, tenant string, e filter.Expr) cond {
+func compileFilter(d Dialect, at *attrs, ks *keySet, alias, tenant string, e filter.Expr) cond {
 	if e == nil {
 		return always
 	}
-	c := &compiler{d: d, attrs: at, a: alias, tenant: tenant}
+	c := &compiler{d: d, attrs: at, keys: ks, a: alias, tenant: tenant}
 	return c.expr(e)
 }
 
@@ -147,6 +148,9 @@ func literal(v any) (string, bool) {
 }
 
 func (c *compiler) compare(x *filter.Compare) cond {
+	if cd, ok := c.keyCompare(x); ok {
+		return cd
+	}
 	name := core(x.Path)
 	t := x.Path.Resolved.Target()
 	if name == "" || t == nil {

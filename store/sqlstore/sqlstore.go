@@ -33,6 +33,7 @@
 package sqlstore
 
 import (
+	"sync/atomic"
 	"context"
 	"database/sql"
 	"errors"
@@ -86,9 +87,13 @@ type Store struct {
 	stmts   *stmtCache   // SQLite only: statements run outside transactions
 	syncSet bool         // PostgreSQL: SET LOCAL synchronous_commit in writes
 	stats   *statsKeeper // PostgreSQL only
+	keys    atomic.Pointer[keySet]
 }
 
-var _ scim.Store = (*Store)(nil)
+var (
+	_ scim.Store   = (*Store)(nil)
+	_ scim.Indexer = (*Store)(nil)
+)
 
 // Open migrates the database to the current schema and returns a store on
 // it. db stays the caller's: Close does not close it.

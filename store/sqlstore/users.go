@@ -58,7 +58,10 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 		if err != nil {
 			return err
 		}
-		return insertEmails(ctx, t, tenant, row.id, u.Emails)
+		if err := insertEmails(ctx, t, tenant, row.id, u.Emails); err != nil {
+			return err
+		}
+		return putKeys(ctx, t, "scim_user_keys", "user_id", tenant, row.id, s.indexed().user, u.Extensions)
 	})
 	if err != nil {
 		return nil, err
@@ -155,6 +158,9 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		if err := insertEmails(ctx, t, tenant, u.ID, u.Emails); err != nil {
 			return err
 		}
+		if err := replaceKeys(ctx, t, "scim_user_keys", "user_id", tenant, u.ID, s.indexed().user, u.Extensions); err != nil {
+			return err
+		}
 		var groups []byte
 		if err := t.queryRow(ctx, "SELECT "+s.d.groupsOf("u")+" FROM scim_users u WHERE u.tenant = ? AND u.id = ?",
 			tenant, u.ID).Scan(&groups); err != nil {
@@ -215,6 +221,7 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) er
 		for _, q := range []string{
 			"DELETE FROM scim_group_members WHERE tenant = ? AND user_id = ?",
 			"DELETE FROM scim_user_emails WHERE tenant = ? AND user_id = ?",
+			"DELETE FROM scim_user_keys WHERE tenant = ? AND user_id = ?",
 			"DELETE FROM scim_users WHERE tenant = ? AND id = ?",
 		} {
 			if _, err := t.exec(ctx, q, tenant, id); err != nil {
@@ -240,7 +247,7 @@ type listSQL struct {
 // rows only (a LIMIT does not stop a target list from being computed for
 // the rows an OFFSET skips); the scan selects cols and scanExtra.
 func (s *Store) listSQL(at *attrs, table, a, cols, pageExtra, scanExtra, tenant string, f filter.Expr) listSQL {
-	c := compileFilter(s.d, at, a, tenant, f)
+	c := compileFilter(s.d, at, s.indexed(), a, tenant, f)
 	where := a + ".tenant = ?"
 	if c.where != "" {
 		where += " AND " + c.where

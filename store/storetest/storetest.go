@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"Paging", pagingTests},
 		{"Tenancy", tenancyTests},
 		{"Concurrency", concurrencyTests},
+		{"Extensions", extensionTests},
 	} {
 		t.Run(g.name, func(t *testing.T) {
 			for _, st := range g.tests {
