@@ -33,7 +33,6 @@
 package sqlstore
 
 import (
-	"sync/atomic"
 	"context"
 	"database/sql"
 	"errors"
@@ -41,6 +40,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // the driver OpenSQLite opens
 
