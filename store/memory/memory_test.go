@@ -547,3 +547,50 @@ func BenchmarkFilterScan(b *testing.B) {
 		}
 	}
 }
+
+// TestExtensionIndexUse: eq on an indexed extension attribute is answered
+// from its index, a filter on another extension attribute by a scan.
+func TestExtensionIndexUse(t *testing.T) {
+	const n = 500
+	const urn = "urn:ietf:params:scim:schemas:extension:acme:2.0:User"
+	rt := schema.User()
+	rt.Extensions = append(rt.Extensions, schema.Extension{Schema: &schema.Schema{ID: urn, Attributes: []*schema.Attribute{
+		{Name: "employeeId", Type: schema.String, Indexed: true},
+		{Name: "level", Type: schema.Integer, Indexed: true},
+		{Name: "team", Type: schema.String},
+	}}})
+	s := New()
+	if err := s.IndexAttributes([]scim.IndexedAttribute{
+		{ResourceType: "User", Schema: urn, Name: "employeeId"},
+		{ResourceType: "User", Schema: urn, Name: "level"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mustCreateUsers(t, s, n, func(i int, u *scim.User) {
+		u.Extensions = scim.Extensions{urn: {"employeeId": fmt.Sprint("E-", i), "level": json.Number(fmt.Sprint(i % 5)), "team": fmt.Sprint("t", i%10)}}
+	})
+	for _, tt := range []struct {
+		filter       string
+		total, evals int
+	}{
+		{urn + `:employeeId eq "e-42"`, 1, 1},
+		{urn + `:employeeId eq "nobody"`, 0, 0},
+		{urn + `:employeeId eq "E-42" and userName eq "user42"`, 1, 1},
+		{urn + `:level eq 3`, n / 5, n / 5},
+		{urn + `:level eq 3.0`, n / 5, n / 5},
+		{urn + `:level eq 3.5`, 0, 0},
+		{urn + `:team eq "t1"`, n / 10, n},
+	} {
+		before := s.matches.Load()
+		p, err := s.ListUsers(t.Context(), tenantID, scim.Query{Filter: mustParse(t, rt, tt.filter), StartIndex: 1, Count: 5000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.matches.Load() - before; got != int64(tt.evals) {
+			t.Errorf("%s: evaluated the filter %d times, want %d", tt.filter, got, tt.evals)
+		}
+		if p.TotalResults != tt.total {
+			t.Errorf("%s: TotalResults %d, want %d", tt.filter, p.TotalResults, tt.total)
+		}
+	}
+}

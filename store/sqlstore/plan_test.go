@@ -16,7 +16,21 @@ import (
 type planCase struct {
 	filter string
 	group  bool
+	ext    bool   // resolved against planUserType, with an indexed extension attribute
 	index  string // an index the plan must name
+}
+
+// planExt is a host extension whose employeeId identity providers match
+// users on.
+const planExt = "urn:ietf:params:scim:schemas:extension:plan:2.0:User"
+
+func planUserType() *schema.ResourceType {
+	rt := schema.User()
+	rt.Extensions = append(rt.Extensions, schema.Extension{Schema: &schema.Schema{ID: planExt, Attributes: []*schema.Attribute{
+		{Name: "employeeId", Type: schema.String, Indexed: true},
+		{Name: "badge", Type: schema.String, Uniqueness: "server", CaseExact: true},
+	}}})
+	return rt
 }
 
 // planCases are the lookups identity providers send on every sync cycle.
@@ -34,6 +48,9 @@ func planCases(userID, groupID string) []planCase {
 		{filter: `externalId eq "gext-7"`, group: true, index: "scim_groups_external_id"},
 		{filter: `id eq "` + groupID + `"`, group: true, index: "scim_groups_"},
 		{filter: `members.value eq "` + userID + `"`, group: true, index: "scim_group_members_user"},
+		{filter: planExt + `:employeeId eq "E-42"`, ext: true, index: "scim_user_keys_value"},
+		{filter: planExt + `:badge eq "B-42"`, ext: true, index: "scim_user_keys_value"},
+		{filter: planExt + `:employeeId eq "E-42" and active eq true`, ext: true, index: "scim_user_keys_value"},
 	}
 }
 
@@ -79,11 +96,27 @@ func TestQueryPlans(t *testing.T) {
 			if _, err := s.PatchGroup(ctx, "bench", big.ID, scim.GroupPatch{MemberOps: []scim.MemberOp{{Kind: scim.AddMembers, Members: all}}}, ""); err != nil {
 				t.Fatal(err)
 			}
+			// Every user has the extension's two keys.
+			if err := s.IndexAttributes([]scim.IndexedAttribute{
+				{ResourceType: "User", Schema: planExt, Name: "employeeId"},
+				{ResourceType: "User", Schema: planExt, Name: "badge", Unique: true, CaseExact: true},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range []string{"employeeId", "badge"} {
+				if _, err := s.db.ExecContext(ctx, d.rebind(`INSERT INTO scim_user_keys (tenant, user_id, attr, value, value_fold, uniq)
+					SELECT tenant, id, ?, user_name, user_name_fold, CASE WHEN ? THEN user_name END FROM scim_users`), planExt+":"+a, a == "badge"); err != nil {
+					t.Fatal(err)
+				}
+			}
 			settle(t, s)
 			for _, pc := range planCases(ids[42], groupID) {
 				rt, ls := schema.User(), (*Store).userListSQL
-				if pc.group {
+				switch {
+				case pc.group:
 					rt, ls = schema.Group(), (*Store).groupListSQL
+				case pc.ext:
+					rt = planUserType()
 				}
 				sql := ls(s, "bench", mustFilter(t, rt, pc.filter))
 				stmts := map[string][]any{"scan": sql.args}
