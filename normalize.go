@@ -84,7 +84,7 @@ func normalize(rt *schema.ResourceType, body map[string]any) (map[string]any, er
 		if a.Mutability == schema.ReadOnly || isPassword(rt, a) {
 			continue
 		}
-		nv, err := normValueAt(a, attrPath{attr: a.Name}, v)
+		nv, err := normValueAt(a, attrPath{attr: a.Name, strict: strictFor(rt, nil)}, v)
 		if err != nil {
 			return nil, err
 		}
@@ -93,6 +93,18 @@ func normalize(rt *schema.ResourceType, body map[string]any) (map[string]any, er
 		}
 	}
 	return out, nil
+}
+
+// strictFor reports whether the canonical values of the attributes of
+// ext, or of rt's core schema when ext is nil, bind: those of a host's
+// schemas do, while those of RFC 7643's core and enterprise schemas are
+// the RFC's suggestions, and identity providers send others ("Other",
+// "pager") that must not be refused.
+func strictFor(rt *schema.ResourceType, ext *schema.Schema) bool {
+	if ext != nil {
+		return ext.ID != schema.EnterpriseUserURN
+	}
+	return rt.Schema.ID != schema.UserURN && rt.Schema.ID != schema.GroupURN
 }
 
 // coreAttr resolves an un-prefixed top-level name: an attribute of rt's
@@ -127,7 +139,7 @@ func normExtension(ext *schema.Schema, v any) (map[string]any, error) {
 		if a == nil {
 			continue
 		}
-		name := attrPath{ext: ext.ID, attr: a.Name}
+		name := attrPath{ext: ext.ID, attr: a.Name, strict: strictFor(nil, ext)}
 		if slices.Contains(seen, a.Name) {
 			return nil, errDuplicate(name.String())
 		}
@@ -164,7 +176,11 @@ func normValue(a *schema.Attribute, name string, v any) (any, error) {
 
 // attrPath is an attribute's path for error messages, [ext ":"] attr
 // ["." sub], joined only when a message needs it: most values are fine.
-type attrPath struct{ ext, attr, sub string }
+// strict says the attribute's canonical values bind (see strictFor).
+type attrPath struct {
+	ext, attr, sub string
+	strict         bool
+}
 
 func (p attrPath) String() string {
 	s := p.attr
@@ -180,7 +196,7 @@ func (p attrPath) String() string {
 // child is the path of p's sub-attribute name.
 func (p attrPath) child(name string) attrPath {
 	if p.sub != "" { // deeper than SCIM's two levels: join now
-		return attrPath{attr: p.String(), sub: name}
+		return attrPath{attr: p.String(), sub: name, strict: p.strict}
 	}
 	p.sub = name
 	return p
@@ -404,6 +420,11 @@ func normSimple(a *schema.Attribute, name attrPath, v any) (any, error) {
 	if err := checkString(a, name, s); err != nil {
 		return nil, err
 	}
+	if name.strict && len(a.CanonicalValues) > 0 && !slices.ContainsFunc(a.CanonicalValues, func(c string) bool {
+		return c == s || !a.CaseExact && strings.EqualFold(c, s)
+	}) {
+		return nil, Errorf(InvalidValue, "Attribute %q must be one of %s.", name.String(), quoteList(a.CanonicalValues))
+	}
 	switch a.Type {
 	case schema.DateTime:
 		if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
@@ -437,6 +458,15 @@ func checkString(a *schema.Attribute, name attrPath, s string) error {
 		}
 	}
 	return nil
+}
+
+// quoteList quotes and joins a short list of values for a message.
+func quoteList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
 }
 
 // isBase64 reports whether s is standard base64, padded or not; line
@@ -529,7 +559,7 @@ func validate(rt *schema.ResourceType, old, doc map[string]any) error {
 		if a == nil || a.Mutability == schema.ReadOnly || isPassword(rt, a) {
 			continue
 		}
-		if _, err := normValue(a, a.Name, v); err != nil {
+		if _, err := normValueAt(a, attrPath{attr: a.Name, strict: strictFor(rt, nil)}, v); err != nil {
 			return err
 		}
 	}

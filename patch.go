@@ -330,6 +330,11 @@ func (p *patcher) applyTarget(kind string, t patchTarget, v any) error {
 	return p.applyAttr(kind, t, v)
 }
 
+// named returns t's path for messages, with the strictness of its schema.
+func (p *patcher) named(t patchTarget) attrPath {
+	return attrPath{attr: t.name, strict: strictFor(p.rt, t.ext)}
+}
+
 // container returns the object holding t's attribute: the doc, or the
 // object under t's extension URN (created when create is set). It may be
 // nil when create is not set.
@@ -392,7 +397,7 @@ func (p *patcher) applyAttr(kind string, t patchTarget, v any) error {
 		}
 		return clearAttr(t, c)
 	}
-	nv, err := normValue(a, t.name, v)
+	nv, err := normValueAt(a, p.named(t), v)
 	if err != nil {
 		return err
 	}
@@ -448,7 +453,7 @@ func clearAttr(t patchTarget, c map[string]any) error {
 // Complex elements match on their "value" sub-attribute when the listed
 // one has it, otherwise on all their sub-attributes.
 func (p *patcher) removeListed(t patchTarget, c map[string]any, v any) error {
-	nv, err := normValue(t.attr, t.name, v)
+	nv, err := normValueAt(t.attr, p.named(t), v)
 	if err != nil {
 		return err
 	}
@@ -566,7 +571,7 @@ func (p *patcher) applyElements(kind string, t patchTarget, list []any, matched 
 	if kind == "remove" || isNull(v) {
 		return remove(), nil, nil
 	}
-	ne, err := normElement(a, t.name, v)
+	ne, err := normElementAt(a, p.named(t), v)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -611,7 +616,7 @@ func (p *patcher) applySubs(kind string, t patchTarget, list []any, matched []in
 	var nv any
 	if kind != "remove" {
 		var err error
-		if nv, err = normValue(s, t.name, v); err != nil {
+		if nv, err = normValueAt(s, p.named(t), v); err != nil {
 			return nil, nil, err
 		}
 		if nv == nil && !isNull(v) && kind == "add" {
