@@ -1,0 +1,208 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/schema"
+)
+
+// Message schema URNs (RFC 7644 section 3.1 ff.).
+const (
+	listResponseURN  = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	searchRequestURN = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+)
+
+// listParams are the query parameters of a list or search request.
+type listParams struct {
+	Filter             string `json:"filter"`
+	StartIndex         any    `json:"startIndex"`
+	Count              any    `json:"count"`
+	Attributes         any    `json:"attributes"`
+	ExcludedAttributes any    `json:"excludedAttributes"`
+}
+
+func (q *request) list(res *Resource, search bool) {
+	var p listParams
+	if search {
+		body, err := q.readBody()
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		b, _ := json.Marshal(body)
+		if err := json.Unmarshal(b, &p); err != nil {
+			q.fail(Errorf(InvalidSyntax, "filter must be a string in a SearchRequest."))
+			return
+		}
+	} else {
+		v := q.r.URL.Query()
+		p.Filter = v.Get("filter")
+		if v.Has("startIndex") {
+			p.StartIndex = v.Get("startIndex")
+		}
+		if v.Has("count") {
+			p.Count = v.Get("count")
+		}
+		p.Attributes = v.Get("attributes")
+		p.ExcludedAttributes = v.Get("excludedAttributes")
+	}
+	start, err := intParam("startIndex", p.StartIndex, 1)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	start = max(start, 1)
+	count, err := intParam("count", p.Count, q.s.cfg.DefaultCount)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	count = min(max(count, 0), q.s.cfg.MaxResults)
+	attrs, err := stringListParam("attributes", p.Attributes)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	excl, err := stringListParam("excludedAttributes", p.ExcludedAttributes)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	proj, err := q.projection(res.Type, attrs, excl)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	query := Query{StartIndex: start, Count: count, ExcludeMembers: !proj.wants("members")}
+	if strings.TrimSpace(p.Filter) != "" {
+		f, err := q.parseFilter(res.Type, p.Filter, search)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		query.Filter = f
+	}
+	var docs []any
+	var total int
+	if uh, ok := res.Handler.(*userHandler); ok && proj.isDefault() {
+		page, err := uh.store.ListUsers(q.r.Context(), q.tenant, query)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		docs = make([]any, len(page.Resources))
+		for i, u := range page.Resources {
+			if len(u.Extensions) > 0 {
+				d := UserDoc(u)
+				q.decorate(res, d)
+				docs[i] = orderedDoc(proj.apply(res.Type, d))
+				continue
+			}
+			docs[i] = userOut{u, q.base}
+		}
+		total = page.TotalResults
+	} else {
+		out, err := res.Handler.List(q.r.Context(), q.tenant, query)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		docs = make([]any, len(out.Resources))
+		for i, d := range out.Resources {
+			q.decorate(res, d)
+			docs[i] = orderedDoc(proj.apply(res.Type, d))
+		}
+		total = out.TotalResults
+	}
+	writeJSON(q.w, http.StatusOK, listResponse{
+		Schemas:      []string{listResponseURN},
+		TotalResults: total,
+		StartIndex:   start,
+		ItemsPerPage: len(docs),
+		Resources:    docs,
+	})
+}
+
+type listResponse struct {
+	Schemas      []string `json:"schemas"`
+	TotalResults int      `json:"totalResults"`
+	StartIndex   int      `json:"startIndex"`
+	ItemsPerPage int      `json:"itemsPerPage"`
+	Resources    []any    `json:"Resources"`
+}
+
+// parseFilter parses and resolves a filter, mapping errors to SCIM errors.
+// A filter on a returned:never attribute is 403 sensitive in a URL (RFC
+// 7644 section 7.5.2) and 400 invalidFilter in a search body.
+func (q *request) parseFilter(rt *schema.ResourceType, s string, search bool) (filter.Expr, error) {
+	e, err := filter.ParseWith(s, q.s.cfg.FilterLimits)
+	if err == nil {
+		e, err = filter.Resolve(e, rt)
+	}
+	if err == nil {
+		return e, nil
+	}
+	var fe *filter.Error
+	if !errors.As(err, &fe) {
+		return nil, Errorf(InvalidFilter, "The filter is invalid.")
+	}
+	if fe.Kind == filter.Sensitive {
+		if search {
+			return nil, Errorf(InvalidFilter, "Filtering on that attribute is not allowed.")
+		}
+		return nil, &Error{Status: http.StatusForbidden, ScimType: Sensitive, Detail: "Filtering on that attribute is not allowed."}
+	}
+	return nil, Errorf(InvalidFilter, "%s", fe.Msg)
+}
+
+// intParam reads an integer parameter given as a query string or a JSON
+// number; absent means def.
+func intParam(name string, v any, def int) (int, error) {
+	switch x := v.(type) {
+	case nil:
+		return def, nil
+	case string:
+		if strings.TrimSpace(x) == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				if strings.HasPrefix(strings.TrimSpace(x), "-") {
+					return -1, nil
+				}
+				return int(^uint(0) >> 1), nil
+			}
+			return 0, Errorf(InvalidValue, "%s must be an integer.", name)
+		}
+		return n, nil
+	case float64:
+		return int(max(min(x, 1<<31), -1)), nil
+	}
+	return 0, Errorf(InvalidValue, "%s must be an integer.", name)
+}
+
+func stringListParam(name string, v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return "", Errorf(InvalidValue, "%s must be a list of attribute names.", name)
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return "", Errorf(InvalidValue, "%s must be a list of attribute names.", name)
+}
