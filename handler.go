@@ -6,36 +6,71 @@ import (
 	"github.com/scimkit/scim/schema"
 )
 
-// ResourceHandler serves one resource type for the Server. Documents are
-// resources in their JSON form: maps keyed by canonical attribute names,
-// with extension attributes under their schema URN. The Server has already
-// authenticated the tenant, bounded and parsed the request and normalised
-// request bodies against the resource type's schema; it adds meta.location
-// and meta.resourceType, projects attributes and writes the response.
+// ResourceHandler serves one resource type for the Server: Users and
+// Groups (UserHandler and GroupHandler adapt a typed Store; a host may
+// register its own in Config.Resources instead) or any type a host adds.
+// Documents are resources in their JSON form: maps keyed by canonical
+// attribute names, numbers as json.Number, extension attributes in an
+// object under their schema URN.
 //
-// Errors: return ErrNotFound, ErrConflict, ErrVersionMismatch or an *Error;
-// anything else becomes a 500 whose detail reveals nothing.
+// Who does what. The Server authenticates the tenant, bounds and parses
+// requests, normalises request bodies (identity providers' dialects) and
+// validates them against the resource type's schema (types, required
+// attributes, mutability, canonical values) before any handler call. It
+// runs PATCH itself: it reads the resource with Get, applies the
+// operations and writes the result with Replace, retrying when another
+// write won the race, unless the handler implements MemberPatcher. It
+// fills schemas, meta.resourceType, meta.location and the $ref of
+// references, projects attributes and writes responses. The handler
+// assigns ids; keeps meta.created, meta.lastModified and meta.version (a
+// version that changes on every write, which the Server compares for
+// optimistic concurrency); enforces uniqueness (ErrConflict) and
+// references (ErrInvalidMember); and evaluates filters (filter.Match
+// evaluates one on a document).
+//
+// Errors: return ErrNotFound, ErrConflict, ErrVersionMismatch,
+// ErrInvalidMember or an *Error; anything else becomes a 500 whose detail
+// reveals nothing (the cause is logged).
 type ResourceHandler interface {
-	// Create stores a new resource and returns it with its id.
+	// Create stores a new resource and returns it with its id and meta.
 	Create(ctx context.Context, tenant string, doc map[string]any) (map[string]any, error)
-	// Get returns one resource.
+	// Get returns one resource, or ErrNotFound.
 	Get(ctx context.Context, tenant, id string, opts GetOptions) (map[string]any, error)
-	// Replace replaces a resource (PUT). ifVersion, when not empty, is the
-	// version the client expects the resource to have.
+	// Replace replaces every writable attribute of the resource with
+	// those of doc and returns the result. When ifVersion is not empty and
+	// differs from the stored version it returns ErrVersionMismatch and
+	// changes nothing.
 	Replace(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (map[string]any, error)
-	// Patch applies PATCH operations atomically. A nil document answers
-	// 204 No Content.
-	Patch(ctx context.Context, tenant, id string, ops []PatchOp, ifVersion string) (map[string]any, error)
-	// Delete deletes a resource.
+	// Delete deletes a resource; ErrNotFound when absent, ifVersion as
+	// for Replace.
 	Delete(ctx context.Context, tenant, id, ifVersion string) error
 	// List returns the resources matching q.
-	List(ctx context.Context, tenant string, q Query) (*ListResult, error)
+	List(ctx context.Context, tenant string, q Query) (*Page[map[string]any], error)
 }
 
-// ListResult is one page of documents returned by ResourceHandler.List.
-type ListResult struct {
-	Resources    []map[string]any
-	TotalResults int
+// MemberPatcher is an optional ResourceHandler ability, for resources with
+// a members attribute that may be large (groups): the Server applies the
+// PATCH operations on the other attributes itself and hands over member
+// changes as deltas, so that concurrent changes to different members
+// never overwrite each other and a change costs the same in a group of ten
+// as in one of a hundred thousand. GroupHandler implements it.
+type MemberPatcher interface {
+	// PatchMembers applies, atomically and in this order, doc (the new
+	// attributes other than members, validated; nil when they do not
+	// change) and ops. ifVersion as for ResourceHandler.Replace. It
+	// returns the resource, or nil to answer 204 No Content.
+	PatchMembers(ctx context.Context, tenant, id string, doc map[string]any, ops []MemberOp, ifVersion string) (map[string]any, error)
+}
+
+// UserSource is an optional ResourceHandler ability for User resources:
+// handing out typed users, which the Server writes straight from the
+// struct when no attributes or excludedAttributes parameter asks for
+// another shape. That is several times faster than the JSON-form path on
+// the lookups identity providers send every cycle. UserHandler implements
+// it; the results must be those of Get and List.
+type UserSource interface {
+	GetUser(ctx context.Context, tenant, id string) (*User, error)
+	ListUsers(ctx context.Context, tenant string, q Query) (*Page[*User], error)
 }
 
 // Resource is a resource type served by a ResourceHandler.

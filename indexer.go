@@ -103,14 +103,11 @@ func checkExtensions(rt *schema.ResourceType) error {
 	return nil
 }
 
-// useIndexes checks the registered extensions of the built-in resource
-// types and hands the attributes to index to the store.
+// useIndexes hands the attributes of the built-in resource types' host
+// extensions that need an index to the store.
 func useIndexes(store Store, types ...*schema.ResourceType) error {
 	var all []IndexedAttribute
 	for _, rt := range types {
-		if err := checkExtensions(rt); err != nil {
-			return err
-		}
 		attrs, err := indexedAttributes(rt)
 		if err != nil {
 			return err

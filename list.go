@@ -89,21 +89,15 @@ func (q *request) list(res *Resource, search bool) {
 	}
 	var docs []any
 	var total int
-	if uh, ok := res.Handler.(*userHandler); ok && proj.isDefault() {
-		page, err := uh.store.ListUsers(q.r.Context(), q.tenant, query)
+	if us, ok := res.Handler.(UserSource); ok && proj.isDefault() {
+		page, err := us.ListUsers(q.r.Context(), q.tenant, query)
 		if err != nil {
 			q.fail(err)
 			return
 		}
 		docs = make([]any, len(page.Resources))
 		for i, u := range page.Resources {
-			if len(u.Extensions) > 0 {
-				d := UserDoc(u)
-				q.decorate(res, d)
-				docs[i] = orderedDoc(proj.apply(res.Type, d))
-				continue
-			}
-			docs[i] = userOut{u, q.base}
+			docs[i] = q.userOut(res, proj, u)
 		}
 		total = page.TotalResults
 	} else {

@@ -1,11 +1,30 @@
 package scim
 
 import (
+	"errors"
+	"maps"
 	"net/http"
+	"reflect"
+
+	"github.com/scimkit/scim/schema"
 )
+
+// The write operations of RFC 7644 section 3 (create, replace, modify,
+// delete) and the read of one resource, the same for every resource type:
+// the Server validates and runs the PATCH engine, the handler stores.
+
+// maxWriteRetries bounds the optimistic retry loop of read-modify-write
+// updates when no If-Match was given.
+const maxWriteRetries = 16
+
+// errBusy answers a write that lost the optimistic race too many times.
+var errBusy = &Error{Status: http.StatusServiceUnavailable, Detail: "The resource is being modified concurrently; retry the request."}
 
 func (q *request) create(res *Resource) {
 	doc, err := q.readResource(res)
+	if err == nil {
+		err = validate(res.Type, nil, doc)
+	}
 	if err != nil {
 		q.fail(err)
 		return
@@ -28,19 +47,13 @@ func (q *request) get(res *Resource, id string) {
 		q.fail(err)
 		return
 	}
-	if uh, ok := res.Handler.(*userHandler); ok && proj.isDefault() {
-		u, err := uh.store.GetUser(q.r.Context(), q.tenant, id)
+	if us, ok := res.Handler.(UserSource); ok && proj.isDefault() {
+		u, err := us.GetUser(q.r.Context(), q.tenant, id)
 		if err != nil {
 			q.fail(err)
 			return
 		}
-		if len(u.Extensions) == 0 {
-			writeJSON(q.w, http.StatusOK, userOut{u, q.base})
-			return
-		}
-		out := UserDoc(u)
-		q.decorate(res, out)
-		writeJSON(q.w, http.StatusOK, orderedDoc(proj.apply(res.Type, out)))
+		writeJSON(q.w, http.StatusOK, q.userOut(res, proj, u))
 		return
 	}
 	out, err := res.Handler.Get(q.r.Context(), q.tenant, id, GetOptions{ExcludeMembers: !proj.wants("members")})
@@ -52,13 +65,29 @@ func (q *request) get(res *Resource, id string) {
 	writeJSON(q.w, http.StatusOK, orderedDoc(proj.apply(res.Type, out)))
 }
 
+// userOut is what a typed user is written as: straight from the struct
+// when it has no host extensions, whose schemas' returned
+// characteristics only the document path applies.
+func (q *request) userOut(res *Resource, proj projection, u *User) any {
+	if len(u.Extensions) == 0 {
+		return userOut{u, q.base}
+	}
+	d := UserDoc(u)
+	q.decorate(res, d)
+	return orderedDoc(proj.apply(res.Type, d))
+}
+
 func (q *request) replace(res *Resource, id string) {
 	doc, err := q.readResource(res)
 	if err != nil {
 		q.fail(err)
 		return
 	}
-	out, err := res.Handler.Replace(q.r.Context(), q.tenant, id, doc, "")
+	// A group's members are replaced whole and not read for the check.
+	_, members := res.Handler.(MemberPatcher)
+	out, err := q.update(res, id, "", members, func(old map[string]any) (map[string]any, error) {
+		return doc, validate(res.Type, old, doc)
+	})
 	if err != nil {
 		q.fail(err)
 		return
@@ -84,7 +113,14 @@ func (q *request) patch(res *Resource, id string) {
 		q.fail(err)
 		return
 	}
-	out, err := res.Handler.Patch(q.r.Context(), q.tenant, id, ops, "")
+	var out map[string]any
+	if mp, ok := res.Handler.(MemberPatcher); ok {
+		out, err = q.patchMembers(res, mp, id, ops, "")
+	} else {
+		out, err = q.update(res, id, "", false, func(old map[string]any) (map[string]any, error) {
+			return patched(res.Type, old, ops)
+		})
+	}
 	if err != nil {
 		q.fail(err)
 		return
@@ -97,10 +133,118 @@ func (q *request) patch(res *Resource, id string) {
 	q.respond(res, http.StatusOK, out)
 }
 
+// patched applies ops to old; nil when nothing changes, so that a PATCH
+// that changes nothing keeps the version.
+func patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp) (map[string]any, error) {
+	doc, err := ApplyPatch(rt, old, ops)
+	if err != nil || reflect.DeepEqual(writable(rt, old), writable(rt, doc)) {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// update is the optimistic read-modify-write behind PUT and PATCH: change
+// computes the new document from the current one (nil: nothing to
+// write), and the write is a compare-and-swap on the version read,
+// retried when a concurrent write won and the client named no version of
+// its own. A handler that keeps no meta.version gets no compare-and-swap.
+func (q *request) update(res *Resource, id, ifVersion string, excludeMembers bool, change func(old map[string]any) (map[string]any, error)) (map[string]any, error) {
+	ctx := q.r.Context()
+	for range maxWriteRetries {
+		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: excludeMembers})
+		if err != nil {
+			return nil, err
+		}
+		cur := versionOf(old)
+		if ifVersion != "" && ifVersion != cur {
+			return nil, ErrVersionMismatch
+		}
+		doc, err := change(old)
+		if err != nil {
+			return nil, err
+		}
+		if doc == nil {
+			return old, nil
+		}
+		out, err := res.Handler.Replace(ctx, q.tenant, id, doc, cur)
+		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && cur != "" {
+			continue
+		}
+		return out, err
+	}
+	return nil, errBusy
+}
+
+// patchMembers runs a PATCH on a MemberPatcher: the operations on members
+// become deltas, the others go through the PATCH engine on the resource
+// read without its members, and only a real change of those takes the
+// compare-and-swap path (Okta re-sends displayName with every membership
+// change).
+func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops []PatchOp, ifVersion string) (map[string]any, error) {
+	ctx := q.r.Context()
+	attrOps, memberOps, err := splitGroupPatch(ops)
+	if err != nil {
+		return nil, err
+	}
+	for range maxWriteRetries {
+		var doc map[string]any
+		version := ifVersion
+		if len(attrOps) > 0 {
+			old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true})
+			if err != nil {
+				return nil, err
+			}
+			if ifVersion != "" && ifVersion != versionOf(old) {
+				return nil, ErrVersionMismatch
+			}
+			if doc, err = patched(res.Type, old, attrOps); err != nil {
+				return nil, err
+			}
+			if doc != nil {
+				version = versionOf(old)
+			}
+		}
+		if doc == nil && len(memberOps) == 0 {
+			// Nothing to write; the resource must exist all the same.
+			if _, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true}); err != nil {
+				return nil, err
+			}
+			return nil, nil
+		}
+		out, err := mp.PatchMembers(ctx, q.tenant, id, doc, memberOps, version)
+		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && doc != nil && version != "" {
+			continue
+		}
+		return out, err
+	}
+	return nil, errBusy
+}
+
 func (q *request) delete(res *Resource, id string) {
 	if err := res.Handler.Delete(q.r.Context(), q.tenant, id, ""); err != nil {
 		q.fail(err)
 		return
 	}
 	q.w.WriteHeader(http.StatusNoContent)
+}
+
+// versionOf returns a document's meta.version, or "".
+func versionOf(doc map[string]any) string {
+	v, _ := doc["meta"].(map[string]any)["version"].(string)
+	return v
+}
+
+// writable returns doc without the attributes the server or the handler
+// maintains (id, meta, readOnly ones such as a user's groups), for change
+// detection.
+func writable(rt *schema.ResourceType, doc map[string]any) map[string]any {
+	m := maps.Clone(doc)
+	delete(m, "id")
+	delete(m, "meta")
+	for _, a := range rt.Schema.Attributes {
+		if a.Mutability == schema.ReadOnly {
+			delete(m, a.Name)
+		}
+	}
+	return m
 }

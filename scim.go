@@ -87,9 +87,6 @@ type Server struct {
 
 // NewServer checks cfg and returns a Server.
 func NewServer(cfg Config) (*Server, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("scim: Config.Store is nil; use memory.New() to try things out")
-	}
 	if cfg.Auth == nil {
 		return nil, errors.New("scim: Config.Auth is nil; use scim.StaticToken(tenant, token) for a single tenant")
 	}
@@ -110,31 +107,13 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	userType, groupType := schema.User(), schema.Group()
-	userType.Extensions = append(userType.Extensions, cfg.UserExtensions...)
-	groupType.Extensions = append(groupType.Extensions, cfg.GroupExtensions...)
-	if err := useIndexes(cfg.Store, userType, groupType); err != nil {
+	all, err := resources(cfg)
+	if err != nil {
 		return nil, err
 	}
-	all := append([]Resource{
-		{Type: userType, Handler: &userHandler{store: cfg.Store}},
-		{Type: groupType, Handler: &groupHandler{store: cfg.Store}},
-	}, cfg.Resources...)
 	for i := range all {
 		r := &all[i]
-		if r.Type == nil || r.Handler == nil || r.Type.Schema == nil {
-			return nil, errors.New("scim: a Config.Resources entry needs Type (with Schema) and Handler")
-		}
-		switch h := r.Handler.(type) {
-		case *userHandler:
-			h.rt = r.Type
-		case *groupHandler:
-			h.rt = r.Type
-		}
 		key := strings.ToLower(strings.Trim(r.Type.Endpoint, "/"))
-		if key == "" || strings.Contains(key, "/") {
-			return nil, errors.New("scim: resource type " + r.Type.Name + " needs an Endpoint like \"/Devices\"")
-		}
 		if _, dup := s.byPath[key]; dup {
 			return nil, errors.New("scim: two resource types use endpoint " + r.Type.Endpoint)
 		}

@@ -40,11 +40,13 @@ type Query struct {
 	ExcludeMembers bool
 }
 
-// Page is one page of a List result.
+// Page is one page of a List result: of typed resources from a Store
+// (Page[*User], Page[*Group]) or of documents from a ResourceHandler
+// (Page[map[string]any]).
 type Page[T any] struct {
 	// Resources are the matching resources from StartIndex, at most Count,
 	// in a stable order (creation order unless the store documents another).
-	Resources []*T
+	Resources []T
 	// TotalResults is the exact number of matching resources.
 	TotalResults int
 }
@@ -117,7 +119,7 @@ type UserStore interface {
 	// ErrVersionMismatch as for ReplaceUser.
 	DeleteUser(ctx context.Context, tenant, id, ifVersion string) error
 	// ListUsers returns the users matching q.Filter, paged by q.
-	ListUsers(ctx context.Context, tenant string, q Query) (*Page[User], error)
+	ListUsers(ctx context.Context, tenant string, q Query) (*Page[*User], error)
 }
 
 // GroupStore keeps groups and their members. Same tenancy and concurrency
@@ -140,7 +142,7 @@ type GroupStore interface {
 	// absent; ifVersion as for ReplaceUser.
 	DeleteGroup(ctx context.Context, tenant, id, ifVersion string) error
 	// ListGroups returns the groups matching q.Filter, paged by q.
-	ListGroups(ctx context.Context, tenant string, q Query) (*Page[Group], error)
+	ListGroups(ctx context.Context, tenant string, q Query) (*Page[*Group], error)
 }
 
 // Store is what a host implements (or takes from store/memory or

@@ -200,12 +200,12 @@ func (s *Store) DeleteGroup(ctx context.Context, tenantID, id, ifVersion string)
 // ListGroups implements scim.GroupStore. Results are in creation order.
 // A filter on members sees every member even with q.ExcludeMembers, which
 // only trims the result.
-func (s *Store) ListGroups(ctx context.Context, tenantID string, q scim.Query) (*scim.Page[scim.Group], error) {
+func (s *Store) ListGroups(ctx context.Context, tenantID string, q scim.Query) (*scim.Page[*scim.Group], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	start, count := window(q)
-	page := &scim.Page[scim.Group]{Resources: []*scim.Group{}}
+	page := &scim.Page[*scim.Group]{Resources: []*scim.Group{}}
 	t := s.tenant(tenantID, false)
 	if t == nil {
 		return page, nil

@@ -134,12 +134,12 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id, ifVersion string) 
 
 // ListUsers implements scim.UserStore. Results are in creation order and
 // have Groups filled.
-func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*scim.Page[scim.User], error) {
+func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*scim.Page[*scim.User], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	start, count := window(q)
-	page := &scim.Page[scim.User]{Resources: []*scim.User{}}
+	page := &scim.Page[*scim.User]{Resources: []*scim.User{}}
 	t := s.tenant(tenantID, false)
 	if t == nil {
 		return page, nil

@@ -448,10 +448,10 @@ func (s *Store) groupListSQL(tenant string, f filter.Expr) listSQL {
 // ListGroups implements scim.GroupStore. Results are in creation order. A
 // filter on members sees every member even with q.ExcludeMembers, which
 // only trims the result.
-func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[scim.Group], error) {
+func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.Group], error) {
 	start, count := window(q)
 	ls := s.groupListSQL(tenant, q.Filter)
-	page := &scim.Page[scim.Group]{Resources: []*scim.Group{}}
+	page := &scim.Page[*scim.Group]{Resources: []*scim.Group{}}
 	// Without members, an exact filter needs no transaction (see
 	// listExact); members are read with the page in one snapshot.
 	if ls.exact && q.ExcludeMembers {

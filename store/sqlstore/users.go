@@ -281,10 +281,10 @@ func (s *Store) userListSQL(tenant string, f filter.Expr) listSQL {
 
 // ListUsers implements scim.UserStore. Results are in creation order and
 // have Groups filled.
-func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[scim.User], error) {
+func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.User], error) {
 	start, count := window(q)
 	ls := s.userListSQL(tenant, q.Filter)
-	page := &scim.Page[scim.User]{Resources: []*scim.User{}}
+	page := &scim.Page[*scim.User]{Resources: []*scim.User{}}
 	if ls.exact {
 		var rows []userRow
 		var groups [][]byte

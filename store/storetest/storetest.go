@@ -248,7 +248,7 @@ func sortedIDs[T any](rs []*T, id func(*T) string) []string {
 
 func userIDs(us ...*scim.User) []string { return sortedIDs(us, userID) }
 
-func listUsers(t *testing.T, s scim.Store, tenant string, q scim.Query) *scim.Page[scim.User] {
+func listUsers(t *testing.T, s scim.Store, tenant string, q scim.Query) *scim.Page[*scim.User] {
 	t.Helper()
 	p, err := s.ListUsers(t.Context(), tenant, q)
 	if err != nil {
@@ -257,7 +257,7 @@ func listUsers(t *testing.T, s scim.Store, tenant string, q scim.Query) *scim.Pa
 	return p
 }
 
-func listGroups(t *testing.T, s scim.Store, tenant string, q scim.Query) *scim.Page[scim.Group] {
+func listGroups(t *testing.T, s scim.Store, tenant string, q scim.Query) *scim.Page[*scim.Group] {
 	t.Helper()
 	p, err := s.ListGroups(t.Context(), tenant, q)
 	if err != nil {
