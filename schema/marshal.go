@@ -3,19 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 )
-
-var errNested = errors.New("a complex attribute may not contain complex sub-attributes (RFC 7643 section 2.3.8)")
-
-// fault returns err naming the schema and, unless path is empty, the
-// attribute path.
-func (s *Schema) fault(path string, err error) error {
-	if path == "" {
-		return fmt.Errorf("schema %q: %w", s.ID, err)
-	}
-	return fmt.Errorf("schema %q: attribute %q: %w", s.ID, path, err)
-}
 
 // schemaJSON is the Schema resource of RFC 7643 section 7, in the order of
 // the RFC's own examples (section 8.7.1).
