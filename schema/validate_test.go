@@ -197,7 +197,9 @@ func TestResourceTypeValidate(t *testing.T) {
 			`resource type "Device": extension 2 has no schema`},
 		{"extension is the core schema", func(rt *ResourceType) { rt.Extensions = []Extension{ext("URN:example:scim:schemas:core:1.0:device")} },
 			`resource type "Device": extension "URN:example:scim:schemas:core:1.0:device" is the core schema`},
-		{"extension twice", func(rt *ResourceType) { rt.Extensions = []Extension{ext("urn:example:a"), ext("urn:example:b"), ext("urn:EXAMPLE:a")} },
+		{"extension twice", func(rt *ResourceType) {
+			rt.Extensions = []Extension{ext("urn:example:a"), ext("urn:example:b"), ext("urn:EXAMPLE:a")}
+		},
 			`resource type "Device": extension "urn:EXAMPLE:a" is listed twice`},
 		{"extension id not a URN", func(rt *ResourceType) { rt.Extensions = []Extension{ext("acme")} },
 			`resource type "Device": schema "acme": ` + notURN},
