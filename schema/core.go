@@ -35,9 +35,6 @@ var commonAttrs = func() *Schema {
 // section 3.1) with the given name, matched case-insensitively, or nil.
 func Common(name string) *Attribute { return commonAttrs.Attr(name) }
 
-// FromElimity converts a schema definition from github.com/elimity-com/scim.
-func FromElimity(d escim.Schema) *Schema { return fromElimity(d) }
-
 func fromElimity(d escim.Schema) *Schema {
 	s := &Schema{ID: d.ID, Name: d.Name.Value(), Description: d.Description.Value()}
 	for _, a := range d.Attributes {
