@@ -12,7 +12,7 @@ import (
 )
 
 // MaxParseBytes is the largest input Parse reads. The core User schema is
-// about 25 KB in its JSON form.
+// about 20 KB in its JSON form.
 const MaxParseBytes = 1 << 20
 
 // maxParseDepth bounds the nesting of Parse's input before anything
@@ -38,8 +38,9 @@ var parseJSON = jsonx.Options{MaxDepth: maxParseDepth, RejectDuplicateKeys: true
 // scimkit's own boolean "indexed" (see Attribute.Indexed).
 //
 // Each schema is checked with Validate, and the ids must differ. Errors
-// name the schema and the attribute. Input over MaxParseBytes or nested
-// deeper than a schema can be is refused before it is decoded.
+// name the schema and the attribute. Input over MaxParseBytes is refused
+// unread, and input nested deeper than a schema can be is refused by a
+// decoder that counts depth before it descends.
 func Parse(data []byte) ([]*Schema, error) {
 	if len(data) > MaxParseBytes {
 		return nil, fmt.Errorf("schema JSON: %d bytes, over the limit of %d", len(data), MaxParseBytes)
