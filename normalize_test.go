@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	escim "github.com/elimity-com/scim/schema"
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimkit/scim/schema"
 )
@@ -377,12 +376,12 @@ const ntTestSchemaJSON = `{
 // ntCustomUser is the User resource type with the enterprise extension
 // and the test extension.
 func ntCustomUser() *schema.ResourceType {
-	var d escim.Schema
-	if err := json.Unmarshal([]byte(ntTestSchemaJSON), &d); err != nil {
+	s, err := schema.Parse([]byte(ntTestSchemaJSON))
+	if err != nil {
 		panic(err)
 	}
 	rt := schema.User()
-	rt.Extensions = append(rt.Extensions, schema.Extension{Schema: schema.FromElimity(d)})
+	rt.Extensions = append(rt.Extensions, schema.Extension{Schema: s[0]})
 	return rt
 }
 

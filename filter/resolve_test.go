@@ -1,11 +1,9 @@
 package filter
 
 import (
-	"encoding/json"
 	"errors"
 	"testing"
 
-	escim "github.com/elimity-com/scim/schema"
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimkit/scim/schema"
 )
@@ -35,11 +33,11 @@ const testSchemaJSON = `{
 
 func testExtension(t testing.TB) *schema.Schema {
 	t.Helper()
-	var d escim.Schema
-	if err := json.Unmarshal([]byte(testSchemaJSON), &d); err != nil {
+	s, err := schema.Parse([]byte(testSchemaJSON))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return schema.FromElimity(d)
+	return s[0]
 }
 
 // testUser is the User resource type with the enterprise extension and

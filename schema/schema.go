@@ -2,27 +2,33 @@
 // characteristics, the core User and Group schemas, the enterprise User
 // extension, and resource types that bind a core schema to its extensions.
 //
-// Definitions come from github.com/elimity-com/scim/schema; this package adds
-// case-insensitive lookup by attribute path, which the filter, PATCH and
-// projection layers resolve every name through. Nothing outside a registered
-// schema is ever addressable.
+// A host defines an extension schema either as a Go value (a Schema literal
+// with its Attributes; no constructor is needed) or by loading its RFC 7643
+// JSON form with Parse, the form GET /Schemas returns. Validate checks a
+// definition and names the attribute at fault; MarshalJSON renders the
+// Schema resource of section 7.
+//
+// Every attribute name the filter, PATCH and projection layers meet is
+// resolved through this package, case-insensitively (Schema.Attr,
+// Attribute.Sub, ResourceType.Resolve). Nothing outside a registered schema
+// is ever addressable.
+//
+// Schemas are read concurrently by every request of a server. A Schema, its
+// Attributes and a ResourceType must not be changed once registered with a
+// server; build a new one instead.
 package schema
 
-import (
-	"encoding/json"
-	"strings"
-
-	escim "github.com/elimity-com/scim/schema"
-)
-
-// URNs of the schemas and messages this package knows.
+// URNs of the schemas this package defines.
 const (
 	UserURN           = "urn:ietf:params:scim:schemas:core:2.0:User"
 	GroupURN          = "urn:ietf:params:scim:schemas:core:2.0:Group"
 	EnterpriseUserURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	// SchemaURN is the schema of a Schema resource itself (RFC 7643 section 7).
+	SchemaURN = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 )
 
-// Type is an attribute's data type (RFC 7643 section 2.3).
+// Type is an attribute's data type (RFC 7643 section 2.3). The zero value
+// means String.
 type Type string
 
 // Attribute data types.
@@ -37,7 +43,7 @@ const (
 	Complex   Type = "complex"
 )
 
-// Mutability values (RFC 7643 section 7).
+// Mutability values (RFC 7643 section 7). The zero value means ReadWrite.
 const (
 	ReadOnly  = "readOnly"
 	ReadWrite = "readWrite"
@@ -45,7 +51,8 @@ const (
 	WriteOnly = "writeOnly"
 )
 
-// Returned values (RFC 7643 section 7).
+// Returned values (RFC 7643 section 7). The zero value means
+// ReturnedDefault.
 const (
 	ReturnedAlways  = "always"
 	ReturnedNever   = "never"
@@ -53,26 +60,50 @@ const (
 	ReturnedRequest = "request"
 )
 
-// Attribute is one attribute definition with its characteristics.
+// Uniqueness values (RFC 7643 section 7). The zero value means
+// UniquenessNone.
+const (
+	UniquenessNone   = "none"
+	UniquenessServer = "server"
+	UniquenessGlobal = "global"
+)
+
+// Attribute is one attribute definition with its characteristics
+// (RFC 7643 section 7). The zero value of each characteristic is the RFC's
+// default, so a literal names only what differs: a string that is
+// optional, case-insensitive, readWrite, returned by default, not unique
+// and single-valued.
+//
+// An Attribute may be copied as a value before it is registered with a
+// server; once registered it must not be changed.
 type Attribute struct {
-	Name            string
-	Type            Type
-	MultiValued     bool
-	Required        bool
-	CaseExact       bool
-	Mutability      string
-	Returned        string
-	Uniqueness      string
+	Name        string
+	Type        Type // "" means String
+	Description string
+	MultiValued bool
+	Required    bool
+	CaseExact   bool
+	Mutability  string // ReadOnly, ReadWrite, Immutable, WriteOnly; "" means ReadWrite
+	Returned    string // ReturnedAlways, ReturnedNever, ReturnedDefault, ReturnedRequest; "" means ReturnedDefault
+	Uniqueness  string // UniquenessNone, UniquenessServer, UniquenessGlobal; "" means UniquenessNone
+	// CanonicalValues lists the values a string attribute usually takes,
+	// e.g. "work" and "home" for emails.type.
 	CanonicalValues []string
-	ReferenceTypes  []string
-	SubAttributes   []*Attribute
-	// Indexed asks stores to keep an index on the attribute, so that eq
-	// filters on it are index-backed (an extension employeeId an identity
-	// provider matches users on). Uniqueness "server" or "global" implies
-	// it. It is scimkit's own characteristic, not RFC 7643's.
+	// ReferenceTypes lists what a reference attribute may point to: resource
+	// type names such as "User", "external" or "uri".
+	ReferenceTypes []string
+	// SubAttributes are the parts of a Complex attribute. They may not be
+	// complex themselves (RFC 7643 section 2.3.8).
+	SubAttributes []*Attribute
+	// Indexed is scimkit's own characteristic, not RFC 7643's: stores keep
+	// an index on this attribute, so that eq filters on it (an extension
+	// employeeId an identity provider matches users on) are answered from
+	// the index rather than by a scan. A Uniqueness of UniquenessServer or
+	// UniquenessGlobal implies an index too (see IsIndexed). MarshalJSON
+	// leaves it out; Parse reads it from "indexed".
 	Indexed bool
 
-	sub map[string]*Attribute
+	subs index // sub-attributes by lower-case name, built on first use
 }
 
 // Sub returns the sub-attribute with the given name, matched
@@ -81,25 +112,28 @@ func (a *Attribute) Sub(name string) *Attribute {
 	if a == nil {
 		return nil
 	}
-	if a.sub == nil {
-		for _, s := range a.SubAttributes {
-			if strings.EqualFold(s.Name, name) {
-				return s
-			}
-		}
-	}
-	return a.sub[strings.ToLower(name)]
+	return a.subs.lookup(a.SubAttributes, name)
 }
 
-// Schema is a set of attribute definitions identified by a URN.
+// IsIndexed reports whether stores keep an index on the attribute: it is
+// marked Indexed, or its values are unique (server or global), which a
+// store checks through an index.
+func (a *Attribute) IsIndexed() bool {
+	return a.Indexed || a.Uniqueness == UniquenessServer || a.Uniqueness == UniquenessGlobal
+}
+
+// Schema is a set of attribute definitions identified by a URN
+// (RFC 7643 section 7).
+//
+// A Schema may be copied as a value before it is registered with a server;
+// once registered it must not be changed.
 type Schema struct {
-	ID          string
+	ID          string // a URN, e.g. "urn:ietf:params:scim:schemas:extension:acme:2.0:User"
 	Name        string
 	Description string
 	Attributes  []*Attribute
 
-	byName map[string]*Attribute
-	def    *escim.Schema
+	attrs index // Attributes by lower-case name, built on first use
 }
 
 // Attr returns the top-level attribute with the given name, matched
@@ -108,106 +142,20 @@ func (s *Schema) Attr(name string) *Attribute {
 	if s == nil {
 		return nil
 	}
-	if s.byName == nil {
-		for _, a := range s.Attributes {
-			if strings.EqualFold(a.Name, name) {
-				return a
-			}
-		}
-	}
-	return s.byName[strings.ToLower(name)]
+	return s.attrs.lookup(s.Attributes, name)
 }
 
-// MarshalJSON encodes the schema as an RFC 7643 section 7 Schema resource.
-func (s *Schema) MarshalJSON() ([]byte, error) {
-	if s.def != nil {
-		return json.Marshal(*s.def)
+// typeOf returns a's type with the zero value resolved.
+func typeOf(a *Attribute) Type {
+	if a.Type == "" {
+		return String
 	}
-	return json.Marshal(map[string]any{
-		"schemas":     []string{"urn:ietf:params:scim:schemas:core:2.0:Schema"},
-		"id":          s.ID,
-		"name":        s.Name,
-		"description": s.Description,
-		"attributes":  []any{},
-	})
+	return a.Type
 }
 
-// FromElimity converts a schema definition from github.com/elimity-com/scim.
-func FromElimity(d escim.Schema) *Schema {
-	s := &Schema{ID: d.ID, Name: d.Name.Value(), Description: d.Description.Value(), def: &d}
-	for _, a := range d.Attributes {
-		s.Attributes = append(s.Attributes, convert(a))
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
 	}
-	s.index()
-	return s
+	return v
 }
-
-func (s *Schema) index() {
-	s.byName = make(map[string]*Attribute, len(s.Attributes))
-	for _, a := range s.Attributes {
-		s.byName[strings.ToLower(a.Name)] = a
-	}
-}
-
-func convert(a escim.CoreAttribute) *Attribute {
-	out := &Attribute{
-		Name:            a.Name(),
-		Type:            Type(a.AttributeType()),
-		MultiValued:     a.MultiValued(),
-		Required:        a.Required(),
-		CaseExact:       a.CaseExact(),
-		Mutability:      a.Mutability(),
-		Returned:        a.Returned(),
-		Uniqueness:      a.Uniqueness(),
-		CanonicalValues: a.CanonicalValues(),
-	}
-	for _, r := range a.ReferenceTypes() {
-		out.ReferenceTypes = append(out.ReferenceTypes, string(r))
-	}
-	if out.Type == "" && a.HasSubAttributes() {
-		out.Type = Complex
-	}
-	for _, sa := range a.SubAttributes() {
-		out.SubAttributes = append(out.SubAttributes, convert(sa))
-	}
-	out.indexSubs()
-	return out
-}
-
-func (a *Attribute) indexSubs() {
-	if len(a.SubAttributes) == 0 {
-		return
-	}
-	a.sub = make(map[string]*Attribute, len(a.SubAttributes))
-	for _, s := range a.SubAttributes {
-		a.sub[strings.ToLower(s.Name)] = s
-	}
-}
-
-var (
-	commonAttrs = func() map[string]*Attribute {
-		m := map[string]*Attribute{}
-		for _, a := range escim.CommonAttributes() {
-			c := convert(a)
-			if c.Name == "schemas" {
-				continue
-			}
-			m[strings.ToLower(c.Name)] = c
-		}
-		// The server assigns meta.version; RFC 7643 lists it as readOnly.
-		return m
-	}()
-)
-
-// Common returns the common attribute (id, externalId, meta) with the given
-// name, matched case-insensitively, or nil.
-func Common(name string) *Attribute { return commonAttrs[strings.ToLower(name)] }
-
-// CoreUser returns the RFC 7643 core User schema.
-func CoreUser() *Schema { return FromElimity(escim.CoreUserSchema()) }
-
-// CoreGroup returns the RFC 7643 core Group schema.
-func CoreGroup() *Schema { return FromElimity(escim.CoreGroupSchema()) }
-
-// EnterpriseUser returns the RFC 7643 enterprise User extension schema.
-func EnterpriseUser() *Schema { return FromElimity(escim.ExtensionEnterpriseUser()) }

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"encoding/json"
 	"testing"
 )
 
@@ -77,21 +76,5 @@ func TestCharacteristics(t *testing.T) {
 	}
 	if e := u.Schema.Attr("emails"); !e.MultiValued || e.Type != Complex || e.Sub("TYPE") == nil {
 		t.Errorf("emails: %+v", e)
-	}
-}
-
-func TestSchemaJSON(t *testing.T) {
-	for _, s := range []*Schema{CoreUser(), CoreGroup(), EnterpriseUser()} {
-		b, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
-		if m["id"] != s.ID || len(m["attributes"].([]any)) != len(s.Attributes) {
-			t.Errorf("%s: JSON %s", s.ID, b)
-		}
 	}
 }
