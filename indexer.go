@@ -70,10 +70,10 @@ func indexedAttributes(rt *schema.ResourceType) ([]IndexedAttribute, error) {
 			continue
 		}
 		for _, a := range e.Schema.Attributes {
-			unique := a.Uniqueness == "server" || a.Uniqueness == "global"
-			if !a.Indexed && !unique {
+			if !a.IsIndexed() {
 				continue
 			}
+			unique := a.Uniqueness == schema.UniquenessServer || a.Uniqueness == schema.UniquenessGlobal
 			if a.MultiValued || !(a.Type == schema.String || a.Type == schema.Reference || a.Type == schema.Integer) {
 				return nil, fmt.Errorf("scim: attribute %s:%s cannot be indexed or unique: only single-valued string, reference and integer attributes can", e.Schema.ID, a.Name)
 			}

@@ -68,9 +68,8 @@ func endpointKey(rt *schema.ResourceType) string {
 
 // checkResourceType refuses a resource type the server cannot serve.
 func checkResourceType(rt *schema.ResourceType) error {
-	key := endpointKey(rt)
-	if key == "" || strings.Contains(key, "/") {
-		return errors.New("scim: resource type " + rt.Name + " needs an Endpoint like \"/Devices\"")
+	if err := rt.Validate(); err != nil {
+		return fmt.Errorf("scim: %w", err)
 	}
 	return checkExtensions(rt)
 }
