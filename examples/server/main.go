@@ -206,7 +206,7 @@ func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, 
 	}
 	switch {
 	case inMemory:
-		return errors.New("token commands need a database: tokens kept in memory would be gone when this command exits; drop -memory and give -db PATH or -db postgres://...")
+		return errors.New("token commands need a database: tokens kept in memory would be gone when this command exits; drop -memory and give -db PATH or -db postgres://URL")
 	case *tenant == "":
 		return fmt.Errorf("token %s needs -tenant NAME", cmd)
 	case fs.NArg() > 0:

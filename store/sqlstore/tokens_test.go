@@ -14,18 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
-	"github.com/scimkit/scim/store/storetest"
 )
-
-func TestTokenContractSQLite(t *testing.T) {
-	t.Parallel()
-	storetest.RunTokens(t, func(t *testing.T) scim.TokenStore { return newSQLite(t) })
-}
-
-func TestTokenContractPostgres(t *testing.T) {
-	t.Parallel()
-	storetest.RunTokens(t, func(t *testing.T) scim.TokenStore { return newPostgres(t) })
-}
 
 // testClock is a clock for scim.Tokens that the test moves; servers read
 // it from their own goroutines.
