@@ -5,7 +5,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestBearerToken(t *testing.T) {
@@ -66,66 +65,29 @@ func TestStaticToken(t *testing.T) {
 	}
 }
 
-func TestTokensRotationExpiryRevocation(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var ts Tokens
-	ts.now = func() time.Time { return now }
-
-	oldSecret, err := ts.Issue("acme", time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	newSecret, err := ts.Issue("acme", now.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	otherSecret, err := ts.Issue("globex", time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(oldSecret, "scim_") || oldSecret == newSecret {
-		t.Fatalf("secrets %q, %q: want distinct scim_ tokens", oldSecret, newSecret)
-	}
-	auth := func(secret string) string {
-		r := httptest.NewRequest("GET", "/Users", nil)
-		r.Header.Set("Authorization", "Bearer "+secret)
-		tenant, _ := ts.Authenticate(r)
-		return tenant
-	}
-	steps := []struct {
-		name   string
-		do     func()
-		secret string
-		want   string
+// TestStaticTokenRefusesEmpty checks that an empty token or tenant can
+// neither start a server nor authenticate a request.
+func TestStaticTokenRefusesEmpty(t *testing.T) {
+	for _, tc := range []struct {
+		tenant, token, header, wantErr string
 	}{
-		{"old token works", nil, oldSecret, "acme"},
-		{"new token works beside it", nil, newSecret, "acme"},
-		{"other tenant's token", nil, otherSecret, "globex"},
-		{"unknown token", nil, "scim_nope", ""},
-		{"old token revoked", func() { ts.Revoke(TokenDigest(oldSecret)) }, oldSecret, ""},
-		{"new token still works", nil, newSecret, "acme"},
-		{"new token expired", func() { now = now.Add(time.Hour) }, newSecret, ""},
-		{"tenant revoked", func() { ts.RevokeTenant("globex") }, otherSecret, ""},
+		{"acme", "", "Bearer ", "empty token"},
+		{"", "s3cret", "Bearer s3cret", "empty tenant"},
+	} {
+		a := StaticToken(tc.tenant, tc.token)
+		if _, err := NewServer(Config{Store: nopStore{}, Auth: a}); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("NewServer with StaticToken(%q, %q): %v, want an error about the %s", tc.tenant, tc.token, err, tc.wantErr)
+		}
+		r := httptest.NewRequest("GET", "/Users", nil)
+		r.Header.Set("Authorization", tc.header)
+		if tenant, err := a.Authenticate(r); tenant != "" || !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("StaticToken(%q, %q).Authenticate: %q, %v", tc.tenant, tc.token, tenant, err)
+		}
 	}
-	for _, s := range steps {
-		if s.do != nil {
-			s.do()
-		}
-		if got := auth(s.secret); got != s.want {
-			t.Errorf("%s: tenant %q, want %q", s.name, got, s.want)
-		}
+	if _, err := NewServer(Config{Store: nopStore{}, Auth: StaticToken("acme", "s3cret")}); err != nil {
+		t.Errorf("NewServer with a usable StaticToken: %v", err)
 	}
 }
 
-func TestTokensAddRejectsBadInput(t *testing.T) {
-	var ts Tokens
-	for _, tok := range []Token{
-		{Tenant: "a", Digest: "not-hex"},
-		{Tenant: "a", Digest: "abcd"},
-		{Tenant: "", Digest: TokenDigest("x")},
-	} {
-		if err := ts.Add(tok); err == nil {
-			t.Errorf("Add(%+v) succeeded", tok)
-		}
-	}
-}
+// nopStore is a Store for tests that never reach it.
+type nopStore struct{ Store }

@@ -50,7 +50,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	var ts scim.Tokens
 	for tenant, tok := range map[string]string{"a": tokenA, "b": tokenB} {
-		if err := ts.Add(scim.Token{Tenant: tenant, Digest: scim.TokenDigest(tok)}); err != nil {
+		if _, err := ts.Add(t.Context(), scim.Token{Tenant: tenant, Digest: scim.TokenDigest(tok)}); err != nil {
 			t.Fatal(err)
 		}
 	}

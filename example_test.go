@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -52,11 +53,24 @@ func ExampleNewServer() {
 
 // Issue per-tenant tokens, keeping only their digests, and rotate one.
 func ExampleTokens() {
-	var tokens scim.Tokens
-	oldSecret, _ := tokens.Issue("acme", time.Time{})
-	newSecret, _ := tokens.Issue("acme", time.Now().Add(365*24*time.Hour))
+	ctx := context.Background()
+	var tokens scim.Tokens // in memory; set Store to keep them in a database
+	oldSecret, old, err := tokens.Issue(ctx, scim.Token{Tenant: "acme", Label: "Entra ID"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	newSecret, _, err := tokens.Issue(ctx, scim.Token{
+		Tenant:  "acme",
+		Label:   "Entra ID, rotated",
+		Expires: time.Now().Add(365 * 24 * time.Hour),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	// Both work until the identity provider has the new one...
-	tokens.Revoke(scim.TokenDigest(oldSecret))
+	if err := tokens.Revoke(ctx, "acme", old.ID); err != nil {
+		log.Fatal(err)
+	}
 
 	for _, secret := range []string{oldSecret, newSecret} {
 		r := httptest.NewRequest("GET", "/Users", nil)

@@ -1,5 +1,10 @@
 package scim
 
+import (
+	"sync/atomic"
+	"time"
+)
+
 // Names the external tests (package scim_test) share with the internal ones.
 
 // BenchUserJSON is a POST /Users body with the whole Juno Journey mapping.
@@ -12,3 +17,23 @@ const BenchUserJSON = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",
  "phoneNumbers":[{"type":"work","value":"+44 20 7946 0000"},{"type":"mobile","value":"07700 900000"},{"type":"fax","value":"020 7946 0001"}],
  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Engineering","employeeNumber":"E-1815","costCenter":"CC-42",
   "division":"R&D","organization":"Contoso","manager":"9b1c7a4e-4f5e-4d2b-8c1a-2b3c4d5e6f70"}}`
+
+// FakeClock is a clock for Tokens.Now that tests move by hand. It is safe
+// for concurrent use, as a server's goroutines read it.
+type FakeClock struct{ ns atomic.Int64 }
+
+// NewFakeClock returns a clock showing t.
+func NewFakeClock(t time.Time) *FakeClock {
+	c := &FakeClock{}
+	c.ns.Store(t.UnixNano())
+	return c
+}
+
+// Now returns the time the clock shows.
+func (c *FakeClock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
+
+// Add moves the clock by d.
+func (c *FakeClock) Add(d time.Duration) { c.ns.Add(int64(d)) }
+
+// NewTokenMap returns the TokenStore a Tokens uses when its Store is nil.
+func NewTokenMap() TokenStore { return &tokenMap{} }

@@ -90,6 +90,11 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Auth == nil {
 		return nil, errors.New("scim: Config.Auth is nil; use scim.StaticToken(tenant, token) for a single tenant")
 	}
+	if c, ok := cfg.Auth.(authChecker); ok {
+		if err := c.checkAuth(); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}

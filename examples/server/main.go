@@ -8,12 +8,26 @@
 // names another), so a restart keeps them; -db with a postgres:// or
 // postgresql:// URL keeps them in PostgreSQL instead, and -memory keeps
 // them in memory only. The token is taken from -token, else from
-// SCIM_TOKEN, else generated. -addr 127.0.0.1:0 picks a free port; the
-// Tenant URL line shows which. Requests that fail are logged to stderr;
-// -v logs every request.
+// SCIM_TOKEN, else generated; it acts for the tenant "default". -addr
+// 127.0.0.1:0 picks a free port; the Tenant URL line shows which. Requests
+// that fail are logged to stderr; -v logs every request.
+//
+// With a database, per-tenant tokens are kept in it too, and the server
+// accepts them beside -token, each for its own tenant:
+//
+//	go run ./examples/server [-db ...] token issue -tenant acme [-label L] [-expires 720h]
+//	go run ./examples/server [-db ...] token list -tenant acme
+//	go run ./examples/server [-db ...] token revoke -tenant acme -id ID
+//
+// issue prints the new secret, once (only its digest is stored), and its
+// id; list shows ids, labels, and when each token was created, expires,
+// was last used and was revoked, never secrets; revoke refuses the token
+// from then on (a running server within 10 s). The token commands also
+// take -db after the command name.
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -27,6 +41,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -37,19 +52,57 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address HOST:PORT (port 0 picks a free one)")
-	token := flag.String("token", os.Getenv("SCIM_TOKEN"), "secret bearer token (default $SCIM_TOKEN, else generated)")
-	dbFlag := flag.String("db", "scimkit.db", "SQLite database file, or a postgres:// URL")
-	inMemory := flag.Bool("memory", false, "keep users and groups in memory only")
-	verbose := flag.Bool("v", false, "log every request, not only failures")
-	flag.Parse()
+// errUsage is returned after a flag error, which the flag package has
+// already printed with the usage.
+var errUsage = errors.New("usage")
+
+// parse parses args with fs, whose output goes to stderr.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// run runs the command line args until ctx is done (serving) or the token
+// command has finished.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT (port 0 picks a free one)")
+	token := fs.String("token", os.Getenv("SCIM_TOKEN"), "secret bearer token for the tenant \"default\" (default $SCIM_TOKEN, else generated)")
+	dbFlag := fs.String("db", "scimkit.db", "SQLite database file, or a postgres:// URL")
+	inMemory := fs.Bool("memory", false, "keep users and groups in memory only")
+	verbose := fs.Bool("v", false, "log every request, not only failures")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: server [flags]\n       server [-db ...] token issue|list|revoke [flags]\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if fs.Arg(0) == "token" {
+		return tokenCommand(ctx, fs.Args()[1:], *dbFlag, *inMemory, stdout, stderr)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unknown command %q; the only command is token (issue, list, revoke)", fs.Arg(0))
+	}
 	if *token == "" {
 		*token = scim.GenerateToken()
 	}
@@ -57,10 +110,7 @@ func run() error {
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	store, closeStore, where, err := openStore(ctx, *dbFlag, *inMemory)
 	if err != nil {
@@ -68,9 +118,15 @@ func run() error {
 	}
 	defer closeStore.Close()
 
+	// The static token is checked first, so trials never read the
+	// database to authenticate.
+	auth := anyOf{scim.StaticToken("default", *token)}
+	if ts, ok := store.(scim.TokenStore); ok && !*inMemory {
+		auth = append(auth, &scim.Tokens{Store: ts, Logger: logger})
+	}
 	srv, err := scim.NewServer(scim.Config{
 		Store:  store,
-		Auth:   scim.StaticToken("default", *token),
+		Auth:   auth,
 		Logger: logger,
 	})
 	if err != nil {
@@ -91,8 +147,11 @@ func run() error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	fmt.Printf("Tenant URL:   http://%s/scim/v2\nSecret Token: %s\nStore:        %s\n", ln.Addr(), *token, where)
-	fmt.Println("(Entra ID needs HTTPS: put a TLS-terminating proxy or tunnel in front for a real tenant.)")
+	fmt.Fprintf(stdout, "Tenant URL:   http://%s/scim/v2\nSecret Token: %s\nStore:        %s\n", ln.Addr(), *token, where)
+	if len(auth) > 1 {
+		fmt.Fprintln(stdout, "Tokens:       the token above (tenant \"default\"), and those of \"token issue\" in this database")
+	}
+	fmt.Fprintln(stdout, "(Entra ID needs HTTPS: put a TLS-terminating proxy or tunnel in front for a real tenant.)")
 
 	go func() {
 		<-ctx.Done()
@@ -104,6 +163,118 @@ func run() error {
 		return err
 	}
 	return nil
+}
+
+// anyOf authenticates a request with the first Authenticator that accepts
+// it, and otherwise answers with the last one's error.
+type anyOf []scim.Authenticator
+
+func (as anyOf) Authenticate(r *http.Request) (string, error) {
+	err := scim.ErrUnauthenticated
+	for _, a := range as {
+		var tenant string
+		if tenant, err = a.Authenticate(r); err == nil {
+			return tenant, nil
+		}
+	}
+	return "", err
+}
+
+// tokenCommand runs "token issue|list|revoke" on the database's tokens.
+func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("token needs a command: issue, list or revoke")
+	}
+	cmd := args[0]
+	fs := flag.NewFlagSet("token "+cmd, flag.ContinueOnError)
+	fs.StringVar(&db, "db", db, "SQLite database file, or a postgres:// URL")
+	tenant := fs.String("tenant", "", "the tenant (required)")
+	var label, id *string
+	var expires *time.Duration
+	switch cmd {
+	case "issue":
+		label = fs.String("label", "", "a note for people, e.g. \"Entra ID, production\"")
+		expires = fs.Duration("expires", 0, "lifetime, e.g. 720h (default: never expires)")
+	case "list":
+	case "revoke":
+		id = fs.String("id", "", "the token's id, from token list (required)")
+	default:
+		return fmt.Errorf("unknown token command %q; use issue, list or revoke", cmd)
+	}
+	if err := parse(fs, args[1:], stderr); err != nil {
+		return err
+	}
+	switch {
+	case inMemory:
+		return errors.New("token commands need a database: tokens kept in memory would be gone when this command exits; drop -memory and give -db PATH or -db postgres://URL")
+	case *tenant == "":
+		return fmt.Errorf("token %s needs -tenant NAME", cmd)
+	case fs.NArg() > 0:
+		return fmt.Errorf("token %s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+
+	store, closeStore, where, err := openStore(ctx, db, false)
+	if err != nil {
+		return err
+	}
+	defer closeStore.Close()
+	tokens := &scim.Tokens{Store: store.(scim.TokenStore)}
+
+	switch cmd {
+	case "issue":
+		if *expires < 0 {
+			return errors.New("token issue: -expires must be a positive duration such as 720h, or 0 for a token that does not expire")
+		}
+		t := scim.Token{Tenant: *tenant, Label: *label}
+		if *expires > 0 {
+			t.Expires = time.Now().Add(*expires)
+		}
+		secret, stored, err := tokens.Issue(ctx, t)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Secret Token: %s\nToken ID:     %s\nTenant:       %s\nExpires:      %s\nStore:        %s\n",
+			secret, stored.ID, stored.Tenant, showTime(stored.Expires, "never"), where)
+		fmt.Fprintln(stdout, "(This is the only time the secret is shown: only its digest is stored.)")
+	case "list":
+		list, err := tokens.List(ctx, *tenant)
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			fmt.Fprintf(stdout, "Tenant %q has no tokens in %s.\n", *tenant, where)
+			return nil
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tLABEL\tCREATED\tEXPIRES\tLAST USED\tREVOKED")
+		for _, t := range list {
+			label := cmp.Or(t.Label, "-")
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, label, showTime(t.Created, "-"),
+				showTime(t.Expires, "never"), showTime(t.LastUsed, "never"), showTime(t.Revoked, "-"))
+		}
+		return tw.Flush()
+	case "revoke":
+		if *id == "" {
+			return errors.New("token revoke needs -id ID (token list shows them)")
+		}
+		err := tokens.Revoke(ctx, *tenant, *id)
+		if errors.Is(err, scim.ErrNotFound) {
+			return fmt.Errorf("tenant %q has no token %q; token list -tenant %s shows its tokens", *tenant, *id, *tenant)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Revoked token %s of tenant %q; servers on %s refuse it within 10 s.\n", *id, *tenant, where)
+	}
+	return nil
+}
+
+// showTime formats t for people, or none when t is zero.
+func showTime(t time.Time, none string) string {
+	if t.IsZero() {
+		return none
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // openStore opens the store the flags name and says which it is.

@@ -29,7 +29,7 @@ import (
 	"github.com/scimkit/scim"
 )
 
-// Store is an in-memory scim.Store. The zero value is an empty store ready
+// Store is an in-memory scim.Store and scim.TokenStore. The zero value is an empty store ready
 // to use. It is safe for concurrent use and must not be copied after
 // first use.
 //
@@ -42,6 +42,7 @@ import (
 type Store struct {
 	mu      sync.RWMutex
 	tenants map[string]*tenant
+	tokens  tokens
 
 	// indexed are the extension attributes to index (IndexAttributes).
 	indexed []scim.IndexedAttribute

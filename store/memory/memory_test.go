@@ -22,6 +22,15 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(*testing.T) scim.Store { return New() })
 }
 
+func TestTokenContract(t *testing.T) {
+	t.Run("New", func(t *testing.T) {
+		storetest.RunTokens(t, func(*testing.T) scim.TokenStore { return New() })
+	})
+	t.Run("ZeroValue", func(t *testing.T) {
+		storetest.RunTokens(t, func(*testing.T) scim.TokenStore { return &Store{} })
+	})
+}
+
 const tenantID = "t"
 
 func ptr[T any](v T) *T { return &v }

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -39,6 +42,63 @@ func ExampleOpenSQLite() {
 	_, err = store.CreateUser(ctx, "acme", &scim.User{UserName: "ALICE@example.com"})
 	fmt.Println(u.UserName, u.Meta.Version, errors.Is(err, scim.ErrConflict))
 	// Output: alice@example.com 1 true
+}
+
+// Customers' bearer tokens kept in the database beside their users: issue
+// one (the secret is shown once), authenticate a request with it through
+// the server, list, and revoke. Every instance on the database sees them,
+// and they survive restarts.
+func ExampleStore_tokens() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "scimkit")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "scim.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+
+	tokens := &scim.Tokens{Store: store}
+	secret, tok, err := tokens.Issue(ctx, scim.Token{Tenant: "acme", Label: "Entra ID", Expires: time.Now().Add(365 * 24 * time.Hour)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv, err := scim.NewServer(scim.Config{Store: store, Auth: tokens, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	app := httptest.NewServer(http.StripPrefix("/scim/v2", srv))
+	defer app.Close()
+	get := func() {
+		req, _ := http.NewRequest("GET", app.URL+"/scim/v2/Users", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		res.Body.Close()
+		fmt.Println("GET /Users:", res.StatusCode)
+	}
+
+	get()
+	list, err := tokens.List(ctx, "acme")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, t := range list {
+		fmt.Println(t.ID == tok.ID, t.Label, t.Active(time.Now()), !t.LastUsed.IsZero())
+	}
+	if err := tokens.Revoke(ctx, "acme", tok.ID); err != nil {
+		log.Fatal(err)
+	}
+	get()
+	// Output:
+	// GET /Users: 200
+	// true Entra ID true true
+	// GET /Users: 401
 }
 
 // Several app servers share one PostgreSQL database: each opens its own

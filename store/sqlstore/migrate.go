@@ -93,7 +93,7 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, plannerHints, sqliteExtensions}
+}, metaMigration, plannerHints, sqliteTokensMigration, sqliteExtensions}
 
 // plannerHints gives SQLite's query planner the shape of the membership
 // tables before ANALYZE has ever run. Without statistics, SQLite 3.54
@@ -191,7 +191,51 @@ var postgresMigrations = []migration{{
 		)`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, postgresExtensions}
+}, metaMigration, postgresTokensMigration, postgresExtensions}
+
+// sqliteTokensMigration adds the bearer tokens of scim.Tokens: one row per
+// token, found by the digest of its secret (unique across tenants) and
+// listed or revoked by (tenant, id), an index that also serves every
+// lookup by tenant. Times are Unix nanoseconds; NULL means never.
+var sqliteTokensMigration = migration{
+	version: 4,
+	name:    "tokens",
+	stmts: []string{
+		`CREATE TABLE scim_tokens (
+			seq INTEGER PRIMARY KEY,
+			tenant TEXT NOT NULL,
+			id TEXT NOT NULL,
+			digest TEXT NOT NULL,
+			label TEXT NOT NULL,
+			created_ns INTEGER NOT NULL,
+			expires_ns INTEGER,
+			last_used_ns INTEGER,
+			revoked_ns INTEGER
+		)`,
+		`CREATE UNIQUE INDEX scim_tokens_digest ON scim_tokens (digest)`,
+		`CREATE UNIQUE INDEX scim_tokens_id ON scim_tokens (tenant, id)`,
+	},
+}
+
+// postgresTokensMigration is sqliteTokensMigration for PostgreSQL.
+var postgresTokensMigration = migration{
+	version: 4,
+	name:    "tokens",
+	stmts: []string{
+		`CREATE TABLE scim_tokens (
+			tenant text COLLATE "C" NOT NULL,
+			id text COLLATE "C" NOT NULL,
+			digest text COLLATE "C" NOT NULL,
+			label text NOT NULL,
+			created_ns bigint NOT NULL,
+			expires_ns bigint,
+			last_used_ns bigint,
+			revoked_ns bigint,
+			CONSTRAINT scim_tokens_pkey PRIMARY KEY (tenant, id),
+			CONSTRAINT scim_tokens_digest UNIQUE (digest)
+		)`,
+	},
+}
 
 // sqliteExtensions keeps the values of host schema extensions: a group's
 // in a JSON column (a user's are in its doc already), and the attributes

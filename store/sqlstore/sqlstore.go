@@ -30,6 +30,10 @@
 // provably equivalent SQL narrows candidates with what does compile and is
 // evaluated with filter.Match on each streamed candidate, so every result
 // is exactly what filter.Match accepts.
+//
+// A Store is also a scim.TokenStore: with &scim.Tokens{Store: store} the
+// customers' bearer tokens (their digests) live in scim_tokens, survive
+// restarts, and are seen by every instance sharing the database.
 package sqlstore
 
 import (
@@ -73,7 +77,8 @@ func (d Dialect) String() string {
 	return fmt.Sprintf("Dialect(%d)", int(d))
 }
 
-// Store is a scim.Store on a SQL database. It is safe for concurrent use.
+// Store is a scim.Store and a scim.TokenStore on a SQL database. It is
+// safe for concurrent use.
 //
 // Beyond the scim.Store contract: List results are in creation order;
 // ListUsers fills Groups like GetUser; Meta.Version is a decimal counter

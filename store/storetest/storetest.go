@@ -8,6 +8,8 @@
 //		})
 //	}
 //
+// RunTokens is the same for scim.TokenStore implementations.
+//
 // The suite checks behaviour through the Store interface only. It needs
 // nothing beyond the contract, with one convention: a store returns a
 // resource "as stored", so values it reads back later (times included)
