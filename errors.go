@@ -10,16 +10,16 @@ import (
 
 // SCIM error types (RFC 7644 section 3.12), the values of Error.ScimType.
 const (
-	InvalidFilter = string(serrors.ScimTypeInvalidFilter)
-	TooMany       = string(serrors.ScimTypeTooMany)
-	Uniqueness    = string(serrors.ScimTypeUniqueness)
-	Mutability    = string(serrors.ScimTypeMutability)
-	InvalidSyntax = string(serrors.ScimTypeInvalidSyntax)
-	InvalidPath   = string(serrors.ScimTypeInvalidPath)
-	NoTarget      = string(serrors.ScimTypeNoTarget)
-	InvalidValue  = string(serrors.ScimTypeInvalidValue)
-	InvalidVers   = string(serrors.ScimTypeInvalidVersion)
-	Sensitive     = string(serrors.ScimTypeSensitive)
+	InvalidFilter  = string(serrors.ScimTypeInvalidFilter)
+	TooMany        = string(serrors.ScimTypeTooMany)
+	Uniqueness     = string(serrors.ScimTypeUniqueness)
+	Mutability     = string(serrors.ScimTypeMutability)
+	InvalidSyntax  = string(serrors.ScimTypeInvalidSyntax)
+	InvalidPath    = string(serrors.ScimTypeInvalidPath)
+	NoTarget       = string(serrors.ScimTypeNoTarget)
+	InvalidValue   = string(serrors.ScimTypeInvalidValue)
+	InvalidVersion = string(serrors.ScimTypeInvalidVersion)
+	Sensitive      = string(serrors.ScimTypeSensitive)
 )
 
 // Error is a SCIM error response (RFC 7644 section 3.12). Handlers and
@@ -63,7 +63,7 @@ func asError(err error) *Error {
 	case errors.Is(err, ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "Resource not found."}
 	case errors.Is(err, ErrConflict):
-		return &Error{Status: http.StatusConflict, ScimType: Uniqueness, Detail: "userName is already taken (compared case-insensitively)."}
+		return &Error{Status: http.StatusConflict, ScimType: Uniqueness, Detail: "A unique attribute's value is already taken: the userName (compared case-insensitively), or another attribute the schema declares unique."}
 	case errors.Is(err, ErrVersionMismatch):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "The resource changed since the version given in If-Match."}
 	case errors.Is(err, ErrInvalidMember):

@@ -25,6 +25,9 @@ func (q *request) create(res *Resource) {
 	if err == nil {
 		err = validate(res.Type, nil, doc)
 	}
+	if err == nil {
+		err = q.beforeWrite(q.r.Context(), Write{Op: OpCreate, ResourceType: res.Type.Name, New: doc})
+	}
 	if err != nil {
 		q.fail(err)
 		return
@@ -86,7 +89,10 @@ func (q *request) replace(res *Resource, id string) {
 	// A group's members are replaced whole and not read for the check.
 	_, members := res.Handler.(MemberPatcher)
 	out, err := q.update(res, id, "", members, func(old map[string]any) (map[string]any, error) {
-		return doc, validate(res.Type, old, doc)
+		if err := validate(res.Type, old, doc); err != nil {
+			return nil, err
+		}
+		return doc, q.beforeWrite(q.r.Context(), Write{Op: OpReplace, ResourceType: res.Type.Name, ID: id, Old: old, New: doc})
 	})
 	if err != nil {
 		q.fail(err)
@@ -118,7 +124,11 @@ func (q *request) patch(res *Resource, id string) {
 		out, err = q.patchMembers(res, mp, id, ops, "")
 	} else {
 		out, err = q.update(res, id, "", false, func(old map[string]any) (map[string]any, error) {
-			return patched(res.Type, old, ops)
+			doc, err := patched(res.Type, old, ops)
+			if err != nil || doc == nil {
+				return nil, err
+			}
+			return doc, q.beforeWrite(q.r.Context(), Write{Op: OpPatch, ResourceType: res.Type.Name, ID: id, Old: old, New: doc})
 		})
 	}
 	if err != nil {
@@ -187,13 +197,14 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 		return nil, err
 	}
 	for range maxWriteRetries {
-		var doc map[string]any
+		var doc, old map[string]any
 		version := ifVersion
-		if len(attrOps) > 0 {
-			old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true})
-			if err != nil {
+		if len(attrOps) > 0 || q.s.cfg.BeforeWrite != nil && len(memberOps) > 0 {
+			if old, err = res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true}); err != nil {
 				return nil, err
 			}
+		}
+		if len(attrOps) > 0 {
 			if ifVersion != "" && ifVersion != versionOf(old) {
 				return nil, ErrVersionMismatch
 			}
@@ -206,10 +217,16 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 		}
 		if doc == nil && len(memberOps) == 0 {
 			// Nothing to write; the resource must exist all the same.
-			if _, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true}); err != nil {
-				return nil, err
+			if old == nil {
+				if _, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true}); err != nil {
+					return nil, err
+				}
 			}
 			return nil, nil
+		}
+		w := Write{Op: OpPatch, ResourceType: res.Type.Name, ID: id, Old: old, New: doc, Members: memberOps}
+		if err := q.beforeWrite(ctx, w); err != nil {
+			return nil, err
 		}
 		out, err := mp.PatchMembers(ctx, q.tenant, id, doc, memberOps, version)
 		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && doc != nil && version != "" {
@@ -221,11 +238,39 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 }
 
 func (q *request) delete(res *Resource, id string) {
-	if err := res.Handler.Delete(q.r.Context(), q.tenant, id, ""); err != nil {
+	if err := q.deleteResource(res, id, ""); err != nil {
 		q.fail(err)
 		return
 	}
 	q.w.WriteHeader(http.StatusNoContent)
+}
+
+// deleteResource deletes; with a BeforeWrite hook it reads the resource
+// first, for the hook, and deletes only the version the hook saw.
+func (q *request) deleteResource(res *Resource, id, ifVersion string) error {
+	ctx := q.r.Context()
+	if q.s.cfg.BeforeWrite == nil {
+		return res.Handler.Delete(ctx, q.tenant, id, ifVersion)
+	}
+	for range maxWriteRetries {
+		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true})
+		if err != nil {
+			return err
+		}
+		cur := versionOf(old)
+		if ifVersion != "" && ifVersion != cur {
+			return ErrVersionMismatch
+		}
+		if err := q.beforeWrite(ctx, Write{Op: OpDelete, ResourceType: res.Type.Name, ID: id, Old: old}); err != nil {
+			return err
+		}
+		err = res.Handler.Delete(ctx, q.tenant, id, cur)
+		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && cur != "" {
+			continue
+		}
+		return err
+	}
+	return errBusy
 }
 
 // versionOf returns a document's meta.version, or "".

@@ -21,6 +21,7 @@
 package scim
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -74,6 +75,16 @@ type Config struct {
 	// uniqueness "server" or "global" need a Store that implements Indexer.
 	UserExtensions  []schema.Extension
 	GroupExtensions []schema.Extension
+	// BeforeWrite, when set, is called before every create, replace, patch
+	// and delete the Server makes, after the request is validated and with
+	// the resource's stored and new documents: returning an error refuses
+	// the write and nothing is stored. Return an *Error to answer with its
+	// status, scimType and detail (e.g. a 400 invalidValue for a userName
+	// outside the customer's verified domains); any other error is a 500.
+	// A write retried after losing a race with another calls it again with
+	// the new stored document. It runs on the request's goroutine: keep it
+	// fast.
+	BeforeWrite func(ctx context.Context, w Write) error
 }
 
 // Server is an http.Handler serving the SCIM protocol. It works under any
