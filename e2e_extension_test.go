@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	_ "modernc.org/sqlite"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/pgtest"

@@ -45,6 +45,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/store/memory"

@@ -43,10 +43,9 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
-
-	_ "modernc.org/sqlite" // the driver OpenSQLite opens
 
 	"github.com/scimkit/scim"
 )
@@ -164,10 +163,19 @@ func open(ctx context.Context, db *sql.DB, d Dialect, ms []migration) (*Store, e
 }
 
 // OpenSQLite opens (creating it if needed) the SQLite database file at path
-// with modernc.org/sqlite and returns a store on it. Every pooled
-// connection gets journal_mode=WAL, synchronous=FULL, foreign_keys=ON and a
-// 10 s busy_timeout. Close closes the database too.
+// through the database/sql driver registered as "sqlite" and returns a
+// store on it. The host chooses the driver by importing it, usually
+// modernc.org/sqlite (pure Go):
+//
+//	import _ "modernc.org/sqlite"
+//
+// so that a host on PostgreSQL links no SQLite at all. Every pooled
+// connection gets journal_mode=WAL, synchronous=FULL, foreign_keys=ON and
+// a 10 s busy_timeout. Close closes the database too.
 func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	if !slices.Contains(sql.Drivers(), "sqlite") {
+		return nil, errors.New(`sqlstore: no database/sql driver named "sqlite" is registered; import _ "modernc.org/sqlite" in the program`)
+	}
 	db, err := sql.Open("sqlite", SQLiteDSN(path))
 	if err != nil {
 		return nil, err
