@@ -118,7 +118,9 @@ type UserStore interface {
 	// memberships (bumping those groups' versions). ErrNotFound when absent;
 	// ErrVersionMismatch as for ReplaceUser.
 	DeleteUser(ctx context.Context, tenant, id, ifVersion string) error
-	// ListUsers returns the users matching q.Filter, paged by q.
+	// ListUsers returns the users matching q.Filter, paged by q, with
+	// Groups filled as GetUser fills them: the server writes listed users
+	// as they are, and a filter on groups must see them.
 	ListUsers(ctx context.Context, tenant string, q Query) (*Page[*User], error)
 }
 
@@ -126,7 +128,9 @@ type UserStore interface {
 // rules as UserStore. Member values must name users of the same tenant;
 // otherwise the write fails with ErrInvalidMember and changes nothing.
 type GroupStore interface {
-	// CreateGroup stores a new group with its members and returns it.
+	// CreateGroup stores a new group with its members and returns it. A
+	// member value listed twice is one member (the last display and type
+	// win), here and in ReplaceGroup and AddMembers.
 	CreateGroup(ctx context.Context, tenant string, g *Group) (*Group, error)
 	// GetGroup returns the group, or ErrNotFound. With opts.ExcludeMembers
 	// the members are not read and Members is nil.

@@ -14,6 +14,7 @@ var membershipTests = []subtest{
 	{"UserGroups", testUserGroups},
 	{"DeleteUserLeavesGroups", testDeleteUserLeavesGroups},
 	{"DeleteGroupLeavesUsers", testDeleteGroupLeavesUsers},
+	{"DuplicateMembers", testDuplicateMembers},
 }
 
 func testMemberOps(t *testing.T, s scim.Store) {
@@ -164,6 +165,28 @@ func testUserGroups(t *testing.T, s scim.Store) {
 		if d := cmp.Diff(want, got, opts); d != "" {
 			t.Errorf("%s: %s's Groups (-want +got):\n%s", what, u.UserName, d)
 		}
+		// ListUsers fills Groups like GetUser: the server writes listed
+		// users as they are, and identity providers read groups there.
+		listed := listUsers(t, s, tenantA, scim.Query{Filter: parse(t, userType(), `id eq "`+u.ID+`"`), StartIndex: 1, Count: 1})
+		if len(listed.Resources) != 1 {
+			t.Fatalf("%s: ListUsers by id found %d users", what, len(listed.Resources))
+		}
+		got = listed.Resources[0].Groups
+		for i := range got {
+			if got[i].Type == "" {
+				got[i].Type = "direct"
+			}
+		}
+		if d := cmp.Diff(want, got, opts); d != "" {
+			t.Errorf("%s: %s's Groups from ListUsers (-want +got):\n%s", what, u.UserName, d)
+		}
+		// A groups filter sees the same groups.
+		for _, g := range want {
+			f := parse(t, userType(), `groups.value eq "`+g.Value+`" and id eq "`+u.ID+`"`)
+			if p := listUsers(t, s, tenantA, scim.Query{Filter: f, StartIndex: 1, Count: 1}); p.TotalResults != 1 {
+				t.Errorf("%s: filter groups.value eq %q does not find %s", what, g.Value, u.UserName)
+			}
+		}
 	}
 	check("after CreateGroup", alice, ref(g1, "G1"), ref(g2, "G2"))
 	check("after CreateGroup", bob, ref(g2, "G2"))
@@ -264,4 +287,26 @@ func ptrs[T any](s []T) []*T {
 		out[i] = &s[i]
 	}
 	return out
+}
+
+// testDuplicateMembers: a member listed twice in one write is one member
+// (identity providers resend lists with repeats), with its last display.
+func testDuplicateMembers(t *testing.T, s scim.Store) {
+	ctx := t.Context()
+	us := createUsers(t, s, tenantA, "u", 2)
+	twice := []scim.Member{{Value: us[0].ID, Display: "first"}, {Value: us[1].ID}, {Value: us[0].ID, Display: "again"}}
+	g, err := s.CreateGroup(ctx, tenantA, &scim.Group{DisplayName: "Dups", Members: twice})
+	if err != nil {
+		t.Fatalf("CreateGroup with a member listed twice: %v", err)
+	}
+	if d := cmp.Diff(userIDs(us...), memberIDs(getGroup(t, s, tenantA, g.ID)), opts); d != "" {
+		t.Errorf("members after CreateGroup with repeats (-want +got):\n%s", d)
+	}
+	if _, err := s.ReplaceGroup(ctx, tenantA, &scim.Group{ID: g.ID, DisplayName: "Dups", Members: twice}, ""); err != nil {
+		t.Fatalf("ReplaceGroup with a member listed twice: %v", err)
+	}
+	patchGroup(t, s, tenantA, g.ID, scim.GroupPatch{MemberOps: []scim.MemberOp{{Kind: scim.AddMembers, Members: twice}}})
+	if d := cmp.Diff(userIDs(us...), memberIDs(getGroup(t, s, tenantA, g.ID)), opts); d != "" {
+		t.Errorf("members after repeats in ReplaceGroup and AddMembers (-want +got):\n%s", d)
+	}
 }
