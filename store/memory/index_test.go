@@ -61,25 +61,25 @@ func TestHashCollision(t *testing.T) {
 	s := New()
 	ctx := t.Context()
 	alice := mustCreateUsers(t, s, 1, func(_ int, u *scim.User) { u.UserName = "alice" })[0]
-	tn := s.tenant(tenantID, false)
+	tn := s.tenant(tenant, false)
 	rec := tn.user(alice.ID)
 	tn.userNames.add(tn.hash("bob"), rec)
 
-	bob, err := s.CreateUser(ctx, tenantID, &scim.User{UserName: "Bob"})
+	bob, err := s.CreateUser(ctx, tenant, &scim.User{UserName: "Bob"})
 	if err != nil {
 		t.Fatalf("CreateUser(Bob) beside a colliding alice: %v", err)
 	}
-	if _, err := s.CreateUser(ctx, tenantID, &scim.User{UserName: "BOB"}); !errors.Is(err, scim.ErrConflict) {
+	if _, err := s.CreateUser(ctx, tenant, &scim.User{UserName: "BOB"}); !errors.Is(err, scim.ErrConflict) {
 		t.Errorf("CreateUser(BOB): %v, want ErrConflict", err)
 	}
-	p, err := s.ListUsers(ctx, tenantID, scim.Query{Filter: mustParse(t, schema.User(), `userName eq "bob"`), StartIndex: 1, Count: 10})
+	p, err := s.ListUsers(ctx, tenant, scim.Query{Filter: mustParse(t, schema.User(), `userName eq "bob"`), StartIndex: 1, Count: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff([]string{bob.UserName}, userNames(p.Resources)); d != "" || p.TotalResults != 1 {
 		t.Errorf(`userName eq "bob": TotalResults %d (-want +got):\n%s`, p.TotalResults, d)
 	}
-	if _, err := s.ReplaceUser(ctx, tenantID, &scim.User{ID: bob.ID, UserName: "bob"}, ""); err != nil {
+	if _, err := s.ReplaceUser(ctx, tenant, &scim.User{ID: bob.ID, UserName: "bob"}, ""); err != nil {
 		t.Errorf("ReplaceUser(bob) beside a colliding alice: %v", err)
 	}
 }

@@ -44,7 +44,7 @@ func (s *Store) IndexAttributes(attrs []scim.IndexedAttribute) error {
 }
 
 // setKeys makes empty indexes for attrs.
-func (t *tenant) setKeys(attrs []scim.IndexedAttribute) {
+func (t *space) setKeys(attrs []scim.IndexedAttribute) {
 	t.userKeys, t.groupKeys = nil, nil
 	for _, a := range attrs {
 		switch a.ResourceType {
@@ -110,7 +110,7 @@ func names(a scim.IndexedAttribute, p filter.AttrPath) bool {
 
 // extLookup answers "attr eq literal" from the index of keys, or reports
 // that none serves e.
-func extLookup[R comparable](t *tenant, keys []*extKey[R], e filter.Expr) ([]R, bool) {
+func extLookup[R comparable](t *space, keys []*extKey[R], e filter.Expr) ([]R, bool) {
 	c, ok := e.(*filter.Compare)
 	if !ok || c.Op != filter.Eq {
 		return nil, false
@@ -130,7 +130,7 @@ func extLookup[R comparable](t *tenant, keys []*extKey[R], e filter.Expr) ([]R, 
 
 // userKeysTaken reports whether a user other than except holds a value of
 // a unique attribute that e has.
-func (t *tenant) userKeysTaken(e scim.Extensions, except *userRec) bool {
+func (t *space) userKeysTaken(e scim.Extensions, except *userRec) bool {
 	for _, k := range t.userKeys {
 		v, ok := k.attr.Value(e)
 		if !k.attr.Unique || !ok {
@@ -151,7 +151,7 @@ func (t *tenant) userKeysTaken(e scim.Extensions, except *userRec) bool {
 
 // indexUserKeys adds (or, with remove, drops) r, whose extensions are e,
 // to the tenant's extension indexes.
-func (t *tenant) indexUserKeys(r *userRec, e scim.Extensions, remove bool) {
+func (t *space) indexUserKeys(r *userRec, e scim.Extensions, remove bool) {
 	for _, k := range t.userKeys {
 		if key, ok := valueKey(k.attr, e); ok {
 			if remove {
@@ -165,14 +165,14 @@ func (t *tenant) indexUserKeys(r *userRec, e scim.Extensions, remove bool) {
 
 // unindexUserKeys drops r from the extension indexes, reading its stored
 // extensions only when the tenant has any.
-func (t *tenant) unindexUserKeys(r *userRec) {
+func (t *space) unindexUserKeys(r *userRec) {
 	if len(t.userKeys) > 0 {
 		t.indexUserKeys(r, r.unpack().Extensions, true)
 	}
 }
 
 // groupKeysTaken is userKeysTaken for groups.
-func (t *tenant) groupKeysTaken(e scim.Extensions, except *groupRec) bool {
+func (t *space) groupKeysTaken(e scim.Extensions, except *groupRec) bool {
 	for _, k := range t.groupKeys {
 		v, ok := k.attr.Value(e)
 		if !k.attr.Unique || !ok {
@@ -189,7 +189,7 @@ func (t *tenant) groupKeysTaken(e scim.Extensions, except *groupRec) bool {
 }
 
 // indexGroupKeys is indexUserKeys for groups.
-func (t *tenant) indexGroupKeys(r *groupRec, remove bool) {
+func (t *space) indexGroupKeys(r *groupRec, remove bool) {
 	for _, k := range t.groupKeys {
 		if key, ok := valueKey(k.attr, r.g.Extensions); ok {
 			if remove {

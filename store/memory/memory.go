@@ -41,7 +41,7 @@ import (
 // them); times are returned in UTC.
 type Store struct {
 	mu      sync.RWMutex
-	tenants map[string]*tenant
+	tenants map[string]*space
 	tokens  tokens
 
 	// indexed are the extension attributes to index (IndexAttributes).
@@ -56,13 +56,13 @@ var _ scim.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{tenants: make(map[string]*tenant)}
+	return &Store{tenants: make(map[string]*space)}
 }
 
-// tenant holds one tenant's resources and indexes under one lock, so a
+// space holds one tenant's resources and indexes under one lock, so a
 // change that spans users and groups (deleting a user drops its
 // memberships) is atomic.
-type tenant struct {
+type space struct {
 	mu   sync.RWMutex
 	seq  uint64       // creation sequence, shared by users and groups
 	seed maphash.Seed // of the key indexes' hashes
@@ -119,7 +119,7 @@ func bySeq[R interface{ seqNo() uint64 }](a, b R) int {
 
 // tenant returns the named tenant, creating it only when create is set so
 // that reads of unknown tenants allocate nothing.
-func (s *Store) tenant(name string, create bool) *tenant {
+func (s *Store) tenant(name string, create bool) *space {
 	s.mu.RLock()
 	t := s.tenants[name]
 	s.mu.RUnlock()
@@ -129,10 +129,10 @@ func (s *Store) tenant(name string, create bool) *tenant {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tenants == nil {
-		s.tenants = make(map[string]*tenant)
+		s.tenants = make(map[string]*space)
 	}
 	if t = s.tenants[name]; t == nil {
-		t = &tenant{
+		t = &space{
 			seed:   maphash.MakeSeed(),
 			users:  make(map[rid]*userRec),
 			groups: make(map[rid]*groupRec),
@@ -148,7 +148,7 @@ func (s *Store) tenant(name string, create bool) *tenant {
 type rid [16]byte
 
 // newID returns an id not yet used in the tenant.
-func (t *tenant) newID() rid {
+func (t *space) newID() rid {
 	for {
 		id := newRID()
 		if t.users[id] == nil && t.groups[id] == nil {
@@ -224,7 +224,7 @@ func unhex(c byte) (byte, bool) {
 }
 
 // hash returns the key index hash of the folded key k.
-func (t *tenant) hash(k string) uint64 { return maphash.String(t.seed, k) }
+func (t *space) hash(k string) uint64 { return maphash.String(t.seed, k) }
 
 // now returns the time to stamp a write with, never earlier than prev so
 // that lastModified does not go backwards if the wall clock does.

@@ -31,7 +31,7 @@ func TestTokenContract(t *testing.T) {
 	})
 }
 
-const tenantID = "t"
+const tenant = "t"
 
 func ptr[T any](v T) *T { return &v }
 
@@ -56,7 +56,7 @@ func mustCreateUsers(t testing.TB, s *Store, n int, mod func(i int, u *scim.User
 			mod(i, u)
 		}
 		var err error
-		if us[i], err = s.CreateUser(context.Background(), tenantID, u); err != nil {
+		if us[i], err = s.CreateUser(context.Background(), tenant, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -107,7 +107,7 @@ func TestIndexUse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		before := s.matches.Load()
-		p, err := s.ListUsers(t.Context(), tenantID, scim.Query{Filter: mustParse(t, schema.User(), tt.filter), StartIndex: 1, Count: 5000})
+		p, err := s.ListUsers(t.Context(), tenant, scim.Query{Filter: mustParse(t, schema.User(), tt.filter), StartIndex: 1, Count: 5000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestGroupIndexUse(t *testing.T) {
 	u := mustCreateUsers(t, s, 1, nil)[0]
 	var gs []*scim.Group
 	for i := range 100 {
-		g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: fmt.Sprint("Group", i%50), ExternalID: fmt.Sprint("g", i), Members: []scim.Member{{Value: u.ID}}})
+		g, err := s.CreateGroup(ctx, tenant, &scim.Group{DisplayName: fmt.Sprint("Group", i%50), ExternalID: fmt.Sprint("g", i), Members: []scim.Member{{Value: u.ID}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestGroupIndexUse(t *testing.T) {
 		{`members.value eq "nobody"`, []string{}, 100},
 	} {
 		before := s.matches.Load()
-		p, err := s.ListGroups(ctx, tenantID, scim.Query{Filter: mustParse(t, schema.Group(), tt.filter), StartIndex: 1, Count: 500, ExcludeMembers: true})
+		p, err := s.ListGroups(ctx, tenant, scim.Query{Filter: mustParse(t, schema.Group(), tt.filter), StartIndex: 1, Count: 500, ExcludeMembers: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func TestCreationOrder(t *testing.T) {
 	var want []string
 	for i, u := range us {
 		if i%4 != 0 {
-			if err := s.DeleteUser(ctx, tenantID, u.ID, ""); err != nil {
+			if err := s.DeleteUser(ctx, tenant, u.ID, ""); err != nil {
 				t.Fatal(err)
 			}
 			continue
@@ -184,7 +184,7 @@ func TestCreationOrder(t *testing.T) {
 	}
 	more := mustCreateUsers(t, s, 3, func(i int, u *scim.User) { u.UserName = fmt.Sprint("late", i); u.ExternalID = "" })
 	want = append(want, userNames(more)...)
-	p, err := s.ListUsers(ctx, tenantID, scim.Query{StartIndex: 1, Count: 1000})
+	p, err := s.ListUsers(ctx, tenant, scim.Query{StartIndex: 1, Count: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestMemberOrder(t *testing.T) {
 		}
 		return ms
 	}
-	g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: members(us...)})
+	g, err := s.CreateGroup(ctx, tenant, &scim.Group{DisplayName: "G", Members: members(us...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestMemberOrder(t *testing.T) {
 			want = append(want, u.ID)
 		}
 	}
-	_, err = s.PatchGroup(ctx, tenantID, g.ID, scim.GroupPatch{MemberOps: []scim.MemberOp{
+	_, err = s.PatchGroup(ctx, tenant, g.ID, scim.GroupPatch{MemberOps: []scim.MemberOp{
 		{Kind: scim.RemoveMembers, Members: members(rm...)},
 		{Kind: scim.AddMembers, Members: members(us[5], us[0], us[3])},
 	}}, "")
@@ -228,7 +228,7 @@ func TestMemberOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = append(want, us[5].ID, us[3].ID)
-	got, err := s.GetGroup(ctx, tenantID, g.ID, scim.GetOptions{})
+	got, err := s.GetGroup(ctx, tenant, g.ID, scim.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,11 +247,11 @@ func TestListUsersFillsGroups(t *testing.T) {
 	s := New()
 	ctx := t.Context()
 	us := mustCreateUsers(t, s, 2, nil)
-	g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: us[1].ID}}})
+	g, err := s.CreateGroup(ctx, tenant, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: us[1].ID}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.ListUsers(ctx, tenantID, scim.Query{Filter: mustParse(t, schema.User(), `groups.value eq "`+g.ID+`"`), StartIndex: 1, Count: 10})
+	p, err := s.ListUsers(ctx, tenant, scim.Query{Filter: mustParse(t, schema.User(), `groups.value eq "`+g.ID+`"`), StartIndex: 1, Count: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,14 +264,14 @@ func TestListUsersFillsGroups(t *testing.T) {
 
 func TestZeroValue(t *testing.T) {
 	var s Store
-	if _, err := s.GetUser(t.Context(), tenantID, "x"); !errors.Is(err, scim.ErrNotFound) {
+	if _, err := s.GetUser(t.Context(), tenant, "x"); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("GetUser on a zero Store: %v, want ErrNotFound", err)
 	}
-	u, err := s.CreateUser(t.Context(), tenantID, &scim.User{UserName: "alice"})
+	u, err := s.CreateUser(t.Context(), tenant, &scim.User{UserName: "alice"})
 	if err != nil {
 		t.Fatalf("CreateUser on a zero Store: %v", err)
 	}
-	if got, err := s.GetUser(t.Context(), tenantID, u.ID); err != nil || got.UserName != "alice" {
+	if got, err := s.GetUser(t.Context(), tenant, u.ID); err != nil || got.UserName != "alice" {
 		t.Errorf("GetUser: %v, %v", got, err)
 	}
 }
@@ -280,18 +280,18 @@ func TestUnknownMemberOp(t *testing.T) {
 	s := New()
 	ctx := t.Context()
 	u := mustCreateUsers(t, s, 1, nil)[0]
-	g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: u.ID}}})
+	g, err := s.CreateGroup(ctx, tenant, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: u.ID}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.PatchGroup(ctx, tenantID, g.ID, scim.GroupPatch{
+	_, err = s.PatchGroup(ctx, tenant, g.ID, scim.GroupPatch{
 		Attributes: &scim.Group{DisplayName: "changed"},
 		MemberOps:  []scim.MemberOp{{Kind: scim.RemoveAllMembers}, {Kind: 99}},
 	}, "")
 	if err == nil || errors.Is(err, scim.ErrInvalidMember) {
 		t.Errorf("PatchGroup with an unknown op kind: error %v, want a plain error", err)
 	}
-	after, err := s.GetGroup(ctx, tenantID, g.ID, scim.GetOptions{})
+	after, err := s.GetGroup(ctx, tenant, g.ID, scim.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,23 +306,23 @@ func TestCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	calls := map[string]func() error{
-		"CreateUser": func() error { _, err := s.CreateUser(ctx, tenantID, &scim.User{UserName: "x"}); return err },
-		"GetUser":    func() error { _, err := s.GetUser(ctx, tenantID, u.ID); return err },
+		"CreateUser": func() error { _, err := s.CreateUser(ctx, tenant, &scim.User{UserName: "x"}); return err },
+		"GetUser":    func() error { _, err := s.GetUser(ctx, tenant, u.ID); return err },
 		"ReplaceUser": func() error {
-			_, err := s.ReplaceUser(ctx, tenantID, &scim.User{ID: u.ID, UserName: "x"}, "")
+			_, err := s.ReplaceUser(ctx, tenant, &scim.User{ID: u.ID, UserName: "x"}, "")
 			return err
 		},
-		"DeleteUser":  func() error { return s.DeleteUser(ctx, tenantID, u.ID, "") },
-		"ListUsers":   func() error { _, err := s.ListUsers(ctx, tenantID, scim.Query{}); return err },
-		"CreateGroup": func() error { _, err := s.CreateGroup(ctx, tenantID, &scim.Group{}); return err },
-		"ListGroups":  func() error { _, err := s.ListGroups(ctx, tenantID, scim.Query{}); return err },
+		"DeleteUser":  func() error { return s.DeleteUser(ctx, tenant, u.ID, "") },
+		"ListUsers":   func() error { _, err := s.ListUsers(ctx, tenant, scim.Query{}); return err },
+		"CreateGroup": func() error { _, err := s.CreateGroup(ctx, tenant, &scim.Group{}); return err },
+		"ListGroups":  func() error { _, err := s.ListGroups(ctx, tenant, scim.Query{}); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.Canceled) {
 			t.Errorf("%s with a canceled context: %v, want context.Canceled", name, err)
 		}
 	}
-	if got, err := s.GetUser(t.Context(), tenantID, u.ID); err != nil || got.UserName != u.UserName {
+	if got, err := s.GetUser(t.Context(), tenant, u.ID); err != nil || got.UserName != u.UserName {
 		t.Errorf("user after canceled calls: %v, %v", got, err)
 	}
 }
@@ -363,18 +363,18 @@ func TestReadsShareNothing(t *testing.T) {
 	var in scim.User
 	n := 0
 	fill(reflect.ValueOf(&in).Elem(), &n)
-	u, err := s.CreateUser(ctx, tenantID, &in)
+	u, err := s.CreateUser(ctx, tenant, &in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: u.ID}}}); err != nil {
+	if _, err := s.CreateGroup(ctx, tenant, &scim.Group{DisplayName: "G", Members: []scim.Member{{Value: u.ID}}}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.GetUser(ctx, tenantID, u.ID)
+	a, err := s.GetUser(ctx, tenant, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.ListUsers(ctx, tenantID, scim.Query{StartIndex: 1, Count: 1})
+	p, err := s.ListUsers(ctx, tenant, scim.Query{StartIndex: 1, Count: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -496,7 +496,7 @@ func BenchmarkUserNameEq(b *testing.B) {
 			q := scim.Query{Filter: f, StartIndex: 1, Count: 10}
 			ctx := context.Background()
 			for b.Loop() {
-				p, err := s.ListUsers(ctx, tenantID, q)
+				p, err := s.ListUsers(ctx, tenant, q)
 				if err != nil || p.TotalResults != 1 {
 					b.Fatal(p, err)
 				}
@@ -517,7 +517,7 @@ func BenchmarkAddMember(b *testing.B) {
 			for i := range ms {
 				ms[i] = scim.Member{Value: us[i].ID, Type: "User"}
 			}
-			g, err := s.CreateGroup(ctx, tenantID, &scim.Group{DisplayName: "G", Members: ms})
+			g, err := s.CreateGroup(ctx, tenant, &scim.Group{DisplayName: "G", Members: ms})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -525,10 +525,10 @@ func BenchmarkAddMember(b *testing.B) {
 			addOp := scim.GroupPatch{MemberOps: []scim.MemberOp{{Kind: scim.AddMembers, Members: extra}}}
 			removeOp := scim.GroupPatch{MemberOps: []scim.MemberOp{{Kind: scim.RemoveMembers, Members: extra}}}
 			for b.Loop() {
-				if _, err := s.PatchGroup(ctx, tenantID, g.ID, addOp, ""); err != nil {
+				if _, err := s.PatchGroup(ctx, tenant, g.ID, addOp, ""); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := s.PatchGroup(ctx, tenantID, g.ID, removeOp, ""); err != nil {
+				if _, err := s.PatchGroup(ctx, tenant, g.ID, removeOp, ""); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -543,14 +543,14 @@ func BenchmarkFilterScan(b *testing.B) {
 	s := New()
 	ctx := context.Background()
 	for i := range n {
-		if _, err := s.CreateUser(ctx, tenantID, mappedUser(i)); err != nil {
+		if _, err := s.CreateUser(ctx, tenant, mappedUser(i)); err != nil {
 			b.Fatal(err)
 		}
 	}
 	q := scim.Query{Filter: mustParse(b, schema.User(), `title eq "Senior Analyst" and addresses[type eq "work" and locality eq "Leeds"]`), StartIndex: 1, Count: 100}
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := s.ListUsers(ctx, tenantID, q)
+		p, err := s.ListUsers(ctx, tenant, q)
 		if err != nil || p.TotalResults != n/5 {
 			b.Fatal(p.TotalResults, err)
 		}
@@ -591,7 +591,7 @@ func TestExtensionIndexUse(t *testing.T) {
 		{urn + `:team eq "t1"`, n / 10, n},
 	} {
 		before := s.matches.Load()
-		p, err := s.ListUsers(t.Context(), tenantID, scim.Query{Filter: mustParse(t, rt, tt.filter), StartIndex: 1, Count: 5000})
+		p, err := s.ListUsers(t.Context(), tenant, scim.Query{Filter: mustParse(t, rt, tt.filter), StartIndex: 1, Count: 5000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -73,7 +73,7 @@ func plan[R interface {
 
 // planUsers returns the candidate users for f in creation order, or false
 // when f must be answered by a scan.
-func planUsers(t *tenant, f filter.Expr) ([]*userRec, bool) {
+func planUsers(t *space, f filter.Expr) ([]*userRec, bool) {
 	if f == nil {
 		return nil, false
 	}
@@ -95,7 +95,7 @@ func planUsers(t *tenant, f filter.Expr) ([]*userRec, bool) {
 }
 
 // planGroups is planUsers for groups.
-func planGroups(t *tenant, f filter.Expr) ([]*groupRec, bool) {
+func planGroups(t *space, f filter.Expr) ([]*groupRec, bool) {
 	if f == nil {
 		return nil, false
 	}

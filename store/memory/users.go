@@ -10,14 +10,14 @@ import (
 )
 
 // CreateUser implements scim.UserStore.
-func (s *Store) CreateUser(ctx context.Context, tenantID string, u *scim.User) (*scim.User, error) {
+func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*scim.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if u == nil {
 		return nil, errNil
 	}
-	t := s.tenant(tenantID, true)
+	t := s.tenant(tenant, true)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
@@ -40,11 +40,11 @@ func (s *Store) CreateUser(ctx context.Context, tenantID string, u *scim.User) (
 }
 
 // GetUser implements scim.UserStore.
-func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*scim.User, error) {
+func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -58,14 +58,14 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*scim.User, e
 }
 
 // ReplaceUser implements scim.UserStore.
-func (s *Store) ReplaceUser(ctx context.Context, tenantID string, u *scim.User, ifVersion string) (*scim.User, error) {
+func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, ifVersion string) (*scim.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if u == nil {
 		return nil, errNil
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -100,11 +100,11 @@ func (s *Store) ReplaceUser(ctx context.Context, tenantID string, u *scim.User, 
 
 // DeleteUser implements scim.UserStore. The user's memberships go with it,
 // and every group it was in gets a new version.
-func (s *Store) DeleteUser(ctx context.Context, tenantID, id, ifVersion string) error {
+func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return scim.ErrNotFound
 	}
@@ -134,13 +134,13 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id, ifVersion string) 
 
 // ListUsers implements scim.UserStore. Results are in creation order and
 // have Groups filled.
-func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*scim.Page[*scim.User], error) {
+func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.User], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	start, count := window(q)
 	page := &scim.Page[*scim.User]{Resources: []*scim.User{}}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return page, nil
 	}
@@ -198,7 +198,7 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*
 }
 
 // user returns the live user with the given ID, or nil.
-func (t *tenant) user(id string) *userRec {
+func (t *space) user(id string) *userRec {
 	if k, ok := parseRID(id); ok {
 		return t.users[k]
 	}
@@ -207,7 +207,7 @@ func (t *tenant) user(id string) *userRec {
 
 // userNameTaken reports whether a user other than except has the folded
 // userName key, whose hash is h.
-func (t *tenant) userNameTaken(h uint64, key string, except *userRec) bool {
+func (t *space) userNameTaken(h uint64, key string, except *userRec) bool {
 	_, ok := t.userNames.find(h, func(r *userRec) bool {
 		name, _, _, _ := userHead(r.blob)
 		return r != except && scim.FoldUserName(name) == key
@@ -217,7 +217,7 @@ func (t *tenant) userNameTaken(h uint64, key string, except *userRec) bool {
 
 // unindexUser removes r, whose userName and externalId are given, from the
 // key indexes.
-func (t *tenant) unindexUser(r *userRec, userName, externalID string) {
+func (t *space) unindexUser(r *userRec, userName, externalID string) {
 	t.userNames.remove(t.hash(scim.FoldUserName(userName)), r)
 	if externalID != "" {
 		t.userExt.remove(t.hash(scim.FoldUserName(externalID)), r)
@@ -249,7 +249,7 @@ func (r *userRec) unpack() *scim.User {
 func errStored(err error) string { return "memory: stored user does not unpack: " + err.Error() }
 
 // userOut returns a caller-owned copy of the user with Groups filled.
-func (t *tenant) userOut(r *userRec) *scim.User {
+func (t *space) userOut(r *userRec) *scim.User {
 	u := r.unpack()
 	u.Groups = groupRefs(r)
 	return u
