@@ -183,3 +183,103 @@ func TestMatchUserScalarPathAgreesWithDoc(t *testing.T) {
 		}
 	}
 }
+
+// schemaValue returns a valid value of a, from the schema alone.
+func schemaValue(a *schema.Attribute, n *int) any {
+	*n++
+	one := func() any {
+		switch a.Type {
+		case schema.Boolean:
+			return true
+		case schema.Integer:
+			return json.Number(fmt.Sprint(*n))
+		case schema.Decimal:
+			return json.Number(fmt.Sprint(*n, ".5"))
+		case schema.DateTime:
+			return time.Date(2026, 1, 2, 3, 4, 5, *n, time.UTC).Format(time.RFC3339Nano)
+		case schema.Binary:
+			return "aGVsbG8="
+		case schema.Complex:
+			m := map[string]any{}
+			for _, s := range a.SubAttributes {
+				if s.Mutability != schema.ReadOnly {
+					m[s.Name] = schemaValue(s, n)
+				}
+			}
+			return m
+		}
+		if len(a.CanonicalValues) > 0 {
+			return a.CanonicalValues[0]
+		}
+		return fmt.Sprint("v", *n)
+	}
+	if a.MultiValued {
+		return []any{one()}
+	}
+	return one()
+}
+
+// TestTypedUserCoversSchema ties the typed User to the User schema: a
+// document with every writable attribute and sub-attribute of the core
+// and enterprise schemas, built from the schemas alone, survives the
+// conversion to User and back. An attribute added to a schema without
+// its typed field fails here.
+func TestTypedUserCoversSchema(t *testing.T) {
+	rt := schema.User()
+	n := 0
+	doc := map[string]any{}
+	for _, a := range rt.Schema.Attributes {
+		if a.Mutability == schema.ReadOnly || a.Name == "password" || a.Name == "groups" {
+			continue
+		}
+		doc[a.Name] = schemaValue(a, &n)
+	}
+	for _, e := range rt.Extensions {
+		m := map[string]any{}
+		for _, a := range e.Schema.Attributes {
+			if a.Mutability != schema.ReadOnly {
+				m[a.Name] = schemaValue(a, &n)
+			}
+		}
+		doc[e.Schema.ID] = m
+	}
+	doc["externalId"] = "ext"
+	norm, err := normalize(rt, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u User
+	if err := userFromDoc(norm, &u); err != nil {
+		t.Fatal(err)
+	}
+	back := UserDoc(&u)
+	delete(back, "meta")
+	if d := cmp.Diff(norm, back); d != "" {
+		t.Errorf("the typed User loses schema attributes (-schema doc +through User):\n%s", d)
+	}
+}
+
+// TestTypedGroupCoversSchema is TestTypedUserCoversSchema for Group.
+func TestTypedGroupCoversSchema(t *testing.T) {
+	rt := schema.Group()
+	n := 0
+	doc := map[string]any{"externalId": "ext"}
+	for _, a := range rt.Schema.Attributes {
+		if a.Mutability != schema.ReadOnly {
+			doc[a.Name] = schemaValue(a, &n)
+		}
+	}
+	norm, err := normalize(rt, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g Group
+	if err := fromDoc(norm, &g); err != nil {
+		t.Fatal(err)
+	}
+	back := GroupDoc(&g)
+	delete(back, "meta")
+	if d := cmp.Diff(norm, back); d != "" {
+		t.Errorf("the typed Group loses schema attributes (-schema doc +through Group):\n%s", d)
+	}
+}
