@@ -62,6 +62,13 @@ func (q *request) respond(res *Resource, status int, doc map[string]any) {
 // meta.location, and the $ref of member and group references.
 func (q *request) decorate(res *Resource, doc map[string]any) {
 	rt := res.Type
+	for k := range doc {
+		// Values kept for an extension no longer registered stay stored
+		// but are not shown.
+		if isExtensionKey(k) && rt.Extension(k) == nil {
+			delete(doc, k)
+		}
+	}
 	schemas := []any{rt.Schema.ID}
 	for _, e := range rt.Extensions {
 		if _, ok := doc[e.Schema.ID]; ok {
