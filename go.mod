@@ -7,6 +7,7 @@ require (
 	github.com/google/go-cmp v0.7.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/scim2/filter-parser/v2 v2.3.1
+	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.62.0
 )
 

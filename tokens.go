@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 )
 
 // Tokens is an Authenticator over hashed per-tenant bearer tokens kept in
@@ -63,7 +65,7 @@ type Tokens struct {
 	known   map[digest]*cachedToken
 	unknown map[digest]time.Time // digests Store did not have, and when it was asked
 	flights map[digest]*flight   // reads of Store in progress
-	limit   limiter
+	limit   *rate.Limiter        // reads of Store for unknown tokens
 	swept   time.Time
 }
 
@@ -318,7 +320,10 @@ func (ts *Tokens) lookup(ctx context.Context, d digest) (Token, error) {
 	if f == nil {
 		// Refreshing a token the store had is not limited: only the
 		// store's own tokens get there.
-		if !known && !ts.limit.take(now, ts.rate()) {
+		if ts.limit == nil {
+			ts.limit = rate.NewLimiter(rate.Limit(ts.rate()), int(ts.rate()))
+		}
+		if !known && !ts.limit.AllowN(now, 1) {
 			ts.mu.Unlock()
 			return Token{}, errTokensBusy
 		}
@@ -434,25 +439,4 @@ func (ts *Tokens) touch(ctx context.Context, d digest, t Token, now time.Time) {
 	if err := ts.store().TouchToken(ctx, t.Tenant, t.ID, now.Round(0)); err != nil {
 		ts.logger().Warn("scim: recording a bearer token's last use", "tenant", t.Tenant, "token", t.ID, "err", err)
 	}
-}
-
-// limiter is a token bucket: it holds at most rate, and refills at rate
-// per second.
-type limiter struct {
-	level float64
-	at    time.Time
-}
-
-func (l *limiter) take(now time.Time, rate float64) bool {
-	switch el := now.Sub(l.at); {
-	case l.at.IsZero():
-		l.level, l.at = rate, now
-	case el > 0:
-		l.level, l.at = min(rate, l.level+el.Seconds()*rate), now
-	}
-	if l.level < 1 {
-		return false
-	}
-	l.level--
-	return true
 }
