@@ -219,6 +219,28 @@ func testExtensionFilter(t *testing.T, s scim.Store) {
 			t.Errorf("%s: TotalResults = %d, want %d", tt.filter, got.TotalResults, len(tt.want))
 		}
 	}
+
+	ctx := t.Context()
+	g1, err := s.CreateGroup(ctx, tenantA, &scim.Group{DisplayName: "G1", Extensions: scim.Extensions{testGroupExt: {"costCode": "CC-1", "region": "emea"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateGroup(ctx, tenantA, &scim.Group{DisplayName: "G2", Extensions: scim.Extensions{testGroupExt: {"costCode": "CC-2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{testGroupExt + `:costCode eq "cc-1"`, []string{g1.ID}},
+		{testGroupExt + `:region eq "EMEA"`, []string{g1.ID}},
+		{testGroupExt + `:region pr and displayName eq "G1"`, []string{g1.ID}},
+	} {
+		got := listGroups(t, s, tenantA, scim.Query{Filter: parse(t, extGroupType(), tt.filter), StartIndex: 1, Count: 100})
+		if d := cmp.Diff(tt.want, sortedIDs(got.Resources, groupID), opts); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.filter, d)
+		}
+	}
 }
 
 // testExtensionUnique: with an Indexer, a unique extension attribute is
