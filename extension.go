@@ -171,14 +171,11 @@ func marshalWithExtensions(b []byte, e Extensions) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// extensionMarker is how every host extension key begins in JSON.
-var extensionMarker = []byte(`"urn:`)
-
 // unmarshalExtensions reads the host extensions of the JSON object b. It
 // parses b a second time only when b has a URN key other than the
 // enterprise extension's, so that reading the usual user costs nothing.
 func unmarshalExtensions(b []byte) (Extensions, error) {
-	n := bytes.Count(b, extensionMarker)
+	n := countURNs(b)
 	if n == 0 || n == bytes.Count(b, []byte(`"`+schema.EnterpriseUserURN+`"`)) {
 		return nil, nil
 	}
@@ -190,4 +187,20 @@ func unmarshalExtensions(b []byte) (Extensions, error) {
 	var r docReader
 	e := extensionsFromDoc(&r, doc)
 	return e, r.err
+}
+
+// countURNs counts the strings in the JSON b that begin with "urn:" in any
+// case: every extension key does (and maybe some values).
+func countURNs(b []byte) int {
+	n := 0
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return n
+		}
+		i += j + 1
+		if len(b)-i >= 4 && (b[i]|0x20) == 'u' && (b[i+1]|0x20) == 'r' && (b[i+2]|0x20) == 'n' && b[i+3] == ':' {
+			n++
+		}
+	}
 }
