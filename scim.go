@@ -83,6 +83,7 @@ type Server struct {
 	log       *slog.Logger
 	resources []*Resource // in /ResourceTypes order
 	byPath    map[string]*Resource
+	writes    writeLocks
 }
 
 // NewServer checks cfg and returns a Server.
