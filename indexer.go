@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,7 +75,8 @@ func indexedAttributes(rt *schema.ResourceType) ([]IndexedAttribute, error) {
 				continue
 			}
 			unique := a.Uniqueness == schema.UniquenessServer || a.Uniqueness == schema.UniquenessGlobal
-			if a.MultiValued || !(a.Type == schema.String || a.Type == schema.Reference || a.Type == schema.Integer) {
+			t := cmp.Or(a.Type, schema.String)
+			if a.MultiValued || !(t == schema.String || t == schema.Reference || t == schema.Integer) {
 				return nil, fmt.Errorf("scim: attribute %s:%s cannot be indexed or unique: only single-valued string, reference and integer attributes can", e.Schema.ID, a.Name)
 			}
 			out = append(out, IndexedAttribute{ResourceType: rt.Name, Schema: e.Schema.ID, Name: a.Name, Unique: unique, CaseExact: a.CaseExact})
