@@ -11,14 +11,14 @@ import (
 )
 
 // CreateGroup implements scim.GroupStore.
-func (s *Store) CreateGroup(ctx context.Context, tenantID string, g *scim.Group) (*scim.Group, error) {
+func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) (*scim.Group, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if g == nil {
 		return nil, errNil
 	}
-	t := s.tenant(tenantID, true)
+	t := s.tenant(tenant, true)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.validMembers(g.Members); err != nil {
@@ -44,11 +44,11 @@ func (s *Store) CreateGroup(ctx context.Context, tenantID string, g *scim.Group)
 }
 
 // GetGroup implements scim.GroupStore.
-func (s *Store) GetGroup(ctx context.Context, tenantID, id string, opts scim.GetOptions) (*scim.Group, error) {
+func (s *Store) GetGroup(ctx context.Context, tenant, id string, opts scim.GetOptions) (*scim.Group, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -62,14 +62,14 @@ func (s *Store) GetGroup(ctx context.Context, tenantID, id string, opts scim.Get
 }
 
 // ReplaceGroup implements scim.GroupStore.
-func (s *Store) ReplaceGroup(ctx context.Context, tenantID string, g *scim.Group, ifVersion string) (*scim.Group, error) {
+func (s *Store) ReplaceGroup(ctx context.Context, tenant string, g *scim.Group, ifVersion string) (*scim.Group, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if g == nil {
 		return nil, errNil
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -101,11 +101,11 @@ func (s *Store) ReplaceGroup(ctx context.Context, tenantID string, g *scim.Group
 // is checked before anything changes, so a failed patch leaves no trace.
 // The work is proportional to the members named, not to the group's size
 // (RemoveMatchingMembers, ReplaceMembers and RemoveAllMembers excepted).
-func (s *Store) PatchGroup(ctx context.Context, tenantID, id string, p scim.GroupPatch, ifVersion string) (*scim.Group, error) {
+func (s *Store) PatchGroup(ctx context.Context, tenant, id string, p scim.GroupPatch, ifVersion string) (*scim.Group, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -172,11 +172,11 @@ func (s *Store) PatchGroup(ctx context.Context, tenantID, id string, p scim.Grou
 }
 
 // DeleteGroup implements scim.GroupStore.
-func (s *Store) DeleteGroup(ctx context.Context, tenantID, id, ifVersion string) error {
+func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return scim.ErrNotFound
 	}
@@ -200,13 +200,13 @@ func (s *Store) DeleteGroup(ctx context.Context, tenantID, id, ifVersion string)
 // ListGroups implements scim.GroupStore. Results are in creation order.
 // A filter on members sees every member even with q.ExcludeMembers, which
 // only trims the result.
-func (s *Store) ListGroups(ctx context.Context, tenantID string, q scim.Query) (*scim.Page[*scim.Group], error) {
+func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.Group], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	start, count := window(q)
 	page := &scim.Page[*scim.Group]{Resources: []*scim.Group{}}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return page, nil
 	}

@@ -10,14 +10,14 @@ import (
 )
 
 // CreateUser implements scim.UserStore.
-func (s *Store) CreateUser(ctx context.Context, tenantID string, u *scim.User) (*scim.User, error) {
+func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*scim.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if u == nil {
 		return nil, errNil
 	}
-	t := s.tenant(tenantID, true)
+	t := s.tenant(tenant, true)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
@@ -40,11 +40,11 @@ func (s *Store) CreateUser(ctx context.Context, tenantID string, u *scim.User) (
 }
 
 // GetUser implements scim.UserStore.
-func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*scim.User, error) {
+func (s *Store) GetUser(ctx context.Context, tenant, id string) (*scim.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -58,14 +58,14 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*scim.User, e
 }
 
 // ReplaceUser implements scim.UserStore.
-func (s *Store) ReplaceUser(ctx context.Context, tenantID string, u *scim.User, ifVersion string) (*scim.User, error) {
+func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, ifVersion string) (*scim.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if u == nil {
 		return nil, errNil
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return nil, scim.ErrNotFound
 	}
@@ -100,11 +100,11 @@ func (s *Store) ReplaceUser(ctx context.Context, tenantID string, u *scim.User, 
 
 // DeleteUser implements scim.UserStore. The user's memberships go with it,
 // and every group it was in gets a new version.
-func (s *Store) DeleteUser(ctx context.Context, tenantID, id, ifVersion string) error {
+func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return scim.ErrNotFound
 	}
@@ -134,13 +134,13 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id, ifVersion string) 
 
 // ListUsers implements scim.UserStore. Results are in creation order and
 // have Groups filled.
-func (s *Store) ListUsers(ctx context.Context, tenantID string, q scim.Query) (*scim.Page[*scim.User], error) {
+func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.User], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	start, count := window(q)
 	page := &scim.Page[*scim.User]{Resources: []*scim.User{}}
-	t := s.tenant(tenantID, false)
+	t := s.tenant(tenant, false)
 	if t == nil {
 		return page, nil
 	}
