@@ -25,7 +25,7 @@ type Indexer interface {
 	// Calling it again with the same list is a no-op; a store may refuse a
 	// different list once it holds data indexed by the first (return an
 	// error saying so). A unique attribute's value, compared as
-	// IndexedAttribute.Key says, is held by at most one resource of its
+	// IndexedAttribute.CaseExact says, is held by at most one resource of its
 	// type per tenant: a create or replace that would break that returns
 	// ErrConflict and changes nothing.
 	IndexAttributes(attrs []IndexedAttribute) error
