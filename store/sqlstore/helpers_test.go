@@ -11,10 +11,6 @@ import (
 	"github.com/scimkit/scim/schema"
 )
 
-// pgEnv names the variable holding the PostgreSQL DSN for tests; they
-// skip when it is unset.
-const pgEnv = pgtest.Env
-
 // dialects lists the dialects a test runs on, as subtest names.
 var dialects = []Dialect{SQLite, Postgres}
 

@@ -17,6 +17,7 @@ import (
 var extensionTests = []subtest{
 	{"RoundTrip", testExtensionRoundTrip},
 	{"Filter", testExtensionFilter},
+	{"GroupFilter", testExtensionGroupFilter},
 	{"Unique", testExtensionUnique},
 	{"ConcurrentUnique", testExtensionConcurrentUnique},
 }
@@ -214,6 +215,66 @@ func testExtensionFilter(t *testing.T, s scim.Store) {
 		slices.Sort(oracle)
 		if d := cmp.Diff(oracle, sortedIDs(got.Resources, userID), opts); d != "" {
 			t.Errorf("%s differs from scim.MatchUser (-match +store):\n%s", tt.filter, d)
+		}
+		if got.TotalResults != len(tt.want) {
+			t.Errorf("%s: TotalResults = %d, want %d", tt.filter, got.TotalResults, len(tt.want))
+		}
+	}
+}
+
+// testExtensionGroupFilter: filters on group extension attributes, the
+// unique (so indexed) costCode and the plain region, give exactly what
+// scim.MatchGroup gives.
+func testExtensionGroupFilter(t *testing.T, s scim.Store) {
+	useIndexes(t, s)
+	ctx := t.Context()
+	group := func(tenant, name string, ext map[string]any) *scim.Group {
+		g := &scim.Group{DisplayName: name}
+		if ext != nil {
+			g.Extensions = scim.Extensions{testGroupExt: ext}
+		}
+		out, err := s.CreateGroup(ctx, tenant, g)
+		if err != nil {
+			t.Fatalf("CreateGroup %s: %v", name, err)
+		}
+		return out
+	}
+	a := group(tenantA, "A", map[string]any{"costCode": "CC-1", "region": "emea"})
+	b := group(tenantA, "B", map[string]any{"costCode": "cc-2", "region": "EMEA"})
+	c := group(tenantA, "C", nil)
+	group(tenantB, "A", map[string]any{"costCode": "CC-1", "region": "emea"})
+	rt := extGroupType()
+	for _, tt := range []struct {
+		filter string
+		want   []*scim.Group
+	}{
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode eq "cc-1"`, []*scim.Group{a}}, // not caseExact
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:region eq "emea"`, []*scim.Group{a, b}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode sw "CC-"`, []*scim.Group{a, b}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode pr`, []*scim.Group{a, b}},
+		{`not (urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:region pr)`, []*scim.Group{c}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode eq "CC-2" and displayName eq "B"`, []*scim.Group{b}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode eq "CC-1" or displayName eq "C"`, []*scim.Group{a, c}},
+	} {
+		f := parse(t, rt, tt.filter)
+		var oracle []string
+		for _, g := range listGroups(t, s, tenantA, all()).Resources {
+			if scim.MatchGroup(f, g) {
+				oracle = append(oracle, g.ID)
+			}
+		}
+		got := listGroups(t, s, tenantA, scim.Query{Filter: f, StartIndex: 1, Count: 100})
+		var want []string
+		for _, g := range tt.want {
+			want = append(want, g.ID)
+		}
+		slices.Sort(want)
+		if d := cmp.Diff(want, sortedIDs(got.Resources, groupID), opts); d != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.filter, d)
+		}
+		slices.Sort(oracle)
+		if d := cmp.Diff(oracle, sortedIDs(got.Resources, groupID), opts); d != "" {
+			t.Errorf("%s differs from scim.MatchGroup (-match +store):\n%s", tt.filter, d)
 		}
 		if got.TotalResults != len(tt.want) {
 			t.Errorf("%s: TotalResults = %d, want %d", tt.filter, got.TotalResults, len(tt.want))
