@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -201,24 +200,29 @@ func testExtensionFilter(t *testing.T, s scim.Store) {
 		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:User:employeeId eq "E-100" or userName eq "c@example.com"`, []*scim.User{a, c}},
 	} {
 		f := parse(t, rt, tt.filter)
-		p := listUsers(t, s, tenantA, all())
-		var oracle []string
-		for _, u := range p.Resources {
-			if scim.MatchUser(f, u) {
-				oracle = append(oracle, u.ID)
-			}
-		}
 		got := listUsers(t, s, tenantA, scim.Query{Filter: f, StartIndex: 1, Count: 100})
-		if d := cmp.Diff(userIDs(tt.want...), sortedIDs(got.Resources, userID), opts); d != "" {
-			t.Errorf("%s (-want +got):\n%s", tt.filter, d)
+		checkFiltered(t, tt.filter, got, tt.want, listUsers(t, s, tenantA, all()).Resources, userID, func(u *scim.User) bool { return scim.MatchUser(f, u) })
+	}
+}
+
+// checkFiltered checks a page listed with filter: it holds want, and
+// exactly those of all that match accepts.
+func checkFiltered[T any](t *testing.T, filter string, got *scim.Page[*T], want, all []*T, id func(*T) string, match func(*T) bool) {
+	t.Helper()
+	var oracle []*T
+	for _, r := range all {
+		if match(r) {
+			oracle = append(oracle, r)
 		}
-		slices.Sort(oracle)
-		if d := cmp.Diff(oracle, sortedIDs(got.Resources, userID), opts); d != "" {
-			t.Errorf("%s differs from scim.MatchUser (-match +store):\n%s", tt.filter, d)
-		}
-		if got.TotalResults != len(tt.want) {
-			t.Errorf("%s: TotalResults = %d, want %d", tt.filter, got.TotalResults, len(tt.want))
-		}
+	}
+	if d := cmp.Diff(sortedIDs(want, id), sortedIDs(got.Resources, id), opts); d != "" {
+		t.Errorf("%s (-want +got):\n%s", filter, d)
+	}
+	if d := cmp.Diff(sortedIDs(oracle, id), sortedIDs(got.Resources, id), opts); d != "" {
+		t.Errorf("%s differs from the in-memory matcher (-match +store):\n%s", filter, d)
+	}
+	if got.TotalResults != len(want) {
+		t.Errorf("%s: TotalResults = %d, want %d", filter, got.TotalResults, len(want))
 	}
 }
 
@@ -257,28 +261,8 @@ func testExtensionGroupFilter(t *testing.T, s scim.Store) {
 		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode eq "CC-1" or displayName eq "C"`, []*scim.Group{a, c}},
 	} {
 		f := parse(t, rt, tt.filter)
-		var oracle []string
-		for _, g := range listGroups(t, s, tenantA, all()).Resources {
-			if scim.MatchGroup(f, g) {
-				oracle = append(oracle, g.ID)
-			}
-		}
 		got := listGroups(t, s, tenantA, scim.Query{Filter: f, StartIndex: 1, Count: 100})
-		var want []string
-		for _, g := range tt.want {
-			want = append(want, g.ID)
-		}
-		slices.Sort(want)
-		if d := cmp.Diff(want, sortedIDs(got.Resources, groupID), opts); d != "" {
-			t.Errorf("%s (-want +got):\n%s", tt.filter, d)
-		}
-		slices.Sort(oracle)
-		if d := cmp.Diff(oracle, sortedIDs(got.Resources, groupID), opts); d != "" {
-			t.Errorf("%s differs from scim.MatchGroup (-match +store):\n%s", tt.filter, d)
-		}
-		if got.TotalResults != len(tt.want) {
-			t.Errorf("%s: TotalResults = %d, want %d", tt.filter, got.TotalResults, len(tt.want))
-		}
+		checkFiltered(t, tt.filter, got, tt.want, listGroups(t, s, tenantA, all()).Resources, groupID, func(g *scim.Group) bool { return scim.MatchGroup(f, g) })
 	}
 }
 
