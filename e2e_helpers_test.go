@@ -20,13 +20,15 @@ const (
 	tokenB = "scim_test_token_tenant_b"
 )
 
-// harness is a Server with a memory store mounted at /scim/v2 on an
-// httptest server, with two tenants and a captured log.
+// harness is a Server mounted at /scim/v2 on an httptest server, with two
+// tenants and a captured log.
 type harness struct {
 	t    *testing.T
 	srv  *httptest.Server
 	base string
 	logs *syncBuffer
+	// groupPatched is the status of a successful group PATCH.
+	groupPatched int
 }
 
 type syncBuffer struct {
@@ -46,7 +48,33 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T) *harness {
+// backend is what a harness serves Users and Groups from.
+type backend struct {
+	name   string
+	config func() scim.Config // Store or Resources
+	// groupPatched is what a successful group PATCH answers: 204 from a
+	// MemberPatcher, 200 with the group from a handler without one.
+	groupPatched int
+}
+
+var (
+	// memoryBackend is the built-in handlers over store/memory.
+	memoryBackend = backend{"memory", func() scim.Config { return scim.Config{Store: memory.New()} }, http.StatusNoContent}
+	// mapsBackend is a host's own handlers over plain maps, with no Store.
+	mapsBackend = backend{"maps", func() scim.Config { return scim.Config{Resources: newMapDirectory().resources()} }, http.StatusOK}
+)
+
+// onBackends runs test as a subtest on each backend.
+func onBackends(t *testing.T, test func(t *testing.T, b backend)) {
+	for _, b := range []backend{memoryBackend, mapsBackend} {
+		t.Run(b.name, func(t *testing.T) { test(t, b) })
+	}
+}
+
+// newHarness is a harness on the memory backend.
+func newHarness(t *testing.T) *harness { return memoryBackend.harness(t) }
+
+func (b backend) harness(t *testing.T) *harness {
 	t.Helper()
 	var ts scim.Tokens
 	for tenant, tok := range map[string]string{"a": tokenA, "b": tokenB} {
@@ -55,11 +83,10 @@ func newHarness(t *testing.T) *harness {
 		}
 	}
 	logs := &syncBuffer{}
-	srv, err := scim.NewServer(scim.Config{
-		Store:  memory.New(),
-		Auth:   &ts,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	cfg := b.config()
+	cfg.Auth = &ts
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := scim.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +94,7 @@ func newHarness(t *testing.T) *harness {
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
-	return &harness{t: t, srv: hs, base: hs.URL + "/scim/v2", logs: logs}
+	return &harness{t: t, srv: hs, base: hs.URL + "/scim/v2", logs: logs, groupPatched: b.groupPatched}
 }
 
 // resp is a decoded response.
@@ -133,6 +160,22 @@ func (h *harness) must(status int, method, path, body string) resp {
 		h.t.Fatalf("%s %s: status %d, want %d\n%s", method, path, r.Status, status, r.Raw)
 	}
 	return r
+}
+
+// patchGroup sends a group PATCH that must succeed as the backend answers
+// it: 204 with no body, or 200 with the group.
+func (h *harness) patchGroup(id, body string) {
+	h.t.Helper()
+	r := h.do("PATCH", "/Groups/"+id, body)
+	ok := r.Status == h.groupPatched
+	if r.Status == http.StatusNoContent {
+		ok = ok && r.Raw == ""
+	} else {
+		ok = ok && r.Body["id"] == id
+	}
+	if !ok {
+		h.t.Fatalf("PATCH /Groups/%s: status %d, want %d\n%s", id, r.Status, h.groupPatched, r.Raw)
+	}
 }
 
 // createUser posts a user body and returns its id.

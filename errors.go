@@ -22,9 +22,10 @@ const (
 	Sensitive      = string(serrors.ScimTypeSensitive)
 )
 
-// Error is a SCIM error response (RFC 7644 section 3.12). Handlers and
-// hooks return it to answer with a specific status and scimType; any other
-// error becomes a 500 whose detail says nothing about the cause.
+// Error is a SCIM error response (RFC 7644 section 3.12). A
+// ResourceHandler, Store or Authenticator returns it to answer with a
+// specific status and scimType; any other error that is not one of the
+// sentinel errors becomes a 500 whose detail says nothing about the cause.
 type Error struct {
 	Status   int    // HTTP status
 	ScimType string // one of the constants above, or ""
@@ -63,7 +64,7 @@ func asError(err error) *Error {
 	case errors.Is(err, ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "Resource not found."}
 	case errors.Is(err, ErrConflict):
-		return &Error{Status: http.StatusConflict, ScimType: Uniqueness, Detail: "A unique attribute's value is already taken: the userName (compared case-insensitively), or another attribute the schema declares unique."}
+		return &Error{Status: http.StatusConflict, ScimType: Uniqueness, Detail: "A unique attribute's value is already taken (userName is compared case-insensitively)."}
 	case errors.Is(err, ErrVersionMismatch):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "The resource changed since the version given in If-Match."}
 	case errors.Is(err, ErrInvalidMember):

@@ -19,14 +19,20 @@ import (
 // attributes, mutability, canonical values) before any handler call. It
 // runs PATCH itself: it reads the resource with Get, applies the
 // operations and writes the result with Replace, retrying when another
-// write won the race, unless the handler implements MemberPatcher. It
-// fills schemas, meta.resourceType, meta.location and the $ref of
-// references, projects attributes and writes responses. The handler
-// assigns ids; keeps meta.created, meta.lastModified and meta.version (a
-// version that changes on every write, which the Server compares for
-// optimistic concurrency); enforces uniqueness (ErrConflict) and
-// references (ErrInvalidMember); and evaluates filters (filter.Match
-// evaluates one on a document).
+// write won the race (writes of one resource through one Server take
+// turns), unless the handler implements MemberPatcher. It fills schemas,
+// meta.resourceType, meta.location and the $ref of references, projects
+// attributes and writes responses. The handler assigns ids; keeps
+// meta.created, meta.lastModified and meta.version (a version that changes
+// on every write, which the Server compares for optimistic concurrency);
+// enforces uniqueness (ErrConflict) and references (ErrInvalidMember); and
+// evaluates filters (filter.Match evaluates one on a document).
+//
+// Documents. A handler may keep the documents the Server hands it. Those
+// it returns are the Server's to add to (schemas, meta.location, $ref):
+// return copies, never the maps the handler keeps. After a PATCH, Replace
+// gets the document Get returned, changed: its id, meta and readOnly
+// attributes (a user's groups) are the handler's to ignore.
 //
 // Errors: return ErrNotFound, ErrConflict, ErrVersionMismatch,
 // ErrInvalidMember or an *Error; anything else becomes a 500 whose detail

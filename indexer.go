@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,7 +25,7 @@ type Indexer interface {
 	// Calling it again with the same list is a no-op; a store may refuse a
 	// different list once it holds data indexed by the first (return an
 	// error saying so). A unique attribute's value, compared as
-	// IndexedAttribute.Key says, is held by at most one resource of its
+	// IndexedAttribute.CaseExact says, is held by at most one resource of its
 	// type per tenant: a create or replace that would break that returns
 	// ErrConflict and changes nothing.
 	IndexAttributes(attrs []IndexedAttribute) error
@@ -74,7 +75,8 @@ func indexedAttributes(rt *schema.ResourceType) ([]IndexedAttribute, error) {
 				continue
 			}
 			unique := a.Uniqueness == schema.UniquenessServer || a.Uniqueness == schema.UniquenessGlobal
-			if a.MultiValued || !(a.Type == "" || a.Type == schema.String || a.Type == schema.Reference || a.Type == schema.Integer) { // "" is string
+			t := cmp.Or(a.Type, schema.String)
+			if a.MultiValued || !(t == schema.String || t == schema.Reference || t == schema.Integer) {
 				return nil, fmt.Errorf("scim: attribute %s:%s cannot be indexed or unique: only single-valued string, reference and integer attributes can", e.Schema.ID, a.Name)
 			}
 			out = append(out, IndexedAttribute{ResourceType: rt.Name, Schema: e.Schema.ID, Name: a.Name, Unique: unique, CaseExact: a.CaseExact})

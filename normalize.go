@@ -359,11 +359,19 @@ func normComplex(a *schema.Attribute, name attrPath, m map[string]any) (map[stri
 		if err != nil {
 			return nil, err
 		}
-		if nv != nil {
+		if nv != nil && !notPrimary(a, s, nv) {
 			out[s.Name] = nv
 		}
 	}
 	return out, nil
+}
+
+// notPrimary reports whether v is a false primary flag of an element of
+// the multi-valued attribute a: absent means the same (RFC 7643 section
+// 2.4), and absent is the one canonical form, the one the typed models
+// keep, so that every handler sees and answers the same.
+func notPrimary(a, sub *schema.Attribute, v any) bool {
+	return v == false && a.MultiValued && sub.Name == "primary"
 }
 
 // normSimple checks a value of a simple type, returning it in canonical

@@ -186,6 +186,12 @@ func TestNormalize(t *testing.T) {
 			want: `{"userName":"u","active":false,"emails":[{"value":"a@b","primary":true}]}`,
 		},
 		{
+			name: "a false primary is absent",
+			rt:   user,
+			body: `{"userName":"u","emails":[{"value":"a@b","primary":false}],"addresses":[{"type":"work","primary":"False"}]}`,
+			want: `{"userName":"u","emails":[{"value":"a@b"}],"addresses":[{"type":"work"}]}`,
+		},
+		{
 			name: "schemas only",
 			rt:   group,
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"SCHEMAS":[]}`,

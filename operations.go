@@ -158,8 +158,14 @@ func patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp) (map[st
 // write), and the write is a compare-and-swap on the version read,
 // retried when a concurrent write won and the client named no version of
 // its own. A handler that keeps no meta.version gets no compare-and-swap.
+// Updates of one resource through this Server queue for their turn.
 func (q *request) update(res *Resource, id, ifVersion string, excludeMembers bool, change func(old map[string]any) (map[string]any, error)) (map[string]any, error) {
 	ctx := q.r.Context()
+	unlock, err := q.s.writes.lock(ctx, q.tenant+"\x00"+endpointKey(res.Type)+"\x00"+id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	for range maxWriteRetries {
 		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: excludeMembers})
 		if err != nil {

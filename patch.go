@@ -11,24 +11,25 @@ import (
 )
 
 // ApplyPatch applies ops in order to a copy of doc (doc is never modified)
-// for a resource of type rt and returns the new doc, normalised like
-// normalize's output, or a *Error. It is atomic by construction: any
-// failure returns an error and no doc.
+// for a resource of type rt and returns the new doc, in the canonical form
+// the Server hands to a ResourceHandler, or a *Error. It is atomic by
+// construction: any failure returns an error and no doc.
 //
 // Paths are resolved only through filter.ParsePath and filter.ResolvePath
 // against rt; an unparsable path, an unknown attribute or a bad filter in a
-// path is 400 invalidPath. Beyond RFC 7644 section 3.5.2 it accepts every
-// dialect of azure.md: path-less values whose keys are paths ("name.givenName",
-// URN-qualified extension attributes, the extension URN with an object);
-// values normalised as normalize does (string booleans, legacy
-// [{"value":x}] wrapping, the manager as a bare id); "" and null as
-// "clear" for add and replace; creating a missing element for a value
-// filter that is a conjunction of eq comparisons (Entra's
+// path is 400 invalidPath. Beyond RFC 7644 section 3.5.2 it accepts the
+// dialects identity providers send: path-less values whose keys are paths
+// ("name.givenName", URN-qualified extension attributes, the extension URN
+// with an object); values normalised as in request bodies (string
+// booleans, legacy [{"value":x}] wrapping, the manager as a bare id); ""
+// and null as "clear" for add and replace; creating a missing element for
+// a value filter that is a conjunction of eq comparisons (Entra's
 // emails[type eq "work"].value on a user without emails); Okta's re-sent
 // id in a path-less replace; the legacy "urn:...:User.department" path; and
 // a remove of a multi-valued attribute with a value list removing only the
 // listed values (Entra's legacy member removal, applied alike to every
-// multi-valued attribute). The result is re-validated with validate.
+// multi-valued attribute). The result is validated against rt as a request
+// body is: types, canonical values, required attributes, immutable values.
 func ApplyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp) (map[string]any, error) {
 	if len(ops) > MaxPatchOperations {
 		return nil, Errorf(InvalidValue, "A PATCH request may carry at most %d operations.", MaxPatchOperations)

@@ -182,6 +182,9 @@ func (p *patcher) applySubs(kind string, t patchTarget, list []any, matched []in
 		if nv, err = normValueAt(s, p.named(t), v); err != nil {
 			return nil, nil, err
 		}
+		if notPrimary(t.attr, s, nv) {
+			nv, v = nil, nil // setting primary false clears it
+		}
 		if nv == nil && !isNull(v) && kind == "add" {
 			return list, nil, nil // adding an empty list or object adds nothing
 		}

@@ -531,6 +531,14 @@ func TestPatchSemantics(t *testing.T) {
 			want: func(d map[string]any) { delete(ptElem(d, "emails", 0), "primary") },
 		},
 		{
+			name: "replacing primary with false removes it",
+			body: ptOps(`{"op":"replace","path":"emails[type eq \"work\"].primary","value":false},{"op":"add","path":"emails","value":[{"value":"c@x.org","primary":false}]}`),
+			want: func(d map[string]any) {
+				delete(ptElem(d, "emails", 0), "primary")
+				d["emails"] = append(d["emails"].([]any), map[string]any{"value": "c@x.org"})
+			},
+		},
+		{
 			name: "an element reduced to type and primary goes",
 			body: ptOps(`{"op":"remove","path":"emails[type eq \"work\"].value"}`),
 			want: func(d map[string]any) { d["emails"] = d["emails"].([]any)[1:] },

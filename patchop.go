@@ -37,7 +37,7 @@ type PatchOp struct {
 // 400 invalidSyntax. More than MaxPatchOperations operations is 400
 // invalidValue. A key given twice in one object, in the same or another
 // case, is 400 invalidSyntax. Paths and values are checked by ApplyPatch
-// and splitGroupPatch.
+// when they are applied (ApplyPatch).
 func ParsePatch(body []byte) ([]PatchOp, error) {
 	if err := rejectDuplicateKeys(body); err != nil {
 		return nil, err

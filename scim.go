@@ -3,9 +3,10 @@
 // OneLogin and JumpCloud.
 //
 // A host creates a Server with NewServer, mounts it (it is an http.Handler)
-// under any prefix, and keeps users and groups in a Store: its own, or
-// store/memory or store/sqlstore. Every request is authenticated to a
-// tenant by an Authenticator, and every store call is scoped to that
+// under any prefix, and keeps users and groups in a Store (its own, or
+// store/memory or store/sqlstore) or serves them from its own
+// ResourceHandlers. Every request is authenticated to a tenant by an
+// Authenticator, and every store and handler call is scoped to that
 // tenant.
 //
 //	srv, err := scim.NewServer(scim.Config{
@@ -32,10 +33,12 @@ import (
 	"github.com/scimkit/scim/schema"
 )
 
-// Config configures a Server. Store and Auth are required; every other
-// zero value means a sensible default.
+// Config configures a Server. Auth is required, and Store unless
+// Resources serves what the host needs; every other zero value means a
+// sensible default.
 type Config struct {
-	// Store keeps users and groups.
+	// Store keeps users and groups, served at /Users and /Groups. When it
+	// is nil, only the Resources entries are served.
 	Store Store
 	// Auth resolves each request to a tenant. Use StaticToken for a trial,
 	// a *Tokens for hashed per-tenant tokens, or AuthenticatorFunc for the
@@ -63,8 +66,10 @@ type Config struct {
 	DefaultCount int
 	// FilterLimits bound filter and PATCH path parsing.
 	FilterLimits filter.Limits
-	// Resources adds resource types served by the host's own handlers,
-	// beside the built-in User and Group.
+	// Resources adds resource types served by the host's own handlers. An
+	// entry whose endpoint is /Users or /Groups (schema.User(),
+	// schema.Group(), with the host's extensions in its Extensions)
+	// replaces the built-in one over Store.
 	Resources []Resource
 	// UserExtensions registers schema extensions (RFC 7643 section 3.3) on
 	// the built-in User resource type, beside the enterprise extension;
@@ -73,6 +78,8 @@ type Config struct {
 	// User.Extensions and Group.Extensions), filtered on, patched and
 	// projected like core attributes. Attributes marked Indexed or with
 	// uniqueness "server" or "global" need a Store that implements Indexer.
+	// They extend the types Store serves; a Resources entry takes its
+	// extensions in its own Type.
 	UserExtensions  []schema.Extension
 	GroupExtensions []schema.Extension
 	// BeforeWrite, when set, is called before every create, replace, patch
@@ -94,6 +101,7 @@ type Server struct {
 	log       *slog.Logger
 	resources []*Resource // in /ResourceTypes order
 	byPath    map[string]*Resource
+	writes    writeLocks
 }
 
 // NewServer checks cfg and returns a Server.

@@ -7,15 +7,16 @@ import (
 	"github.com/scimkit/scim/filter"
 )
 
-// Errors a Store returns. The server maps each to its SCIM error in one
-// place; a store never writes HTTP. Wrap them with fmt.Errorf("...: %w") to
-// add context; the server matches with errors.Is and never shows the
-// wrapped text to clients.
+// Errors a Store or ResourceHandler returns. The server maps each to its
+// SCIM error in one place; a store never writes HTTP. Wrap them with
+// fmt.Errorf("...: %w") to add context; the server matches with errors.Is
+// and never shows the wrapped text to clients.
 var (
 	// ErrNotFound: no resource with that id in that tenant.
 	ErrNotFound = errors.New("scim: resource not found")
-	// ErrConflict: a uniqueness constraint (userName, case-insensitively)
-	// would be violated.
+	// ErrConflict: a uniqueness constraint (userName, case-insensitively,
+	// or an extension attribute with uniqueness server or global) would be
+	// violated.
 	ErrConflict = errors.New("scim: uniqueness conflict")
 	// ErrVersionMismatch: the resource's current version is not the one the
 	// caller expected.

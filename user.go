@@ -143,6 +143,6 @@ type Meta struct {
 	LastModified time.Time `json:"lastModified,omitzero"`
 	Location     string    `json:"location,omitempty"`
 	// Version changes on every write to the resource. It is opaque to
-	// clients and is the basis of ETags.
+	// clients; the server compares it to detect concurrent writes.
 	Version string `json:"version,omitempty"`
 }

@@ -2,7 +2,7 @@
 // point Entra ID, Okta or curl at the printed Tenant URL with the printed
 // Secret Token.
 //
-//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory] [-v]
+//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory] [-schema FILE]... [-v]
 //
 // Users and groups are kept in a SQLite file (./scimkit.db unless -db
 // names another), so a restart keeps them; -db with a postgres:// or
@@ -11,6 +11,11 @@
 // SCIM_TOKEN, else generated; it acts for the tenant "default". -addr
 // 127.0.0.1:0 picks a free port; the Tenant URL line shows which. Requests
 // that fail are logged to stderr; -v logs every request.
+//
+// -schema FILE registers the extension schemas in FILE, in their RFC 7643
+// JSON form (one schema, a list, or a /Schemas ListResponse), e.g.
+// examples/server/junojourney.schema.json; repeat it for more files. A
+// schema whose id ends in ":Group" extends Group, any other User.
 //
 // With a database, per-tenant tokens are kept in it too, and the server
 // accepts them beside -token, each for its own tenant:
@@ -91,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dbFlag := fs.String("db", "scimkit.db", "SQLite database file, or a postgres:// URL")
 	inMemory := fs.Bool("memory", false, "keep users and groups in memory only")
 	verbose := fs.Bool("v", false, "log every request, not only failures")
+	var schemas schemaFiles
+	fs.Var(&schemas, "schema", "`FILE` of extension schemas in RFC 7643 JSON; repeatable; an id ending in :Group extends Group, others User")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: server [flags]\n       server [-db ...] token issue|list|revoke [flags]\nflags:")
 		fs.PrintDefaults()
@@ -112,6 +119,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	userExt, groupExt, err := schemas.extensions()
+	if err != nil {
+		return err
+	}
 
 	store, closeStore, where, err := openStore(ctx, *dbFlag, *inMemory)
 	if err != nil {
@@ -126,9 +137,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		auth = append(auth, &scim.Tokens{Store: ts, Logger: logger})
 	}
 	srv, err := scim.NewServer(scim.Config{
-		Store:  store,
-		Auth:   auth,
-		Logger: logger,
+		Store:           store,
+		Auth:            auth,
+		Logger:          logger,
+		UserExtensions:  userExt,
+		GroupExtensions: groupExt,
 	})
 	if err != nil {
 		return err
@@ -151,6 +164,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Tenant URL:   http://%s/scim/v2\nSecret Token: %s\nStore:        %s\n", ln.Addr(), *token, where)
 	if len(auth) > 1 {
 		fmt.Fprintln(stdout, "Tokens:       the token above (tenant \"default\"), and those of \"token issue\" in this database")
+	}
+	for _, e := range userExt {
+		fmt.Fprintf(stdout, "Extension:    %s (User)\n", e.Schema.ID)
+	}
+	for _, e := range groupExt {
+		fmt.Fprintf(stdout, "Extension:    %s (Group)\n", e.Schema.ID)
 	}
 	fmt.Fprintln(stdout, "(Entra ID needs HTTPS: put a TLS-terminating proxy or tunnel in front for a real tenant.)")
 

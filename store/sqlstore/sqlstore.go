@@ -18,9 +18,9 @@
 // PostgreSQL every write is its own READ COMMITTED transaction, retried on
 // serialization failures and deadlocks, and the store runs ANALYZE on its
 // own tables when they have changed enough since the last one, so that
-// prepared statements planned on a nearly empty table are planned again
-// (see analyze.go); this needs the store's role to own its tables, as it
-// does when the store created them.
+// prepared statements planned on a nearly empty table are planned again;
+// this needs the store's role to own its tables, as it does when the store
+// created them.
 //
 // Filters are compiled to SQL with bound parameters. The lookups identity
 // providers send on every sync cycle (userName, externalId, displayName,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -17,6 +16,7 @@ import (
 var extensionTests = []subtest{
 	{"RoundTrip", testExtensionRoundTrip},
 	{"Filter", testExtensionFilter},
+	{"GroupFilter", testExtensionGroupFilter},
 	{"Unique", testExtensionUnique},
 	{"ConcurrentUnique", testExtensionConcurrentUnique},
 }
@@ -200,47 +200,71 @@ func testExtensionFilter(t *testing.T, s scim.Store) {
 		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:User:employeeId eq "E-100" or userName eq "c@example.com"`, []*scim.User{a, c}},
 	} {
 		f := parse(t, rt, tt.filter)
-		p := listUsers(t, s, tenantA, all())
-		var oracle []string
-		for _, u := range p.Resources {
-			if scim.MatchUser(f, u) {
-				oracle = append(oracle, u.ID)
-			}
-		}
 		got := listUsers(t, s, tenantA, scim.Query{Filter: f, StartIndex: 1, Count: 100})
-		if d := cmp.Diff(userIDs(tt.want...), sortedIDs(got.Resources, userID), opts); d != "" {
-			t.Errorf("%s (-want +got):\n%s", tt.filter, d)
-		}
-		slices.Sort(oracle)
-		if d := cmp.Diff(oracle, sortedIDs(got.Resources, userID), opts); d != "" {
-			t.Errorf("%s differs from scim.MatchUser (-match +store):\n%s", tt.filter, d)
-		}
-		if got.TotalResults != len(tt.want) {
-			t.Errorf("%s: TotalResults = %d, want %d", tt.filter, got.TotalResults, len(tt.want))
-		}
+		checkFiltered(t, tt.filter, got, tt.want, listUsers(t, s, tenantA, all()).Resources, userID, func(u *scim.User) bool { return scim.MatchUser(f, u) })
 	}
+}
 
+// checkFiltered checks a page listed with filter: it holds want, and
+// exactly those of all that match accepts.
+func checkFiltered[T any](t *testing.T, filter string, got *scim.Page[*T], want, all []*T, id func(*T) string, match func(*T) bool) {
+	t.Helper()
+	var oracle []*T
+	for _, r := range all {
+		if match(r) {
+			oracle = append(oracle, r)
+		}
+	}
+	if d := cmp.Diff(sortedIDs(want, id), sortedIDs(got.Resources, id), opts); d != "" {
+		t.Errorf("%s (-want +got):\n%s", filter, d)
+	}
+	if d := cmp.Diff(sortedIDs(oracle, id), sortedIDs(got.Resources, id), opts); d != "" {
+		t.Errorf("%s differs from the in-memory matcher (-match +store):\n%s", filter, d)
+	}
+	if got.TotalResults != len(want) {
+		t.Errorf("%s: TotalResults = %d, want %d", filter, got.TotalResults, len(want))
+	}
+}
+
+// testExtensionGroupFilter: filters on group extension attributes, the
+// unique (so indexed) costCode and the plain region, give exactly what
+// scim.MatchGroup gives.
+func testExtensionGroupFilter(t *testing.T, s scim.Store) {
+	useIndexes(t, s)
 	ctx := t.Context()
-	g1, err := s.CreateGroup(ctx, tenantA, &scim.Group{DisplayName: "G1", Extensions: scim.Extensions{testGroupExt: {"costCode": "CC-1", "region": "emea"}}})
-	if err != nil {
-		t.Fatal(err)
+	group := func(tenant, name string, ext map[string]any) *scim.Group {
+		g := &scim.Group{DisplayName: name}
+		if ext != nil {
+			g.Extensions = scim.Extensions{testGroupExt: ext}
+		}
+		out, err := s.CreateGroup(ctx, tenant, g)
+		if err != nil {
+			t.Fatalf("CreateGroup %s: %v", name, err)
+		}
+		return out
 	}
-	if _, err := s.CreateGroup(ctx, tenantA, &scim.Group{DisplayName: "G2", Extensions: scim.Extensions{testGroupExt: {"costCode": "CC-2"}}}); err != nil {
-		t.Fatal(err)
-	}
+	a := group(tenantA, "A", map[string]any{"costCode": "CC-1", "region": "emea"})
+	b := group(tenantA, "B", map[string]any{"costCode": "cc-2", "region": "EMEA"})
+	c := group(tenantA, "C", nil)
+	group(tenantB, "A", map[string]any{"costCode": "CC-1", "region": "emea"})
+	rt := extGroupType()
 	for _, tt := range []struct {
 		filter string
-		want   []string
+		want   []*scim.Group
 	}{
-		{testGroupExt + `:costCode eq "cc-1"`, []string{g1.ID}},
-		{testGroupExt + `:region eq "EMEA"`, []string{g1.ID}},
-		{testGroupExt + `:region pr and displayName eq "G1"`, []string{g1.ID}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode eq "cc-1"`, []*scim.Group{a}}, // not caseExact
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:region eq "emea"`, []*scim.Group{a, b}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode sw "CC-"`, []*scim.Group{a, b}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode pr`, []*scim.Group{a, b}},
+		{`not (urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:region pr)`, []*scim.Group{c}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode eq "CC-2" and displayName eq "B"`, []*scim.Group{b}},
+		{`urn:ietf:params:scim:schemas:extension:storetest:2.0:Group:costCode eq "CC-1" or displayName eq "C"`, []*scim.Group{a, c}},
 	} {
-		got := listGroups(t, s, tenantA, scim.Query{Filter: parse(t, extGroupType(), tt.filter), StartIndex: 1, Count: 100})
-		if d := cmp.Diff(tt.want, sortedIDs(got.Resources, groupID), opts); d != "" {
-			t.Errorf("%s (-want +got):\n%s", tt.filter, d)
-		}
+		f := parse(t, rt, tt.filter)
+		got := listGroups(t, s, tenantA, scim.Query{Filter: f, StartIndex: 1, Count: 100})
+		checkFiltered(t, tt.filter, got, tt.want, listGroups(t, s, tenantA, all()).Resources, groupID, func(g *scim.Group) bool { return scim.MatchGroup(f, g) })
 	}
+
 }
 
 // testExtensionUnique: with an Indexer, a unique extension attribute is
