@@ -101,7 +101,7 @@ func newExtHarness(t *testing.T, store scim.Store) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{Client: e2e.Serve(t, srv, tokenA), logs: &syncBuffer{}}
+	return &harness{Client: e2e.Serve(t, srv, tokenA), logs: &e2e.Log{}}
 }
 
 // junoBody is a POST body in the shapes identity providers send:

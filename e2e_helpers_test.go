@@ -1,9 +1,7 @@
 package scim_test
 
 import (
-	"bytes"
 	"log/slog"
-	"sync"
 	"testing"
 
 	"github.com/scimkit/scim"
@@ -21,35 +19,18 @@ const (
 // captured log.
 type harness struct {
 	*e2e.Client
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *e2e.Log
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &e2e.Log{}
 	return &harness{Client: e2e.Serve(t, newServer(t, logs), tokenA), logs: logs}
 }
 
 // newServer is a Server on a new memory store with the tenants a and b,
 // logging everything to logs.
-func newServer(t *testing.T, logs *syncBuffer) *scim.Server {
+func newServer(t *testing.T, logs *e2e.Log) *scim.Server {
 	t.Helper()
 	var ts scim.Tokens
 	for tenant, tok := range map[string]string{"a": tokenA, "b": tokenB} {

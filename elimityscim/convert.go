@@ -202,6 +202,10 @@ func single(a *schema.Attribute, v any) (any, error) {
 		if x == "" {
 			return nil, nil
 		}
+	case []any:
+		if len(x) == 0 {
+			return nil, nil
+		}
 	case map[string]any:
 		if a.Type != schema.Complex {
 			return v, nil
