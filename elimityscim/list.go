@@ -2,6 +2,7 @@ package elimityscim
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	escim "github.com/elimity-com/scim"
@@ -17,14 +18,14 @@ var scanCount = 500
 // pages through GetAll without one and keeps what filter.Match accepts
 // (see the package documentation).
 func (h *handler) List(ctx context.Context, tenant string, q scim.Query) (*scim.Page[map[string]any], error) {
-	start := max(q.StartIndex, 1)
+	start, count := max(q.StartIndex, 1), max(q.Count, 0)
 	if q.Filter == nil {
-		p, err := h.getAll(ctx, tenant, start, q.Count, q.ExcludeMembers)
+		p, err := h.getAll(ctx, tenant, start, count, q.ExcludeMembers)
 		if err != nil {
 			return nil, err
 		}
 		out := &scim.Page[map[string]any]{TotalResults: p.TotalResults, Resources: []map[string]any{}}
-		for _, r := range p.Resources[:min(len(p.Resources), q.Count)] {
+		for _, r := range p.Resources[:min(len(p.Resources), count)] {
 			doc, err := h.document(r, r.ID, q.ExcludeMembers)
 			if err != nil {
 				return nil, err
@@ -37,10 +38,20 @@ func (h *handler) List(ctx context.Context, tenant string, q scim.Query) (*scim.
 	// read them.
 	exclude := q.ExcludeMembers && !filter.Touches(q.Filter, "members")
 	out := &scim.Page[map[string]any]{Resources: []map[string]any{}}
+	var first string // of the previous page
 	for at := 1; ; {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		p, err := h.getAll(ctx, tenant, at, scanCount, exclude)
 		if err != nil {
 			return nil, err
+		}
+		if len(p.Resources) > 0 {
+			if at > 1 && p.Resources[0].ID == first {
+				return nil, errPaging
+			}
+			first = p.Resources[0].ID
 		}
 		for _, r := range p.Resources {
 			doc, err := h.document(r, r.ID, exclude)
@@ -51,7 +62,7 @@ func (h *handler) List(ctx context.Context, tenant string, q scim.Query) (*scim.
 				continue
 			}
 			out.TotalResults++
-			if out.TotalResults >= start && len(out.Resources) < q.Count {
+			if out.TotalResults >= start && len(out.Resources) < count {
 				if q.ExcludeMembers {
 					delete(doc, "members")
 				}
@@ -64,6 +75,10 @@ func (h *handler) List(ctx context.Context, tenant string, q scim.Query) (*scim.
 		}
 	}
 }
+
+// errPaging is a GetAll that answers the same page for every startIndex;
+// reading on would never end.
+var errPaging = errors.New("elimityscim: GetAll answered the same page for two startIndex values; it must honour ListRequestParams.StartIndex")
 
 // getAll asks the handler for one page.
 func (h *handler) getAll(ctx context.Context, tenant string, start, count int, excludeMembers bool) (escim.Page, error) {

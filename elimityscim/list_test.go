@@ -2,10 +2,12 @@ package elimityscim_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
 
+	escim "github.com/elimity-com/scim"
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/elimityscim"
@@ -84,4 +86,30 @@ func query(s string) string {
 		v.Set(k, val)
 	}
 	return v.Encode()
+}
+
+// TestListFromCarelessHandler: a page longer than asked is cut to count,
+// and a handler that ignores startIndex fails a filtered list instead of
+// making it read forever.
+func TestListFromCarelessHandler(t *testing.T) {
+	var page escim.Page
+	for _, id := range []string{"u1", "u2", "u3"} {
+		page.Resources = append(page.Resources, escim.Resource{ID: id, Attributes: escim.ResourceAttributes{"userName": id}})
+	}
+	page.TotalResults = 1 << 40
+	s := &stub{page: page}
+	var logs e2e.Log
+	h := e2e.Serve(t, server(t, scim.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, userType(s)), token)
+	if r := h.Must(200, "GET", "/Users?count=2", ""); len(r.Body["Resources"].([]any)) != 2 {
+		t.Errorf("count=2: %s", r.Raw)
+	}
+	h.Must(500, "GET", "/Users?filter=userName+eq+%22u9%22", "")
+	if !strings.Contains(logs.String(), "StartIndex") {
+		t.Errorf("the log does not say why: %s", logs.String())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.reqs) != 3 {
+		t.Errorf("%d GetAll calls, want 1 and 2", len(s.reqs))
+	}
 }
