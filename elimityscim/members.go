@@ -116,18 +116,11 @@ func (h groupHandler) memberOps(op scim.MemberOp) ([]escim.PatchOperation, error
 
 // members is a member list as elimity's validation passes it.
 func (h groupHandler) members(ms []scim.Member) []any {
-	list := make([]any, len(ms))
-	for i, m := range ms {
-		e := map[string]any{"value": m.Value}
-		if m.Display != "" {
-			e["display"] = m.Display
-		}
-		if m.Type != "" {
-			e["type"] = m.Type
-		}
-		list[i] = e
+	list, _ := attributes(h.rt, scim.GroupDoc(&scim.Group{Members: ms}))["members"].([]any)
+	if list == nil {
+		list = []any{}
 	}
-	return attributes(h.rt, map[string]any{"members": list})["members"].([]any)
+	return list
 }
 
 // path is the filter-parser path uri:name[f].
