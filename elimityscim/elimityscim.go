@@ -5,9 +5,9 @@
 // against the schema; scimkit evaluates filters, runs PATCH, projects
 // attributes and answers.
 //
-//	users, err := elimityscim.Resource(escim.ResourceType{
-//		Name: "User", Endpoint: "/Users", Schema: schema.CoreUserSchema(),
-//		SchemaExtensions: []escim.SchemaExtension{{Schema: schema.ExtensionEnterpriseUser()}},
+//	users, err := elimityscim.Resource(escim.ResourceType{ // escim: github.com/elimity-com/scim
+//		Name: "User", Endpoint: "/Users", Schema: eschema.CoreUserSchema(), // eschema: its schema package
+//		SchemaExtensions: []escim.SchemaExtension{{Schema: eschema.ExtensionEnterpriseUser()}},
 //		Handler: myUsers, // the team's existing escim.ResourceHandler
 //	})
 //	...

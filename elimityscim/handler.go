@@ -18,7 +18,7 @@ import (
 // rt from the elimity handler h, as the package documentation describes.
 // rt must be the type the Server serves the handler under: it shapes the
 // attributes h receives. For the core Group type the result also
-// implements scim.MemberPatcher, with h's Patch.
+// implements scim.MemberPatcher, with h's Patch. Neither rt nor h may be nil.
 func Handler(rt *schema.ResourceType, h escim.ResourceHandler) scim.ResourceHandler {
 	hd := &handler{rt: rt, h: h, seed: maphash.MakeSeed()}
 	if rt.Schema.ID == schema.GroupURN {
