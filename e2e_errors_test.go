@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/scimkit/scim/internal/e2e"
 )
 
 func mustJSON(t *testing.T, v any) string {
@@ -20,10 +22,10 @@ func mustJSON(t *testing.T, v any) string {
 // and that a failed write leaves the resource unchanged.
 func TestErrors(t *testing.T) {
 	h := newHarness(t)
-	uid := h.createUser(junoUser)
-	gid := h.createGroup(`{"displayName":"G"}`)
-	h.createUser(userBody("taken@contoso.com"))
-	before := h.must(200, "GET", "/Users/"+uid, "").Raw
+	uid := h.CreateUser(e2e.JunoUser)
+	gid := h.CreateGroup(`{"displayName":"G"}`)
+	h.CreateUser(e2e.UserBody("taken@contoso.com"))
+	before := h.Must(200, "GET", "/Users/"+uid, "").Raw
 
 	tests := []struct {
 		name         string
@@ -41,10 +43,10 @@ func TestErrors(t *testing.T) {
 		{"user id under Groups", "", "GET", "/Groups/" + uid, "", nil, 404, ""},
 		{"unknown endpoint", "", "GET", "/Widgets", "", nil, 404, ""},
 		{"bulk", "", "POST", "/Bulk", `{}`, nil, 501, ""},
-		{"PATCH on collection", "", "PATCH", "/Users", patchBody(""), nil, 405, ""},
-		{"POST on resource", "", "POST", "/Users/" + uid, userBody("x"), nil, 405, ""},
-		{"duplicate userName other case", "", "POST", "/Users", userBody("TAKEN@contoso.com"), nil, 409, "uniqueness"},
-		{"rename onto taken userName", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"replace","path":"userName","value":"Taken@Contoso.com"}`), nil, 409, "uniqueness"},
+		{"PATCH on collection", "", "PATCH", "/Users", e2e.PatchBody(""), nil, 405, ""},
+		{"POST on resource", "", "POST", "/Users/" + uid, e2e.UserBody("x"), nil, 405, ""},
+		{"duplicate userName other case", "", "POST", "/Users", e2e.UserBody("TAKEN@contoso.com"), nil, 409, "uniqueness"},
+		{"rename onto taken userName", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","path":"userName","value":"Taken@Contoso.com"}`), nil, 409, "uniqueness"},
 		{"missing userName", "", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`, nil, 400, "invalidValue"},
 		{"not JSON", "", "POST", "/Users", `{"userName":`, nil, 400, "invalidSyntax"},
 		{"JSON array", "", "POST", "/Users", `[]`, nil, 400, "invalidSyntax"},
@@ -54,7 +56,7 @@ func TestErrors(t *testing.T) {
 		{"PATCH body empty", "", "PATCH", "/Users/" + uid, ` `, nil, 400, "invalidSyntax"},
 
 		{"deep JSON", "", "POST", "/Users", strings.Repeat("[", 100000), nil, 400, "invalidSyntax"},
-		{"text/plain", "", "POST", "/Users", userBody("x"), map[string]string{"Content-Type": "text/plain"}, 415, ""},
+		{"text/plain", "", "POST", "/Users", e2e.UserBody("x"), map[string]string{"Content-Type": "text/plain"}, 415, ""},
 		{"body too large", "", "POST", "/Users", `{"userName":"` + strings.Repeat("a", 2<<20) + `"}`, nil, 413, ""},
 		{"wrong type", "", "POST", "/Users", `{"userName":"w@x","active":{}}`, nil, 400, "invalidValue"},
 		{"emails as string", "", "POST", "/Users", `{"userName":"w@x","emails":"x"}`, nil, 400, "invalidValue"},
@@ -66,19 +68,19 @@ func TestErrors(t *testing.T) {
 		{"password filter in search", "", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"password eq \"x\""}`, nil, 400, "invalidFilter"},
 		{"bad count", "", "GET", "/Users?count=abc", "", nil, 400, "invalidValue"},
 		{"PATCH without schemas", "", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"x"}]}`, nil, 400, "invalidSyntax"},
-		{"PATCH move", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"move","path":"title","value":"x"}`), nil, 400, "invalidSyntax"},
-		{"PATCH bad path", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"replace","path":"name..givenName","value":"x"}`), nil, 400, "invalidPath"},
-		{"PATCH unknown attribute", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"replace","path":"foo.bar","value":"x"}`), nil, 400, "invalidPath"},
-		{"PATCH remove without path", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"remove"}`), nil, 400, "noTarget"},
-		{"PATCH replace unmatched or-filter", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"replace","path":"emails[type eq \"home\" or type eq \"other\"].display","value":"x"}`), nil, 400, "noTarget"},
-		{"PATCH replace unmatched value filter", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"replace","path":"ims[value eq \"nobody\"].display","value":"x"}`), nil, 400, "noTarget"},
-		{"PATCH remove userName", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"remove","path":"userName"}`), nil, 400, "mutability"},
-		{"PATCH replace id", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"replace","path":"id","value":"x"}`), nil, 400, "mutability"},
-		{"PATCH groups", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"add","path":"groups","value":[{"value":"` + gid + `"}]}`), nil, 400, "mutability"},
-		{"PATCH atomic", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"nope","value":"x"}`), nil, 400, "invalidPath"},
-		{"PATCH wrong value type", "", "PATCH", "/Users/" + uid, patchBody(`{"op":"replace","path":"active","value":"maybe"}`), nil, 400, "invalidValue"},
-		{"group unknown member", "", "PATCH", "/Groups/" + gid, patchBody(`{"op":"add","path":"members","value":[{"value":"` + uid + `"},{"value":"no-such-user"}]}`), nil, 400, "invalidValue"},
-		{"group remove displayName", "", "PATCH", "/Groups/" + gid, patchBody(`{"op":"remove","path":"displayName"}`), nil, 400, "mutability"},
+		{"PATCH move", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"move","path":"title","value":"x"}`), nil, 400, "invalidSyntax"},
+		{"PATCH bad path", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","path":"name..givenName","value":"x"}`), nil, 400, "invalidPath"},
+		{"PATCH unknown attribute", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","path":"foo.bar","value":"x"}`), nil, 400, "invalidPath"},
+		{"PATCH remove without path", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"remove"}`), nil, 400, "noTarget"},
+		{"PATCH replace unmatched or-filter", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","path":"emails[type eq \"home\" or type eq \"other\"].display","value":"x"}`), nil, 400, "noTarget"},
+		{"PATCH replace unmatched value filter", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","path":"ims[value eq \"nobody\"].display","value":"x"}`), nil, 400, "noTarget"},
+		{"PATCH remove userName", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"remove","path":"userName"}`), nil, 400, "mutability"},
+		{"PATCH replace id", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","path":"id","value":"x"}`), nil, 400, "mutability"},
+		{"PATCH groups", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"add","path":"groups","value":[{"value":"` + gid + `"}]}`), nil, 400, "mutability"},
+		{"PATCH atomic", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","path":"displayName","value":"Changed"},{"op":"replace","path":"nope","value":"x"}`), nil, 400, "invalidPath"},
+		{"PATCH wrong value type", "", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","path":"active","value":"maybe"}`), nil, 400, "invalidValue"},
+		{"group unknown member", "", "PATCH", "/Groups/" + gid, e2e.PatchBody(`{"op":"add","path":"members","value":[{"value":"` + uid + `"},{"value":"no-such-user"}]}`), nil, 400, "invalidValue"},
+		{"group remove displayName", "", "PATCH", "/Groups/" + gid, e2e.PatchBody(`{"op":"remove","path":"displayName"}`), nil, 400, "mutability"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,7 +99,7 @@ func TestErrors(t *testing.T) {
 			for k, v := range tc.hdr {
 				hdr[k] = v
 			}
-			r := h.doAs(tok, tc.method, tc.path, tc.body, hdr)
+			r := h.DoAs(tok, tc.method, tc.path, tc.body, hdr)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d\n%.300s", r.Status, tc.status, r.Raw)
 			}
@@ -107,7 +109,7 @@ func TestErrors(t *testing.T) {
 			if st, _ := r.Body["scimType"].(string); st != tc.scimType {
 				t.Errorf("scimType %q, want %q", st, tc.scimType)
 			}
-			if s := path(r.Body, "schemas", 0); s != "urn:ietf:params:scim:api:messages:2.0:Error" {
+			if s := e2e.Path(r.Body, "schemas", 0); s != "urn:ietf:params:scim:api:messages:2.0:Error" {
 				t.Errorf("schemas = %v", r.Body["schemas"])
 			}
 			if d, _ := r.Body["detail"].(string); d == "" || len(d) > 300 {
@@ -118,10 +120,10 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
-	if after := h.must(200, "GET", "/Users/"+uid, "").Raw; after != before {
+	if after := h.Must(200, "GET", "/Users/"+uid, "").Raw; after != before {
 		t.Errorf("failed requests changed the user:\nbefore %s\nafter  %s", before, after)
 	}
-	if g := h.must(200, "GET", "/Groups/"+gid, "").Body; len(memberIDs(g)) != 0 || g["displayName"] != "G" {
+	if g := h.Must(200, "GET", "/Groups/"+gid, "").Body; len(e2e.MemberIDs(g)) != 0 || g["displayName"] != "G" {
 		t.Errorf("failed requests changed the group: %v", g)
 	}
 	for _, secret := range []string{tokenA, tokenB, "nope"} {
@@ -134,28 +136,28 @@ func TestErrors(t *testing.T) {
 // TestDiscovery checks the discovery endpoints against the real schema.
 func TestDiscovery(t *testing.T) {
 	h := newHarness(t)
-	spc := h.must(200, "GET", "/ServiceProviderConfig", "").Body
-	if path(spc, "patch", "supported") != true || path(spc, "bulk", "supported") != false ||
-		path(spc, "filter", "supported") != true || path(spc, "filter", "maxResults") != 1000.0 {
+	spc := h.Must(200, "GET", "/ServiceProviderConfig", "").Body
+	if e2e.Path(spc, "patch", "supported") != true || e2e.Path(spc, "bulk", "supported") != false ||
+		e2e.Path(spc, "filter", "supported") != true || e2e.Path(spc, "filter", "maxResults") != 1000.0 {
 		t.Errorf("ServiceProviderConfig: %v", spc)
 	}
-	rts := h.must(200, "GET", "/ResourceTypes", "").Body
+	rts := h.Must(200, "GET", "/ResourceTypes", "").Body
 	if rts["totalResults"] != 2.0 {
 		t.Errorf("ResourceTypes: %v", rts)
 	}
-	ut := h.must(200, "GET", "/resourcetypes/User", "").Body
-	if ut["endpoint"] != "/Users" || path(ut, "schemaExtensions", 0, "schema") != enterpriseURN {
+	ut := h.Must(200, "GET", "/resourcetypes/User", "").Body
+	if ut["endpoint"] != "/Users" || e2e.Path(ut, "schemaExtensions", 0, "schema") != e2e.EnterpriseURN {
 		t.Errorf("User resource type: %v", ut)
 	}
-	sch := h.must(200, "GET", "/Schemas", "").Body
+	sch := h.Must(200, "GET", "/Schemas", "").Body
 	names := map[string]bool{}
 	for _, s := range sch["Resources"].([]any) {
-		id := path(s, "id").(string)
-		for _, a := range path(s, "attributes").([]any) {
-			names[strings.ToLower(id+":"+path(a, "name").(string))] = true
-			if subs, ok := path(a, "subAttributes").([]any); ok {
+		id := e2e.Path(s, "id").(string)
+		for _, a := range e2e.Path(s, "attributes").([]any) {
+			names[strings.ToLower(id+":"+e2e.Path(a, "name").(string))] = true
+			if subs, ok := e2e.Path(a, "subAttributes").([]any); ok {
 				for _, sa := range subs {
-					names[strings.ToLower(id+":"+path(a, "name").(string)+"."+path(sa, "name").(string))] = true
+					names[strings.ToLower(id+":"+e2e.Path(a, "name").(string)+"."+e2e.Path(sa, "name").(string))] = true
 				}
 			}
 		}
@@ -163,39 +165,39 @@ func TestDiscovery(t *testing.T) {
 	core := "urn:ietf:params:scim:schemas:core:2.0:user:"
 	for _, n := range []string{core + "username", core + "active", core + "emails.value", core + "addresses.postalcode",
 		core + "name.middlename", core + "phonenumbers.type", core + "preferredlanguage", core + "title",
-		strings.ToLower(enterpriseURN) + ":manager", strings.ToLower(enterpriseURN) + ":costcenter",
+		strings.ToLower(e2e.EnterpriseURN) + ":manager", strings.ToLower(e2e.EnterpriseURN) + ":costcenter",
 		"urn:ietf:params:scim:schemas:core:2.0:group:members.value"} {
 		if !names[n] {
 			t.Errorf("/Schemas lacks %s", n)
 		}
 	}
-	if s := h.must(200, "GET", "/Schemas/"+enterpriseURN, "").Body; s["id"] != enterpriseURN {
+	if s := h.Must(200, "GET", "/Schemas/"+e2e.EnterpriseURN, "").Body; s["id"] != e2e.EnterpriseURN {
 		t.Errorf("schema by URN: %v", s)
 	}
-	h.must(403, "GET", "/Schemas?filter=id+pr", "")
+	h.Must(403, "GET", "/Schemas?filter=id+pr", "")
 }
 
 // TestProjection checks attributes and excludedAttributes.
 func TestProjection(t *testing.T) {
 	h := newHarness(t)
-	id := h.createUser(junoUser)
-	r := h.must(200, "GET", "/Users/"+id+"?attributes=userName,name.givenName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "")
+	id := h.CreateUser(e2e.JunoUser)
+	r := h.Must(200, "GET", "/Users/"+id+"?attributes=userName,name.givenName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "")
 	want := map[string]any{"schemas": r.Body["schemas"], "id": id,
 		"userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1@contoso.com",
-		"name":     map[string]any{"givenName": "Ada"}, enterpriseURN: map[string]any{"department": "Engineering"}}
+		"name":     map[string]any{"givenName": "Ada"}, e2e.EnterpriseURN: map[string]any{"department": "Engineering"}}
 	if got := mustJSON(t, r.Body); got != mustJSON(t, want) {
 		t.Errorf("attributes:\n got %s\nwant %s", got, mustJSON(t, want))
 	}
-	r = h.must(200, "GET", "/Users/"+id+"?excludedAttributes=emails,name.familyName,id", "")
-	if r.Body["emails"] != nil || path(r.Body, "name", "familyName") != nil || r.Body["id"] != id || path(r.Body, "name", "givenName") != "Ada" {
+	r = h.Must(200, "GET", "/Users/"+id+"?excludedAttributes=emails,name.familyName,id", "")
+	if r.Body["emails"] != nil || e2e.Path(r.Body, "name", "familyName") != nil || r.Body["id"] != id || e2e.Path(r.Body, "name", "givenName") != "Ada" {
 		t.Errorf("excludedAttributes: %s", r.Raw)
 	}
-	r = h.must(200, "GET", "/Users?filter=userName+eq+%22test_user_ab6490ee-1e48-479e-a20b-2d77186b5dd1%40contoso.com%22&attributes=id", "")
-	if path(r.Body, "Resources", 0, "id") != id || path(r.Body, "Resources", 0, "userName") != nil {
+	r = h.Must(200, "GET", "/Users?filter=userName+eq+%22test_user_ab6490ee-1e48-479e-a20b-2d77186b5dd1%40contoso.com%22&attributes=id", "")
+	if e2e.Path(r.Body, "Resources", 0, "id") != id || e2e.Path(r.Body, "Resources", 0, "userName") != nil {
 		t.Errorf("list attributes=id: %s", r.Raw)
 	}
 	// emails[type eq "work"].value eq filter, Entra's form.
-	r = h.must(200, "GET", "/Users?filter=emails%5Btype+eq+%22work%22%5D.value+eq+%22test_user_fd0ea19b%40contoso.com%22", "")
+	r = h.Must(200, "GET", "/Users?filter=emails%5Btype+eq+%22work%22%5D.value+eq+%22test_user_fd0ea19b%40contoso.com%22", "")
 	if r.Body["totalResults"] != 1.0 {
 		t.Errorf("emails filter: %s", r.Raw)
 	}

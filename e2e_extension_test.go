@@ -2,8 +2,6 @@ package scim_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/e2e"
 	"github.com/scimkit/scim/internal/pgtest"
 	"github.com/scimkit/scim/schema"
 	"github.com/scimkit/scim/store/memory"
@@ -103,11 +102,7 @@ func newExtHarness(t *testing.T, store scim.Store) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
-	hs := httptest.NewServer(mux)
-	t.Cleanup(hs.Close)
-	return &harness{t: t, srv: hs, base: hs.URL + "/scim/v2", logs: &syncBuffer{}}
+	return &harness{Client: e2e.Serve(t, srv, tokenA), logs: &e2e.Log{}}
 }
 
 // junoBody is a POST body in the shapes identity providers send:
@@ -165,7 +160,7 @@ func TestExtensionOverHTTP(t *testing.T) {
 
 func testExtensionOverHTTP(t *testing.T, store scim.Store) {
 	h := newExtHarness(t, store)
-	r := h.must(201, "POST", "/Users", junoBody)
+	r := h.Must(201, "POST", "/Users", junoBody)
 	id := r.Body["id"].(string)
 	if d := cmp.Diff(junoWant, r.Body[junoURN]); d != "" {
 		t.Errorf("POST response extension (-want +got):\n%s", d)
@@ -176,7 +171,7 @@ func testExtensionOverHTTP(t *testing.T, store scim.Store) {
 	if strings.Contains(r.Raw, "unregistered") || strings.Contains(r.Raw, "s3cret") || strings.Contains(r.Raw, "someone") {
 		t.Errorf("response holds unregistered, returned:never or readOnly input: %s", r.Raw)
 	}
-	got := h.must(200, "GET", "/Users/"+id, "")
+	got := h.Must(200, "GET", "/Users/"+id, "")
 	if d := cmp.Diff(junoWant, got.Body[junoURN]); d != "" {
 		t.Errorf("GET extension (-want +got):\n%s", d)
 	}
@@ -216,12 +211,12 @@ func testExtensionOverHTTP(t *testing.T, store scim.Store) {
 		{junoURN + `:skills eq "sql"`, 1},
 		{`userName eq "ada@juno.example" and ` + junoURN + `:learnerLevel eq "beginner"`, 1},
 	} {
-		l := h.must(200, "GET", "/Users?filter="+urlQuery(tt.filter), "")
+		l := h.Must(200, "GET", "/Users?filter="+urlQuery(tt.filter), "")
 		if n := int(l.Body["totalResults"].(float64)); n != tt.n {
 			t.Errorf("%s: %d results, want %d", tt.filter, n, tt.n)
 		}
 	}
-	s := h.must(200, "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"`+junoURN+`:employeeId eq \"E-100\""}`)
+	s := h.Must(200, "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"`+junoURN+`:employeeId eq \"E-100\""}`)
 	if n := s.Body["totalResults"].(float64); n != 1 {
 		t.Errorf(".search on an extension attribute: %v results", n)
 	}
@@ -229,12 +224,12 @@ func testExtensionOverHTTP(t *testing.T, store scim.Store) {
 	// PATCH in every path form.
 	patch := func(ops string) map[string]any {
 		t.Helper()
-		return h.must(200, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+ops+`]}`).Body[junoURN].(map[string]any)
+		return h.Must(200, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+ops+`]}`).Body[junoURN].(map[string]any)
 	}
 	if e := patch(`{"op":"Replace","path":"` + junoURN + `:credits","value":13}`); e["credits"] != float64(13) {
 		t.Errorf("path replace: %v", e)
 	}
-	if e := patch(`{"op":"replace","value":{"` + junoURN + `:learnerLevel":"advanced","` + junoURN + `:mentor.display":"Grace"}}`); e["learnerLevel"] != "advanced" || path(e, "mentor", "display") != "Grace" {
+	if e := patch(`{"op":"replace","value":{"` + junoURN + `:learnerLevel":"advanced","` + junoURN + `:mentor.display":"Grace"}}`); e["learnerLevel"] != "advanced" || e2e.Path(e, "mentor", "display") != "Grace" {
 		t.Errorf("path-less URN-qualified keys: %v", e)
 	}
 	if e := patch(`{"op":"add","value":{"` + junoURN + `":{"remote":"False","skills":["rust"]}}}`); e["remote"] != false || len(e["skills"].([]any)) != 3 {
@@ -243,7 +238,7 @@ func testExtensionOverHTTP(t *testing.T, store scim.Store) {
 	if e := patch(`{"op":"remove","path":"` + junoURN + `:skills","value":["go"]}`); len(e["skills"].([]any)) != 2 {
 		t.Errorf("remove of listed values: %v", e)
 	}
-	if e := patch(`{"op":"replace","path":"` + junoURN + `:mentor[value eq \"m-1\"].display","value":"Ada's mentor"}`); path(e, "mentor", "display") != "Ada's mentor" {
+	if e := patch(`{"op":"replace","path":"` + junoURN + `:mentor[value eq \"m-1\"].display","value":"Ada's mentor"}`); e2e.Path(e, "mentor", "display") != "Ada's mentor" {
 		t.Errorf("value filter in a path: %v", e)
 	}
 	if e := patch(`{"op":"remove","path":"` + junoURN + `:avatar"}`); e["avatar"] != nil {
@@ -251,7 +246,7 @@ func testExtensionOverHTTP(t *testing.T, store scim.Store) {
 	}
 
 	// Refused values change nothing.
-	before := h.must(200, "GET", "/Users/"+id, "").Raw
+	before := h.Must(200, "GET", "/Users/"+id, "").Raw
 	for _, tt := range []struct{ body, scimType string }{
 		{`{"op":"replace","path":"` + junoURN + `:learnerLevel","value":"expert"}`, "invalidValue"},
 		{`{"op":"replace","path":"` + junoURN + `:credits","value":"many"}`, "invalidValue"},
@@ -260,41 +255,41 @@ func testExtensionOverHTTP(t *testing.T, store scim.Store) {
 		{`{"op":"replace","path":"` + junoURN + `:createdBy","value":"x"}`, "mutability"},
 		{`{"op":"replace","path":"` + junoURN + `:nosuch","value":"x"}`, "invalidPath"},
 	} {
-		r := h.do("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+tt.body+`]}`)
+		r := h.Do("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+tt.body+`]}`)
 		if r.Status != 400 || r.Body["scimType"] != tt.scimType {
 			t.Errorf("%s: %d %v, want 400 %s", tt.body, r.Status, r.Body["scimType"], tt.scimType)
 		}
 	}
-	if after := h.must(200, "GET", "/Users/"+id, "").Raw; after != before {
+	if after := h.Must(200, "GET", "/Users/"+id, "").Raw; after != before {
 		t.Errorf("refused PATCHes changed the user:\nbefore %s\nafter  %s", before, after)
 	}
 
 	// Projection.
-	p := h.must(200, "GET", "/Users/"+id+"?attributes="+junoURN+":credits,"+junoURN+":internalNote", "")
+	p := h.Must(200, "GET", "/Users/"+id+"?attributes="+junoURN+":credits,"+junoURN+":internalNote", "")
 	if d := cmp.Diff(map[string]any{"credits": float64(13), "internalNote": "vip"}, p.Body[junoURN]); d != "" || p.Body["userName"] != nil {
 		t.Errorf("attributes= on extension attributes (-want +got):\n%s\n%s", d, p.Raw)
 	}
-	p = h.must(200, "GET", "/Users/"+id+"?excludedAttributes="+junoURN, "")
+	p = h.Must(200, "GET", "/Users/"+id+"?excludedAttributes="+junoURN, "")
 	if p.Body[junoURN] != nil || p.Body["userName"] == nil {
 		t.Errorf("excludedAttributes= the extension: %s", p.Raw)
 	}
 
 	// Uniqueness, and a group extension.
 	dup := strings.Replace(junoBody, "ada@juno.example", "bob@juno.example", 1)
-	if r := h.do("POST", "/Users", dup); r.Status != 409 || r.Body["scimType"] != "uniqueness" {
+	if r := h.Do("POST", "/Users", dup); r.Status != 409 || r.Body["scimType"] != "uniqueness" {
 		t.Errorf("POST with a taken badgeNumber: %d %s", r.Status, r.Raw)
 	}
-	g := h.must(201, "POST", "/Groups", `{"displayName":"Sales","`+junoGroupURN+`":{"costCenter":"CC-1"}}`)
-	if path(g.Body, junoGroupURN, "costCenter") != "CC-1" {
+	g := h.Must(201, "POST", "/Groups", `{"displayName":"Sales","`+junoGroupURN+`":{"costCenter":"CC-1"}}`)
+	if e2e.Path(g.Body, junoGroupURN, "costCenter") != "CC-1" {
 		t.Errorf("group extension: %s", g.Raw)
 	}
 	gid := g.Body["id"].(string)
-	h.must(204, "PATCH", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"`+junoGroupURN+`:costCenter","value":"CC-2"}]}`)
-	if v := path(h.must(200, "GET", "/Groups/"+gid, "").Body, junoGroupURN, "costCenter"); v != "CC-2" {
+	h.Must(204, "PATCH", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"`+junoGroupURN+`:costCenter","value":"CC-2"}]}`)
+	if v := e2e.Path(h.Must(200, "GET", "/Groups/"+gid, "").Body, junoGroupURN, "costCenter"); v != "CC-2" {
 		t.Errorf("group extension after PATCH: %v", v)
 	}
-	h.must(201, "POST", "/Groups", `{"displayName":"Other","`+junoGroupURN+`":{"costCenter":"CC-1"}}`)
-	if r := h.do("POST", "/Groups", `{"displayName":"Third","`+junoGroupURN+`":{"costCenter":"cc-2"}}`); r.Status != 409 {
+	h.Must(201, "POST", "/Groups", `{"displayName":"Other","`+junoGroupURN+`":{"costCenter":"CC-1"}}`)
+	if r := h.Do("POST", "/Groups", `{"displayName":"Third","`+junoGroupURN+`":{"costCenter":"cc-2"}}`); r.Status != 409 {
 		t.Errorf("POST group with a taken costCenter: %d %s", r.Status, r.Raw)
 	}
 }

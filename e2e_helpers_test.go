@@ -1,17 +1,11 @@
 package scim_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/e2e"
 	"github.com/scimkit/scim/store/memory"
 )
 
@@ -20,61 +14,23 @@ const (
 	tokenB = "scim_test_token_tenant_b"
 )
 
-// harness is a Server mounted at /scim/v2 on an httptest server, with two
-// tenants and a captured log.
+// harness is a client of a Server with a memory store mounted at
+// /scim/v2 on an httptest server, with two tenants (Do acts as a) and a
+// captured log.
 type harness struct {
-	t    *testing.T
-	srv  *httptest.Server
-	base string
-	logs *syncBuffer
-	// groupPatched is the status of a successful group PATCH.
-	groupPatched int
+	*e2e.Client
+	logs *e2e.Log
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	logs := &e2e.Log{}
+	return &harness{Client: e2e.Serve(t, newServer(t, logs), tokenA), logs: logs}
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// backend is what a harness serves Users and Groups from.
-type backend struct {
-	name   string
-	config func() scim.Config // Store or Resources
-	// groupPatched is what a successful group PATCH answers: 204 from a
-	// MemberPatcher, 200 with the group from a handler without one.
-	groupPatched int
-}
-
-var (
-	// memoryBackend is the built-in handlers over store/memory.
-	memoryBackend = backend{"memory", func() scim.Config { return scim.Config{Store: memory.New()} }, http.StatusNoContent}
-	// mapsBackend is a host's own handlers over plain maps, with no Store.
-	mapsBackend = backend{"maps", func() scim.Config { return scim.Config{Resources: newMapDirectory().resources()} }, http.StatusOK}
-)
-
-// onBackends runs test as a subtest on each backend.
-func onBackends(t *testing.T, test func(t *testing.T, b backend)) {
-	for _, b := range []backend{memoryBackend, mapsBackend} {
-		t.Run(b.name, func(t *testing.T) { test(t, b) })
-	}
-}
-
-// newHarness is a harness on the memory backend.
-func newHarness(t *testing.T) *harness { return memoryBackend.harness(t) }
-
-func (b backend) harness(t *testing.T) *harness {
+// newServer is a Server on a new memory store with the tenants a and b,
+// logging everything to logs.
+func newServer(t *testing.T, logs *e2e.Log) *scim.Server {
 	t.Helper()
 	var ts scim.Tokens
 	for tenant, tok := range map[string]string{"a": tokenA, "b": tokenB} {
@@ -82,150 +38,13 @@ func (b backend) harness(t *testing.T) *harness {
 			t.Fatal(err)
 		}
 	}
-	logs := &syncBuffer{}
-	cfg := b.config()
-	cfg.Auth = &ts
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := scim.NewServer(cfg)
+	srv, err := scim.NewServer(scim.Config{
+		Store:  memory.New(),
+		Auth:   &ts,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
-	hs := httptest.NewServer(mux)
-	t.Cleanup(hs.Close)
-	return &harness{t: t, srv: hs, base: hs.URL + "/scim/v2", logs: logs, groupPatched: b.groupPatched}
-}
-
-// resp is a decoded response.
-type resp struct {
-	Status int
-	Header http.Header
-	Body   map[string]any
-	Raw    string
-}
-
-// do sends a request as tenant a. body may be "" for none.
-func (h *harness) do(method, path, body string) resp {
-	h.t.Helper()
-	return h.doAs(tokenA, method, path, body, nil)
-}
-
-func (h *harness) doAs(token, method, path, body string, hdr map[string]string) resp {
-	h.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, h.base+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	for k, v := range hdr {
-		if v == "" {
-			req.Header.Del(k)
-		} else {
-			req.Header.Set(k, v)
-		}
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	out := resp{Status: res.StatusCode, Header: res.Header, Raw: string(b)}
-	if len(b) > 0 {
-		if ct := res.Header.Get("Content-Type"); ct != "application/scim+json" {
-			h.t.Errorf("%s %s: Content-Type %q, want application/scim+json", method, path, ct)
-		}
-		if err := json.Unmarshal(b, &out.Body); err != nil {
-			h.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, path, err, b)
-		}
-	}
-	return out
-}
-
-// must asserts the status and returns the response.
-func (h *harness) must(status int, method, path, body string) resp {
-	h.t.Helper()
-	r := h.do(method, path, body)
-	if r.Status != status {
-		h.t.Fatalf("%s %s: status %d, want %d\n%s", method, path, r.Status, status, r.Raw)
-	}
-	return r
-}
-
-// patchGroup sends a group PATCH that must succeed as the backend answers
-// it: 204 with no body, or 200 with the group.
-func (h *harness) patchGroup(id, body string) {
-	h.t.Helper()
-	r := h.do("PATCH", "/Groups/"+id, body)
-	ok := r.Status == h.groupPatched
-	if r.Status == http.StatusNoContent {
-		ok = ok && r.Raw == ""
-	} else {
-		ok = ok && r.Body["id"] == id
-	}
-	if !ok {
-		h.t.Fatalf("PATCH /Groups/%s: status %d, want %d\n%s", id, r.Status, h.groupPatched, r.Raw)
-	}
-}
-
-// createUser posts a user body and returns its id.
-func (h *harness) createUser(body string) string {
-	h.t.Helper()
-	r := h.must(201, "POST", "/Users", body)
-	id, _ := r.Body["id"].(string)
-	if id == "" {
-		h.t.Fatalf("no id in %s", r.Raw)
-	}
-	return id
-}
-
-func (h *harness) createGroup(body string) string {
-	h.t.Helper()
-	r := h.must(201, "POST", "/Groups", body)
-	id, _ := r.Body["id"].(string)
-	if id == "" {
-		h.t.Fatalf("no id in %s", r.Raw)
-	}
-	return id
-}
-
-// path returns the value at a dotted path of keys (numbers index lists).
-func path(v any, keys ...any) any {
-	for _, k := range keys {
-		switch k := k.(type) {
-		case string:
-			m, _ := v.(map[string]any)
-			v = m[k]
-		case int:
-			l, _ := v.([]any)
-			if k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
-}
-
-// memberIDs returns the member values of a group document.
-func memberIDs(g map[string]any) []string {
-	var ids []string
-	for _, m := range path(g, "members").([]any) {
-		ids = append(ids, path(m, "value").(string))
-	}
-	return ids
-}
-
-func userBody(userName string) string {
-	return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName + `","active":true}`
+	return srv
 }

@@ -3,11 +3,11 @@ package scim_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/e2e"
 )
 
 // vetoHarness is a harness whose BeforeWrite refuses: userNames outside
@@ -43,11 +43,7 @@ func vetoHarness(t *testing.T, store scim.Store, seen *[]scim.Write, blockMember
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
-	hs := httptest.NewServer(mux)
-	t.Cleanup(hs.Close)
-	return &harness{t: t, srv: hs, base: hs.URL + "/scim/v2", logs: &syncBuffer{}}
+	return &harness{Client: e2e.Serve(t, srv, tokenA), logs: &e2e.Log{}}
 }
 
 // TestBeforeWriteVeto: a refused write answers the hook's error and
@@ -58,12 +54,12 @@ func TestBeforeWriteVeto(t *testing.T) {
 			var seen []scim.Write
 			var block string
 			h := vetoHarness(t, open(t), &seen, &block)
-			ada := h.createUser(`{"userName":"ada@acme.example","title":"Protected"}`)
-			bob := h.createUser(`{"userName":"bob@acme.example"}`)
+			ada := h.CreateUser(`{"userName":"ada@acme.example","title":"Protected"}`)
+			bob := h.CreateUser(`{"userName":"bob@acme.example"}`)
 			block = bob
-			gid := h.createGroup(`{"displayName":"Sales","members":[{"value":"` + ada + `"}]}`)
+			gid := h.CreateGroup(`{"displayName":"Sales","members":[{"value":"` + ada + `"}]}`)
 			snapshot := func() string {
-				return h.must(200, "GET", "/Users?sortBy=userName", "").Raw + h.must(200, "GET", "/Groups", "").Raw
+				return h.Must(200, "GET", "/Users?sortBy=userName", "").Raw + h.Must(200, "GET", "/Groups", "").Raw
 			}
 			before := snapshot()
 			patch := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[%s]}`
@@ -80,7 +76,7 @@ func TestBeforeWriteVeto(t *testing.T) {
 				{"PATCH", "/Groups/" + gid, strings.Replace(patch, "%s", `{"op":"replace","value":{"displayName":"Forbidden"}}`, 1), 403},
 				{"PUT", "/Groups/" + gid, `{"displayName":"Forbidden"}`, 403},
 			} {
-				r := h.do(tt.method, tt.path, tt.body)
+				r := h.Do(tt.method, tt.path, tt.body)
 				if r.Status != tt.status {
 					t.Errorf("%s %s: %d, want %d\n%s", tt.method, tt.path, r.Status, tt.status, r.Raw)
 				}
@@ -90,7 +86,7 @@ func TestBeforeWriteVeto(t *testing.T) {
 			}
 			// Allowed writes pass, and the hook saw what it needed.
 			seen = nil
-			h.must(204, "DELETE", "/Users/"+bob, "")
+			h.Must(204, "DELETE", "/Users/"+bob, "")
 			if len(seen) != 1 || seen[0].Op != scim.OpDelete || seen[0].ID != bob || seen[0].Old["userName"] != "bob@acme.example" || seen[0].Tenant != "a" {
 				t.Errorf("hook saw %+v", seen)
 			}

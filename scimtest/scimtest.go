@@ -1,0 +1,18 @@
+// Package scimtest replays identity providers' provisioning traffic
+// against a SCIM endpoint, for a host's own go test: the request shapes
+// they send and the checks they and a careful integrator make of the
+// answers. It speaks only HTTP, so it tests any endpoint: a scim.Server
+// over any Store or ResourceHandler, behind the host's own middleware.
+package scimtest
+
+import "net/http"
+
+// Target is one SCIM endpoint under test, with empty Users and Groups.
+type Target struct {
+	// Handler serves the endpoint at its root: requests arrive as
+	// /Users, /Groups/{id} and so on (scimtest mounts it under /scim/v2
+	// on a test server bound to 127.0.0.1 and strips the prefix).
+	Handler http.Handler
+	// Token is a bearer token of the tenant the flows act as.
+	Token string
+}
