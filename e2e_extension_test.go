@@ -296,3 +296,82 @@ func testExtensionOverHTTP(t *testing.T, store scim.Store) {
 
 // urlQuery escapes a filter for a query string.
 func urlQuery(s string) string { return url.QueryEscape(s) }
+
+// TestExtensionDiscovery: a registered extension is listed in /Schemas
+// with its attributes and in /ResourceTypes with its required flag.
+func TestExtensionDiscovery(t *testing.T) {
+	h := newExtHarness(t, memory.New())
+	s := h.Must(200, "GET", "/Schemas/"+junoURN, "").Body
+	attrs, _ := s["attributes"].([]any)
+	if len(attrs) != len(junoExtension().Attributes) {
+		t.Fatalf("/Schemas/%s lists %d attributes, want %d: %v", junoURN, len(attrs), len(junoExtension().Attributes), s)
+	}
+	byName := map[string]map[string]any{}
+	for _, a := range attrs {
+		m := a.(map[string]any)
+		byName[m["name"].(string)] = m
+	}
+	for name, want := range map[string]map[string]any{
+		"badgeNumber":  {"type": "string", "uniqueness": "server", "mutability": "readWrite"},
+		"learnerLevel": {"canonicalValues": []any{"beginner", "intermediate", "advanced"}},
+		"credits":      {"type": "integer"},
+		"secretCode":   {"returned": "never"},
+		"cohort":       {"mutability": "immutable"},
+		"skills":       {"multiValued": true},
+		"profile":      {"type": "reference", "referenceTypes": []any{"external"}},
+	} {
+		for k, v := range want {
+			if d := cmp.Diff(v, byName[name][k]); d != "" {
+				t.Errorf("/Schemas %s.%s (-want +got):\n%s", name, k, d)
+			}
+		}
+	}
+	if sub := e2e.Path(byName["mentor"], "subAttributes", 1, "name"); sub != "display" {
+		t.Errorf("mentor sub-attributes: %v", byName["mentor"]["subAttributes"])
+	}
+	if loc := e2e.Path(s, "meta", "location"); loc != h.Base+"/Schemas/"+junoURN {
+		t.Errorf("meta.location = %v", loc)
+	}
+	all := h.Must(200, "GET", "/Schemas", "").Body
+	if n := all["totalResults"].(float64); n != 5 { // User, enterprise, Juno User, Group, Juno Group
+		t.Errorf("/Schemas lists %v schemas, want 5", n)
+	}
+	rt := h.Must(200, "GET", "/ResourceTypes/User", "").Body
+	want := []any{
+		map[string]any{"schema": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "required": false},
+		map[string]any{"schema": junoURN, "required": false},
+	}
+	if d := cmp.Diff(want, rt["schemaExtensions"]); d != "" {
+		t.Errorf("/ResourceTypes/User schemaExtensions (-want +got):\n%s", d)
+	}
+}
+
+// TestNewServerRefusesBadExtensions: a malformed extension stops the
+// server from starting, with an error naming the attribute.
+func TestNewServerRefusesBadExtensions(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ext  *schema.Schema
+		want string
+	}{
+		{"not a URN", &schema.Schema{ID: "junojourney", Attributes: []*schema.Attribute{{Name: "a"}}}, "junojourney"},
+		{"duplicate names", &schema.Schema{ID: junoURN, Attributes: []*schema.Attribute{{Name: "badge"}, {Name: "Badge"}}}, `"Badge": the name is used twice`},
+		{"sub-attributes on a string", &schema.Schema{ID: junoURN, Attributes: []*schema.Attribute{{Name: "badge", SubAttributes: []*schema.Attribute{{Name: "number"}}}}}, "badge"},
+		{"unknown type", &schema.Schema{ID: junoURN, Attributes: []*schema.Attribute{{Name: "level", Type: "number"}}}, "level"},
+		{"reserved name", &schema.Schema{ID: junoURN, Attributes: []*schema.Attribute{{Name: "id"}}}, "id"},
+		{"indexed complex", &schema.Schema{ID: junoURN, Attributes: []*schema.Attribute{{Name: "mentor", Type: schema.Complex, Indexed: true, SubAttributes: []*schema.Attribute{{Name: "value"}}}}}, "mentor"},
+		{"unique multi-valued", &schema.Schema{ID: junoURN, Attributes: []*schema.Attribute{{Name: "tags", MultiValued: true, Uniqueness: "server"}}}, "tags"},
+		{"the core schema's URN", &schema.Schema{ID: "urn:ietf:params:scim:schemas:core:2.0:User", Attributes: []*schema.Attribute{{Name: "x"}}}, "core:2.0:User"},
+	} {
+		_, err := scim.NewServer(scim.Config{Store: memory.New(), Auth: scim.StaticToken("a", tokenA), UserExtensions: []schema.Extension{{Schema: tt.ext}}})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: NewServer error %v, want one naming %q", tt.name, err, tt.want)
+		}
+	}
+	// A host store without Indexer cannot keep a unique extension attribute.
+	type plainStore struct{ scim.Store }
+	_, err := scim.NewServer(scim.Config{Store: plainStore{memory.New()}, Auth: scim.StaticToken("a", tokenA), UserExtensions: []schema.Extension{{Schema: junoExtension()}}})
+	if err == nil || !strings.Contains(err.Error(), "Indexer") {
+		t.Errorf("NewServer with unique attributes on a store without Indexer: %v", err)
+	}
+}
