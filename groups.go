@@ -12,6 +12,7 @@ import (
 type groupHandler struct {
 	store GroupStore
 	rt    *schema.ResourceType
+	srv   *Server // events: publish, lockResource (inproc.go)
 }
 
 func (h *groupHandler) Create(ctx context.Context, tenant string, doc map[string]any) (map[string]any, error) {
@@ -26,6 +27,7 @@ func (h *groupHandler) Create(ctx context.Context, tenant string, doc map[string
 	if err != nil {
 		return nil, err
 	}
+	h.srv.publishGroup(ctx, tenant, nil, out) // events
 	return groupDoc(out, true), nil
 }
 
@@ -38,10 +40,13 @@ func (h *groupHandler) Get(ctx context.Context, tenant, id string, opts GetOptio
 }
 
 func (h *groupHandler) Replace(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (map[string]any, error) {
-	cur, err := h.store.GetGroup(ctx, tenant, id, GetOptions{ExcludeMembers: true})
+	defer h.srv.lockResource(tenant, "Group", id)()                                                  // events: in commit order
+	cur, err := h.store.GetGroup(ctx, tenant, id, GetOptions{ExcludeMembers: !h.srv.inprocEvents()}) // events: old members
 	if err != nil {
 		return nil, err
 	}
+	before := *cur // events
+	cur.Members = nil
 	if err := validate(h.rt, groupDoc(cur, false), doc); err != nil {
 		return nil, err
 	}
@@ -54,6 +59,7 @@ func (h *groupHandler) Replace(ctx context.Context, tenant, id string, doc map[s
 	if err != nil {
 		return nil, err
 	}
+	h.srv.publishGroup(ctx, tenant, &before, out) // events
 	return groupDoc(out, true), nil
 }
 
@@ -61,6 +67,14 @@ func (h *groupHandler) Patch(ctx context.Context, tenant, id string, ops []Patch
 	attrOps, memberOps, err := splitGroupPatch(ops)
 	if err != nil {
 		return nil, err
+	}
+	// events: in commit order, from the group with its members before and after.
+	defer h.srv.lockResource(tenant, "Group", id)()
+	var before *Group
+	if h.srv.inprocEvents() {
+		if before, err = h.store.GetGroup(ctx, tenant, id, GetOptions{}); err != nil {
+			return nil, err
+		}
 	}
 	for range maxWriteRetries {
 		var p GroupPatch
@@ -103,13 +117,31 @@ func (h *groupHandler) Patch(ctx context.Context, tenant, id string, ops []Patch
 		if err != nil {
 			return nil, err
 		}
+		if before != nil { // events
+			if after, err := h.store.GetGroup(ctx, tenant, id, GetOptions{}); err == nil {
+				h.srv.publishGroup(ctx, tenant, before, after)
+			}
+		}
 		return nil, nil
 	}
 	return nil, errBusy
 }
 
 func (h *groupHandler) Delete(ctx context.Context, tenant, id, ifVersion string) error {
-	return h.store.DeleteGroup(ctx, tenant, id, ifVersion)
+	if !h.srv.inprocEvents() {
+		return h.store.DeleteGroup(ctx, tenant, id, ifVersion)
+	}
+	// events: read what is deleted, for the event.
+	defer h.srv.lockResource(tenant, "Group", id)()
+	old, err := h.store.GetGroup(ctx, tenant, id, GetOptions{ExcludeMembers: true})
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteGroup(ctx, tenant, id, ifVersion); err != nil {
+		return err
+	}
+	h.srv.publishGroup(ctx, tenant, old, nil)
+	return nil
 }
 
 func (h *groupHandler) List(ctx context.Context, tenant string, q Query) (*ListResult, error) {

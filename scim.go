@@ -65,6 +65,32 @@ type Config struct {
 	// Resources adds resource types served by the host's own handlers,
 	// beside the built-in User and Group.
 	Resources []Resource
+
+	// Events, when set, receives an Event after every committed change to
+	// a user or group, in the background (see EventHandler). With a Store
+	// that is an Outbox (store/sqlstore) events are written in the same
+	// transaction as the change and none is lost: delivery is at least
+	// once, in commit order per resource, also after a crash or restart
+	// (a crashed instance's claimed events wait for their EventLease to
+	// end); a failing event is retried with backoff from 1 s to 5 min,
+	// for as long as it fails, and holds back only its own resource's
+	// later events. With any other store events are delivered in-process
+	// after commit: a failing event is tried 4 times in about 2 s, its
+	// worker's other events waiting meanwhile, then dropped; a full queue
+	// drops new events; both are counted (EventStats) and logged at
+	// Error, and events still queued when the process ends are lost.
+	// Call Server.Close to stop delivery.
+	Events EventHandler
+	// EventWorkers is how many events are delivered at once. Default 4.
+	EventWorkers int
+	// EventQueue bounds the events waiting for in-process delivery.
+	// Default 4096.
+	EventQueue int
+	// EventLease is how long an instance keeps the Outbox events it
+	// claimed while delivering them; it renews the lease every third of
+	// it, so the lease only ends when the instance is gone. Default 1
+	// minute.
+	EventLease time.Duration
 }
 
 // Server is an http.Handler serving the SCIM protocol. It works under any
@@ -74,6 +100,8 @@ type Server struct {
 	log       *slog.Logger
 	resources []*Resource // in /ResourceTypes order
 	byPath    map[string]*Resource
+	ev        *delivery    // nil without Config.Events
+	inproc    *inprocQueue // in-process delivery, when the store has no Outbox
 }
 
 // NewServer checks cfg and returns a Server.
@@ -96,14 +124,23 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.DefaultCount > cfg.MaxResults {
 		cfg.DefaultCount = cfg.MaxResults
 	}
+	if cfg.EventWorkers <= 0 {
+		cfg.EventWorkers = defaultEventWorkers
+	}
+	if cfg.EventQueue <= 0 {
+		cfg.EventQueue = defaultEventQueue
+	}
+	if cfg.EventLease <= 0 {
+		cfg.EventLease = defaultEventLease
+	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Logger, byPath: map[string]*Resource{}}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	all := append([]Resource{
-		{Type: schema.User(), Handler: &userHandler{store: cfg.Store}},
-		{Type: schema.Group(), Handler: &groupHandler{store: cfg.Store}},
+		{Type: schema.User(), Handler: &userHandler{store: cfg.Store, srv: s}},
+		{Type: schema.Group(), Handler: &groupHandler{store: cfg.Store, srv: s}},
 	}, cfg.Resources...)
 	for i := range all {
 		r := &all[i]
@@ -125,6 +162,9 @@ func NewServer(cfg Config) (*Server, error) {
 		}
 		s.byPath[key] = r
 		s.resources = append(s.resources, r)
+	}
+	if cfg.Events != nil {
+		s.startEvents()
 	}
 	return s, nil
 }
@@ -152,11 +192,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	info := requestInfo(r)
+	w.Header().Set("X-Request-Id", info.ID)
+	r = r.WithContext(WithRequestInfo(r.Context(), info))
 	sw := &statusWriter{ResponseWriter: w}
 	tenant := ""
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("scim: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+			s.log.Error("scim: panic serving request", "method", r.Method, "path", r.URL.Path, "request_id", info.ID, "panic", p)
 			if sw.status == 0 {
 				writeError(sw, &Error{Status: http.StatusInternalServerError, Detail: "Internal server error."})
 			}
@@ -171,7 +214,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.log.Enabled(r.Context(), level) {
 			s.log.LogAttrs(r.Context(), level, "scim request", slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-				slog.String("tenant", tenant), slog.Duration("duration", time.Since(start)))
+				slog.String("tenant", tenant), slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", info.ID))
 		}
 	}()
 	tenant = s.serve(sw, r)

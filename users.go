@@ -17,6 +17,7 @@ const maxWriteRetries = 16
 type userHandler struct {
 	store UserStore
 	rt    *schema.ResourceType
+	srv   *Server // events: publish, lockResource (inproc.go)
 }
 
 func (h *userHandler) Create(ctx context.Context, tenant string, doc map[string]any) (map[string]any, error) {
@@ -31,7 +32,9 @@ func (h *userHandler) Create(ctx context.Context, tenant string, doc map[string]
 	if err != nil {
 		return nil, err
 	}
-	return UserDoc(out), nil
+	d := UserDoc(out)
+	h.srv.publish(ctx, CommittedWrite{Tenant: tenant, ResourceType: "User", New: d, Time: out.Meta.LastModified}) // events
+	return d, nil
 }
 
 func (h *userHandler) Get(ctx context.Context, tenant, id string, _ GetOptions) (map[string]any, error) {
@@ -63,6 +66,7 @@ func (h *userHandler) Patch(ctx context.Context, tenant, id string, ops []PatchO
 // and the write is a compare-and-swap on the version read, retried when a
 // concurrent write won and the client named no version of its own.
 func (h *userHandler) update(ctx context.Context, tenant, id, ifVersion string, change func(old map[string]any) (map[string]any, error)) (map[string]any, error) {
+	defer h.srv.lockResource(tenant, "User", id)() // events: in commit order
 	for range maxWriteRetries {
 		cur, err := h.store.GetUser(ctx, tenant, id)
 		if err != nil {
@@ -91,13 +95,28 @@ func (h *userHandler) update(ctx context.Context, tenant, id, ifVersion string, 
 		if err != nil {
 			return nil, err
 		}
-		return UserDoc(out), nil
+		d := UserDoc(out)
+		h.srv.publish(ctx, CommittedWrite{Tenant: tenant, ResourceType: "User", Old: old, New: d, Time: out.Meta.LastModified}) // events
+		return d, nil
 	}
 	return nil, errBusy
 }
 
 func (h *userHandler) Delete(ctx context.Context, tenant, id, ifVersion string) error {
-	return h.store.DeleteUser(ctx, tenant, id, ifVersion)
+	if !h.srv.inprocEvents() {
+		return h.store.DeleteUser(ctx, tenant, id, ifVersion)
+	}
+	// events: read what is deleted, for the event.
+	defer h.srv.lockResource(tenant, "User", id)()
+	old, err := h.store.GetUser(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeleteUser(ctx, tenant, id, ifVersion); err != nil {
+		return err
+	}
+	h.srv.publishUserDelete(ctx, tenant, old)
+	return nil
 }
 
 func (h *userHandler) List(ctx context.Context, tenant string, q Query) (*ListResult, error) {

@@ -1,0 +1,212 @@
+package scim
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// EventHandler receives the Server's events (Config.Events), after the
+// change each describes has committed. It is called from background
+// goroutines, never from the request that made the change: however long
+// it takes and whatever it returns, SCIM responses are neither delayed
+// nor failed by it.
+//
+// The events of one resource reach it one at a time, in the order their
+// writes committed; events of different resources may arrive
+// concurrently (Config.EventWorkers of them at most). A returned error or
+// a panic is a failed delivery, retried with backoff: see Config.Events
+// for how often and where the event waits meanwhile. Delivery is at least
+// once, so an event may arrive again (after a crash, or after a handler
+// that did its work but returned an error); Event.ID tells repeats apart.
+// ctx is canceled when Server.Close stops waiting for the handler.
+type EventHandler func(ctx context.Context, e Event) error
+
+// EventStats counts a Server's event deliveries since NewServer.
+type EventStats struct {
+	// Delivered is the handler calls that returned nil.
+	Delivered uint64
+	// Failed is the handler calls that returned an error or panicked.
+	Failed uint64
+	// Dropped is the in-process events given up without a delivery: the
+	// queue was full, every attempt failed, or Close came first. Events
+	// from an Outbox are never dropped.
+	Dropped uint64
+	// Queued is the in-process events waiting for delivery now.
+	Queued int
+}
+
+// Defaults and bounds of event delivery.
+const (
+	defaultEventWorkers = 4
+	defaultEventQueue   = 4096
+	defaultEventLease   = time.Minute
+	// eventPoll is how often an idle outbox worker looks for events that
+	// no write of this process announced: other instances' writes, retries
+	// whose backoff ended, leases of a crashed instance that expired.
+	eventPoll = time.Second
+	// outboxBatch is the most events one claim takes.
+	outboxBatch = 32
+	// inprocAttempts is how many times an in-process event is tried.
+	inprocAttempts = 4
+	// closeWait is how long Close waits for handler calls, first as they
+	// are, then once more after canceling their context.
+	closeWait = 10 * time.Second
+)
+
+// delivery is what both delivery paths share: the handler, its counters
+// and the goroutines that Close stops.
+type delivery struct {
+	handler EventHandler
+	log     *slog.Logger
+	// ctx is the context of handler calls and outbox calls; Close cancels
+	// it when the handler calls outlast closeWait.
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   chan struct{} // closed by Close: start nothing new
+	wg     sync.WaitGroup
+
+	running                    atomic.Int64 // handler calls in progress
+	delivered, failed, dropped atomic.Uint64
+
+	closeWait time.Duration
+	// sleep waits d or until ctx ends, reporting whether d passed; tests
+	// replace it to run backoffs without waiting.
+	sleep func(ctx context.Context, d time.Duration) bool
+
+	closeOnce sync.Once
+	closeErr  error
+	onClose   func() // after stop is closed, before waiting
+}
+
+func newDelivery(h EventHandler, log *slog.Logger) *delivery {
+	d := &delivery{handler: h, log: log, stop: make(chan struct{}), closeWait: closeWait, sleep: sleepCtx}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	return d
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (d *delivery) stopped() bool {
+	select {
+	case <-d.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// call delivers e once, turning a panic into an error.
+func (d *delivery) call(e Event) (err error) {
+	d.running.Add(1)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("scim: event handler panicked: %v", p)
+		}
+		if err != nil {
+			d.failed.Add(1)
+		} else {
+			d.delivered.Add(1)
+		}
+		d.running.Add(-1)
+	}()
+	return d.handler(d.ctx, e)
+}
+
+func eventAttrs(e Event) []any {
+	return []any{"event", e.ID, "kind", e.Kind, "tenant", e.Tenant, "resource", e.ResourceType + "/" + e.ResourceID}
+}
+
+// close stops delivery: nothing new starts, calls in progress get
+// closeWait to end, then their context is canceled and they get closeWait
+// more.
+func (d *delivery) close() error {
+	d.closeOnce.Do(func() {
+		close(d.stop)
+		if d.onClose != nil {
+			d.onClose()
+		}
+		done := make(chan struct{})
+		go func() {
+			d.wg.Wait()
+			close(done)
+		}()
+		if !waitFor(done, d.closeWait) {
+			d.cancel()
+			if !waitFor(done, d.closeWait) {
+				d.closeErr = fmt.Errorf("scim: Close gave up on %d event handler calls still running after %v; they ignore their context",
+					d.running.Load(), 2*d.closeWait)
+			}
+		}
+		d.cancel()
+	})
+	return d.closeErr
+}
+
+func waitFor(done <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// startEvents starts the delivery path Config.Events asks for: from the
+// store's Outbox when it has one, else in-process.
+func (s *Server) startEvents() {
+	d := newDelivery(s.cfg.Events, s.log)
+	s.ev = d
+	if box, ok := s.cfg.Store.(Outbox); ok {
+		newOutboxLoop(d, box, s.cfg.EventLease).start(s.cfg.EventWorkers)
+		return
+	}
+	s.inproc = newInprocQueue(d, s.cfg.EventWorkers, s.cfg.EventQueue)
+}
+
+// Close stops event delivery. Nothing new is delivered; handler calls in
+// progress get up to 10 seconds to end, then their context is canceled
+// and they get 10 seconds more; if they are still running Close returns
+// an error saying so. Events still in the in-process queue are dropped
+// (counted in EventStats); events from an Outbox stay in it, and the ones
+// this Server had claimed are handed back, for the next Server to
+// deliver. Requests served after Close work as before, but their
+// in-process events are dropped.
+//
+// Call Close after the HTTP server has stopped and before closing the
+// store. Without Config.Events it does nothing. Close is safe to call more
+// than once; later calls return the first one's result.
+func (s *Server) Close() error {
+	if s.ev == nil {
+		return nil
+	}
+	return s.ev.close()
+}
+
+// EventStats returns the Server's event delivery counters; all zero
+// without Config.Events.
+func (s *Server) EventStats() EventStats {
+	d := s.ev
+	if d == nil {
+		return EventStats{}
+	}
+	st := EventStats{Delivered: d.delivered.Load(), Failed: d.failed.Load(), Dropped: d.dropped.Load()}
+	if s.inproc != nil {
+		st.Queued = s.inproc.queued()
+	}
+	return st
+}

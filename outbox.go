@@ -1,0 +1,257 @@
+package scim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Outbox is an optional ability of a Store that keeps events durably
+// (store/sqlstore has it). Once told to record, it writes each write's
+// events (CommittedWrite.Events) in the same transaction as the write,
+// so an event exists exactly when its change committed, and the Server
+// delivers them from there: at least once, in commit order per resource,
+// also after a crash or restart, and, when several instances share the
+// store's database, each event to one instance at a time.
+//
+// Events of one resource must be recorded in the order their writes
+// commit: a store that serializes writes to a resource (a row lock)
+// records the event after taking that lock.
+type Outbox interface {
+	// RecordEvents turns recording on for the life of the store: from now
+	// on every write records its events. NewServer calls it when
+	// Config.Events is set; before that the store records nothing, so a
+	// deployment without an event handler does not pile events up. After
+	// each write that recorded events has committed the store calls
+	// notify, which does not block. It may be called more than once (one
+	// store, several Servers); every notify is called.
+	RecordEvents(notify func())
+	// ClaimEvents leases to owner, for lease, up to max recorded events
+	// that are neither delivered nor leased to anyone (a lease that ended
+	// counts as none), in commit order, taking only the first of its
+	// resource's events not yet delivered: so no two events of one
+	// resource are ever out at once. A lease of zero or less has ended
+	// already. Attempts counts this claim.
+	ClaimEvents(ctx context.Context, owner string, max int, lease time.Duration) ([]OutboxEvent, error)
+	// ExtendEvents renews, for lease from now, the leases that owner
+	// still holds on the events seqs.
+	ExtendEvents(ctx context.Context, owner string, seqs []int64, lease time.Duration) error
+	// SettleEvents ends owner's leases: it deletes the delivered events
+	// and makes each of retry claimable again after its delay.
+	SettleEvents(ctx context.Context, owner string, delivered []int64, retry []EventRetry) error
+}
+
+// OutboxEvent is an event as an Outbox hands it out.
+type OutboxEvent struct {
+	// Seq is the event's place in the outbox: the commit order of one
+	// resource's events.
+	Seq int64
+	// Attempts counts the claims of the event, this one included.
+	Attempts int
+	Event    Event
+}
+
+// EventRetry hands a claimed event back to an Outbox, to be claimed again
+// After from now.
+type EventRetry struct {
+	Seq   int64
+	After time.Duration
+}
+
+// Retry delays of a failed outbox event: the first retry after
+// outboxRetryBase, then doubling, at most outboxRetryMax.
+const (
+	outboxRetryBase = time.Second
+	outboxRetryMax  = 5 * time.Minute
+	// outboxCallTimeout bounds the calls that end leases, which run after
+	// Close too.
+	outboxCallTimeout = 10 * time.Second
+)
+
+// outboxLoop delivers from an Outbox: each worker claims a batch,
+// delivers it in order and settles it; a heartbeat renews the leases of
+// the batches being delivered, so that only a crashed instance's events
+// go to another.
+type outboxLoop struct {
+	d     *delivery
+	box   Outbox
+	owner string
+	lease time.Duration
+	poll  time.Duration
+	batch int
+	wake  signal
+	// retryAfter is the delay after the attempts-th failed delivery.
+	retryAfter func(attempts int) time.Duration
+
+	mu   sync.Mutex
+	held map[int64]int // claimed, not yet settled: seq -> batches holding it
+}
+
+func newOutboxLoop(d *delivery, box Outbox, lease time.Duration) *outboxLoop {
+	host, _ := os.Hostname()
+	return &outboxLoop{
+		d:          d,
+		box:        box,
+		owner:      fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomHex(4)),
+		lease:      lease,
+		poll:       eventPoll,
+		batch:      outboxBatch,
+		retryAfter: retryBackoff,
+		held:       map[int64]int{},
+	}
+}
+
+// retryBackoff doubles from outboxRetryBase up to outboxRetryMax, with up
+// to 20% jitter so that failures do not come back in step.
+func retryBackoff(attempts int) time.Duration {
+	d := outboxRetryMax
+	if n := max(attempts-1, 0); n < 16 {
+		d = min(outboxRetryBase<<n, outboxRetryMax)
+	}
+	return d + rand.N(d/5+1)
+}
+
+func (o *outboxLoop) start(workers int) {
+	o.box.RecordEvents(o.wake.notify)
+	var ws sync.WaitGroup
+	for range workers {
+		ws.Go(o.work)
+	}
+	// Leases are renewed until the last delivery has ended, Close or not.
+	done := make(chan struct{})
+	o.d.wg.Go(func() {
+		ws.Wait()
+		close(done)
+	})
+	o.d.wg.Go(func() { o.heartbeat(done) })
+}
+
+func (o *outboxLoop) work() {
+	for !o.d.stopped() {
+		wake := o.wake.wait()
+		evs, err := o.box.ClaimEvents(o.d.ctx, o.owner, o.batch, o.lease)
+		if err != nil {
+			if o.d.stopped() {
+				return
+			}
+			o.d.log.Error("scim: claiming events from the outbox failed; trying again", "err", err)
+			wake = nil // an error is not cured by the next write: wait the poll interval
+		}
+		if len(evs) == 0 {
+			o.idle(wake)
+			continue
+		}
+		o.deliver(evs)
+	}
+}
+
+// idle waits for a write's notification, the poll interval or Close.
+func (o *outboxLoop) idle(wake <-chan struct{}) {
+	t := time.NewTimer(o.poll)
+	defer t.Stop()
+	select {
+	case <-wake:
+	case <-t.C:
+	case <-o.d.stop:
+	}
+}
+
+// deliver delivers a claimed batch (at most one event per resource) in
+// order and settles it. On Close the events not yet started are handed
+// back at once.
+func (o *outboxLoop) deliver(evs []OutboxEvent) {
+	o.hold(evs, 1)
+	defer o.hold(evs, -1)
+	var done []int64
+	var retry []EventRetry
+	for i, oe := range evs {
+		if o.d.stopped() {
+			for _, rest := range evs[i:] {
+				retry = append(retry, EventRetry{Seq: rest.Seq})
+			}
+			break
+		}
+		if err := o.d.call(oe.Event); err != nil {
+			after := o.retryAfter(oe.Attempts)
+			retry = append(retry, EventRetry{Seq: oe.Seq, After: after})
+			o.d.log.Error("scim: event handler failed; the event stays in the outbox",
+				append(eventAttrs(oe.Event), "attempts", oe.Attempts, "retry_in", after.Round(time.Millisecond), "err", err)...)
+			continue
+		}
+		done = append(done, oe.Seq)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), outboxCallTimeout)
+	defer cancel()
+	if err := o.box.SettleEvents(ctx, o.owner, done, retry); err != nil {
+		o.d.log.Error("scim: recording event deliveries in the outbox failed; the events are delivered again when their lease ends",
+			"delivered", len(done), "retries", len(retry), "err", err)
+	}
+}
+
+func (o *outboxLoop) hold(evs []OutboxEvent, delta int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, e := range evs {
+		if o.held[e.Seq] += delta; o.held[e.Seq] <= 0 {
+			delete(o.held, e.Seq)
+		}
+	}
+}
+
+// heartbeat renews the leases of the batches being delivered every third
+// of a lease, until done.
+func (o *outboxLoop) heartbeat(done <-chan struct{}) {
+	t := time.NewTicker(max(o.lease/3, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		o.mu.Lock()
+		seqs := make([]int64, 0, len(o.held))
+		for s := range o.held {
+			seqs = append(seqs, s)
+		}
+		o.mu.Unlock()
+		if len(seqs) == 0 {
+			continue
+		}
+		slices.Sort(seqs)
+		ctx, cancel := context.WithTimeout(o.d.ctx, outboxCallTimeout)
+		if err := o.box.ExtendEvents(ctx, o.owner, seqs, o.lease); err != nil {
+			o.d.log.Error("scim: renewing event leases failed; another instance may deliver them too", "events", len(seqs), "err", err)
+		}
+		cancel()
+	}
+}
+
+// signal wakes every goroutine waiting when notify is called.
+type signal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait returns a channel closed at the next notify.
+func (s *signal) wait() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+	}
+	return s.ch
+}
+
+func (s *signal) notify() {
+	s.mu.Lock()
+	if s.ch != nil {
+		close(s.ch)
+		s.ch = nil
+	}
+	s.mu.Unlock()
+}
