@@ -176,6 +176,10 @@ func (o *outboxLoop) deliver(evs []OutboxEvent) {
 			break
 		}
 		if err := o.d.call(oe.Event); err != nil {
+			if o.d.ctx.Err() != nil { // Close canceled the call: not the event's fault
+				retry = append(retry, EventRetry{Seq: oe.Seq})
+				continue
+			}
 			after := o.retryAfter(oe.Attempts)
 			retry = append(retry, EventRetry{Seq: oe.Seq, After: after})
 			o.d.log.Error("scim: event handler failed; the event stays in the outbox",
