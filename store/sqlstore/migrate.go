@@ -93,7 +93,7 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, plannerHints}
+}, metaMigration, plannerHints, sqliteEvents}
 
 // plannerHints gives SQLite's query planner the shape of the membership
 // tables before ANALYZE has ever run. Without statistics, SQLite 3.54
@@ -191,7 +191,52 @@ var postgresMigrations = []migration{{
 		)`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration}
+}, metaMigration, postgresEvents}
+
+// sqliteEvents adds the event outbox (see outbox.go). seq is
+// AUTOINCREMENT so that a number is never used twice: a late
+// acknowledgement must not delete a newer event that took a deleted
+// one's number. scim_events_resource finds a resource's earlier events.
+var sqliteEvents = migration{
+	version: 5,
+	name:    "event outbox",
+	stmts: []string{
+		`CREATE TABLE scim_events (
+			seq INTEGER PRIMARY KEY AUTOINCREMENT,
+			tenant TEXT NOT NULL,
+			resource_type TEXT NOT NULL,
+			resource_id TEXT NOT NULL,
+			event TEXT NOT NULL,
+			lease_owner TEXT,
+			lease_until INTEGER NOT NULL DEFAULT 0,
+			attempts INTEGER NOT NULL DEFAULT 0,
+			created_ns INTEGER NOT NULL
+		)`,
+		`CREATE INDEX scim_events_resource ON scim_events (tenant, resource_type, resource_id, seq)`,
+	},
+}
+
+// postgresEvents is sqliteEvents for PostgreSQL. Leases are times of the
+// database's clock, which every instance shares.
+var postgresEvents = migration{
+	version: 5,
+	name:    "event outbox",
+	stmts: []string{
+		`CREATE TABLE scim_events (
+			seq bigint GENERATED ALWAYS AS IDENTITY,
+			tenant text COLLATE "C" NOT NULL,
+			resource_type text COLLATE "C" NOT NULL,
+			resource_id text COLLATE "C" NOT NULL,
+			event text NOT NULL,
+			lease_owner text,
+			lease_until timestamptz NOT NULL DEFAULT '-infinity',
+			attempts integer NOT NULL DEFAULT 0,
+			created_ns bigint NOT NULL,
+			CONSTRAINT scim_events_pkey PRIMARY KEY (seq)
+		)`,
+		`CREATE INDEX scim_events_resource ON scim_events (tenant, resource_type, resource_id, seq)`,
+	},
+}
 
 func stamp() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 

@@ -74,6 +74,9 @@ func (d Dialect) String() string {
 
 // Store is a scim.Store on a SQL database. It is safe for concurrent use.
 //
+// It is also a scim.Outbox: with a Server whose Config.Events is set,
+// each write records its events in its own transaction (see outbox.go).
+//
 // Beyond the scim.Store contract: List results are in creation order;
 // ListUsers fills Groups like GetUser; Meta.Version is a decimal counter
 // per resource; ids are random lower-case UUIDs; groups may only have
@@ -86,6 +89,7 @@ type Store struct {
 	stmts   *stmtCache   // SQLite only: statements run outside transactions
 	syncSet bool         // PostgreSQL: SET LOCAL synchronous_commit in writes
 	stats   *statsKeeper // PostgreSQL only
+	outbox  outboxState  // events (outbox.go)
 }
 
 var _ scim.Store = (*Store)(nil)

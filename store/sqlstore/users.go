@@ -43,7 +43,9 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 	if err != nil {
 		return nil, err
 	}
+	ev := s.recording()
 	var row userRow
+	var out *scim.User
 	err = s.write(ctx, func(ctx context.Context, t *tx) error {
 		now := time.Now().UnixNano()
 		row = userRow{id: newID(), created: now, modified: now, version: 1, doc: doc}
@@ -58,10 +60,20 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 		if err != nil {
 			return err
 		}
-		return insertEmails(ctx, t, tenant, row.id, u.Emails)
+		if err := insertEmails(ctx, t, tenant, row.id, u.Emails); err != nil || !ev {
+			return err
+		}
+		if out, err = row.user(nil); err != nil {
+			return err
+		}
+		return s.record(ctx, t, scim.CommittedWrite{Tenant: tenant, ResourceType: "User", New: scim.UserDoc(out), Time: nsTime(now)})
 	})
 	if err != nil {
 		return nil, err
+	}
+	if ev {
+		s.announce()
+		return out, nil
 	}
 	return row.user(nil)
 }
@@ -127,8 +139,16 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 	if err != nil {
 		return nil, err
 	}
+	ev := s.recording()
 	var out *scim.User
 	err = s.write(ctx, func(ctx context.Context, t *tx) error {
+		var old *scim.User
+		if ev {
+			var err error
+			if old, err = s.lockUser(ctx, t, tenant, u.ID, ifVersion); err != nil {
+				return err
+			}
+		}
 		now := time.Now().UnixNano()
 		row := userRow{id: u.ID, doc: doc}
 		args := append(s.userArgs(u, doc), now, tenant, u.ID)
@@ -164,13 +184,36 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		if err != nil {
 			return err
 		}
-		out, err = row.user(refs)
-		return err
+		if out, err = row.user(refs); err != nil || !ev {
+			return err
+		}
+		return s.record(ctx, t, scim.CommittedWrite{Tenant: tenant, ResourceType: "User",
+			Old: scim.UserDoc(old), New: scim.UserDoc(out), Time: nsTime(row.modified)})
 	})
 	if err != nil {
 		return nil, err
 	}
+	if ev {
+		s.announce()
+	}
 	return out, nil
+}
+
+// lockUser reads the user as stored, for its events, locking its row
+// until the transaction ends; ifVersion as for ReplaceUser.
+func (s *Store) lockUser(ctx context.Context, t *tx, tenant, id, ifVersion string) (*scim.User, error) {
+	r := userRow{id: id}
+	err := t.queryRow(ctx, "SELECT "+strings.ReplaceAll(userCols, "u.", "")+" FROM scim_users WHERE tenant = ? AND id = ?"+s.d.lock("UPDATE"),
+		tenant, id).Scan(r.dest()...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, scim.ErrNotFound
+	case err != nil:
+		return nil, err
+	case ifVersion != "" && parseVersion(ifVersion) != r.version:
+		return nil, scim.ErrVersionMismatch
+	}
+	return r.user(nil)
 }
 
 // missingOrStale explains why a conditional write matched no row.
@@ -193,23 +236,45 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) er
 	if !storable(id) {
 		return scim.ErrNotFound
 	}
-	return s.write(ctx, func(ctx context.Context, t *tx) error {
-		var version int64
-		err := t.queryRow(ctx, "SELECT version FROM scim_users WHERE tenant = ? AND id = ?"+s.d.lock("UPDATE"),
-			tenant, id).Scan(&version)
-		if errors.Is(err, sql.ErrNoRows) {
-			return scim.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if ifVersion != "" && parseVersion(ifVersion) != version {
-			return scim.ErrVersionMismatch
+	ev := s.recording()
+	err := s.write(ctx, func(ctx context.Context, t *tx) error {
+		var old *scim.User
+		if ev {
+			var err error
+			if old, err = s.lockUser(ctx, t, tenant, id, ifVersion); err != nil {
+				return err
+			}
+		} else {
+			var version int64
+			err := t.queryRow(ctx, "SELECT version FROM scim_users WHERE tenant = ? AND id = ?"+s.d.lock("UPDATE"),
+				tenant, id).Scan(&version)
+			if errors.Is(err, sql.ErrNoRows) {
+				return scim.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			if ifVersion != "" && parseVersion(ifVersion) != version {
+				return scim.ErrVersionMismatch
+			}
 		}
 		now := time.Now().UnixNano()
-		if _, err := t.exec(ctx, `UPDATE scim_groups SET version = version + 1, modified_ns = `+s.d.greatest("modified_ns + 1", "?")+`
-			WHERE tenant = ? AND id IN (SELECT group_id FROM scim_group_members WHERE tenant = ? AND user_id = ?)`,
-			now, tenant, tenant, id); err != nil {
+		bump := `UPDATE scim_groups SET version = version + 1, modified_ns = ` + s.d.greatest("modified_ns + 1", "?") + `
+			WHERE tenant = ? AND id IN (SELECT group_id FROM scim_group_members WHERE tenant = ? AND user_id = ?)`
+		var left []scim.CommittedWrite // the groups the user leaves, for their events
+		if !ev {
+			if _, err := t.exec(ctx, bump, now, tenant, tenant, id); err != nil {
+				return err
+			}
+		} else if err := queryEach(ctx, t, bump+" RETURNING id, version", []any{now, tenant, tenant, id}, func(rs *sql.Rows) error {
+			var gid string
+			var v int64
+			if err := rs.Scan(&gid, &v); err != nil {
+				return err
+			}
+			left = append(left, memberEvent(tenant, gid, v, id, now))
+			return nil
+		}); err != nil {
 			return err
 		}
 		for _, q := range []string{
@@ -221,8 +286,31 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) er
 				return err
 			}
 		}
-		return nil
+		if !ev {
+			return nil
+		}
+		deleted := scim.CommittedWrite{Tenant: tenant, ResourceType: "User", Old: scim.UserDoc(old), Time: nsTime(now)}
+		return s.record(ctx, t, append([]scim.CommittedWrite{deleted}, left...)...)
 	})
+	if err == nil && ev {
+		s.announce()
+	}
+	return err
+}
+
+// queryEach runs a query and calls scan for each row.
+func queryEach(ctx context.Context, t *tx, q string, args []any, scan func(*sql.Rows) error) error {
+	rs, err := t.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		if err := scan(rs); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
 }
 
 // listSQL holds the statements a List runs for one filter: count and
