@@ -22,7 +22,8 @@ import (
 // for how often and where the event waits meanwhile. Delivery is at least
 // once, so an event may arrive again (after a crash, or after a handler
 // that did its work but returned an error); Event.ID tells repeats apart.
-// ctx is canceled when Server.Close stops waiting for the handler.
+// ctx is canceled when Server.Shutdown or Close stops waiting for the
+// handler.
 type EventHandler func(ctx context.Context, e Event) error
 
 // EventStats counts a Server's event deliveries since NewServer.
@@ -52,9 +53,11 @@ const (
 	outboxBatch = 32
 	// inprocAttempts is how many times an in-process event is tried.
 	inprocAttempts = 4
-	// closeWait is how long Close waits for handler calls, first as they
-	// are, then once more after canceling their context.
+	// closeWait is how long Close waits for handler calls.
 	closeWait = 10 * time.Second
+	// cancelGrace is how long Shutdown waits for handler calls to return
+	// once it has canceled their context.
+	cancelGrace = time.Second
 )
 
 // delivery is what both delivery paths share: the handler, its counters
@@ -62,17 +65,16 @@ const (
 type delivery struct {
 	handler EventHandler
 	log     *slog.Logger
-	// ctx is the context of handler calls and outbox calls; Close cancels
-	// it when the handler calls outlast closeWait.
+	// ctx is the context of handler calls and outbox calls; Shutdown
+	// cancels it when the handler calls outlast its context.
 	ctx    context.Context
 	cancel context.CancelFunc
-	stop   chan struct{} // closed by Close: start nothing new
+	stop   chan struct{} // closed by Shutdown: start nothing new
 	wg     sync.WaitGroup
 
 	running                    atomic.Int64 // handler calls in progress
 	delivered, failed, dropped atomic.Uint64
 
-	closeWait time.Duration
 	// sleep waits d or until ctx ends, reporting whether d passed; tests
 	// replace it to run backoffs without waiting.
 	sleep func(ctx context.Context, d time.Duration) bool
@@ -83,7 +85,7 @@ type delivery struct {
 }
 
 func newDelivery(h EventHandler, log *slog.Logger) *delivery {
-	d := &delivery{handler: h, log: log, stop: make(chan struct{}), closeWait: closeWait, sleep: sleepCtx}
+	d := &delivery{handler: h, log: log, stop: make(chan struct{}), sleep: sleepCtx}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	return d
 }
@@ -129,10 +131,10 @@ func eventAttrs(e Event) []any {
 	return []any{"event", e.ID, "kind", e.Kind, "tenant", e.Tenant, "resource", e.ResourceType + "/" + e.ResourceID}
 }
 
-// close stops delivery: nothing new starts, calls in progress get
-// closeWait to end, then their context is canceled and they get closeWait
-// more.
-func (d *delivery) close() error {
+// shutdown stops delivery: nothing new starts, and the calls in progress
+// get until ctx is done to end; then their context is canceled and they
+// get cancelGrace more.
+func (d *delivery) shutdown(ctx context.Context) error {
 	d.closeOnce.Do(func() {
 		close(d.stop)
 		if d.onClose != nil {
@@ -143,27 +145,22 @@ func (d *delivery) close() error {
 			d.wg.Wait()
 			close(done)
 		}()
-		if !waitFor(done, d.closeWait) {
+		select {
+		case <-done:
+		case <-ctx.Done():
 			d.cancel()
-			if !waitFor(done, d.closeWait) {
-				d.closeErr = fmt.Errorf("scim: Close gave up on %d event handler calls still running after %v; they ignore their context",
-					d.running.Load(), 2*d.closeWait)
+			t := time.NewTimer(cancelGrace)
+			defer t.Stop()
+			select {
+			case <-done:
+			case <-t.C:
+				d.closeErr = fmt.Errorf("scim: %d event handler calls still running after their context was canceled: %w",
+					d.running.Load(), ctx.Err())
 			}
 		}
 		d.cancel()
 	})
 	return d.closeErr
-}
-
-func waitFor(done <-chan struct{}, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
 }
 
 // startEvents starts the delivery path Config.Events asks for: from the
@@ -178,23 +175,31 @@ func (s *Server) startEvents() {
 	s.inproc = newInprocQueue(d, s.cfg.EventWorkers, s.cfg.EventQueue)
 }
 
-// Close stops event delivery. Nothing new is delivered; handler calls in
-// progress get up to 10 seconds to end, then their context is canceled
-// and they get 10 seconds more; if they are still running Close returns
-// an error saying so. Events still in the in-process queue are dropped
-// (counted in EventStats); events from an Outbox stay in it, and the ones
-// this Server had claimed are handed back, for the next Server to
-// deliver. Requests served after Close work as before, but their
+// Shutdown stops event delivery. Nothing new starts; handler calls in
+// progress, and in-process events already queued, are delivered until
+// ctx is done. Then the handler calls' context is canceled, and Shutdown
+// returns an error if any is still running a second later. In-process
+// events not delivered by then are dropped (counted in EventStats);
+// events from an Outbox stay in it, and the ones this Server had claimed
+// but not delivered are handed back at once, for the next Server to
+// deliver. Requests served after Shutdown work as before, but their
 // in-process events are dropped.
 //
-// Call Close after the HTTP server has stopped and before closing the
-// store. Without Config.Events it does nothing. Close is safe to call more
-// than once; later calls return the first one's result.
-func (s *Server) Close() error {
+// Call it after the HTTP server has stopped and before closing the store.
+// Without Config.Events it does nothing. Later calls wait for the first
+// and return its result.
+func (s *Server) Shutdown(ctx context.Context) error {
 	if s.ev == nil {
 		return nil
 	}
-	return s.ev.close()
+	return s.ev.shutdown(ctx)
+}
+
+// Close is Shutdown with 10 seconds for the handler calls in progress.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	defer cancel()
+	return s.Shutdown(ctx)
 }
 
 // EventStats returns the Server's event delivery counters; all zero

@@ -146,7 +146,6 @@ func TestEventHandlerNeverBlocksResponses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			scim.SetCloseWait(srv, 20*time.Millisecond)
 			hs := httptest.NewServer(srv)
 			defer hs.Close()
 			c := &eventtest.Client{Bases: []string{hs.URL}, Token: "tok"}
@@ -167,7 +166,9 @@ func TestEventHandlerNeverBlocksResponses(t *testing.T) {
 			}
 			wg.Wait()
 			<-h.started // the handler is really stuck in a call
-			err = srv.Close()
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+			defer cancel()
+			err = srv.Shutdown(ctx)
 			if tt.ignoreCtx != (err != nil) {
 				t.Errorf("Close: %v", err)
 			}
@@ -251,7 +252,6 @@ func TestEventQueueBounded(t *testing.T) {
 		c.EventQueue, c.EventWorkers = 64, 2
 		c.Logger = slog.New(slog.NewTextHandler(&lockedWriter{mu: &logMu, w: &logs}, nil))
 	})
-	scim.SetCloseWait(srv, time.Millisecond)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -273,6 +273,11 @@ func TestEventQueueBounded(t *testing.T) {
 	}
 	if grown := int64(after.HeapAlloc) - int64(before.HeapAlloc); grown > 16<<20 {
 		t.Errorf("the heap grew by %d bytes for a queue of 64", grown)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Error(err)
 	}
 	logMu.Lock()
 	if n := strings.Count(logs.String(), "event dropped"); n < 1 || n > 10 {

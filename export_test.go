@@ -18,10 +18,6 @@ const BenchUserJSON = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",
  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Engineering","employeeNumber":"E-1815","costCenter":"CC-42",
   "division":"R&D","organization":"Contoso","manager":"9b1c7a4e-4f5e-4d2b-8c1a-2b3c4d5e6f70"}}`
 
-// SetCloseWait sets how long s.Close waits for event handler calls, in
-// each of its two rounds.
-func SetCloseWait(s *Server, d time.Duration) { s.ev.closeWait = d }
-
 // SetEventSleep replaces how s's in-process delivery waits between
 // attempts. Call it before the first event is published.
 func SetEventSleep(s *Server, sleep func(ctx context.Context, d time.Duration) bool) {

@@ -112,14 +112,13 @@ func (f *fakeOutbox) left() []*fakeRow {
 // (so a retry is claimed again at once), and closes it when t ends.
 func startLoop(t *testing.T, box Outbox, h EventHandler, workers int, lease time.Duration, tune func(*outboxLoop)) *delivery {
 	d := newDelivery(h, slog.New(slog.DiscardHandler))
-	d.closeWait = 50 * time.Millisecond
 	o := newOutboxLoop(d, box, lease)
 	o.poll, o.batch = time.Millisecond, 4
 	if tune != nil {
 		tune(o)
 	}
 	o.start(workers)
-	t.Cleanup(func() { d.close() })
+	t.Cleanup(func() { d.shutdown(context.Background()) })
 	return d
 }
 
@@ -249,7 +248,9 @@ func TestOutboxLoopClose(t *testing.T) {
 	}, 1, time.Minute, nil)
 	box.add(evs...)
 	<-started
-	if err := d.close(); err != nil {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := d.shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	left := box.left()

@@ -79,7 +79,7 @@ type Config struct {
 	// worker's other events waiting meanwhile, then dropped; a full queue
 	// drops new events; both are counted (EventStats) and logged at
 	// Error, and events still queued when the process ends are lost.
-	// Call Server.Close to stop delivery.
+	// Call Server.Shutdown or Close to stop delivery.
 	Events EventHandler
 	// EventWorkers is how many events are delivered at once. Default 4.
 	EventWorkers int

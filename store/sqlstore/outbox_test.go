@@ -16,7 +16,9 @@ import (
 	"github.com/scimkit/scim/schema"
 )
 
-func ch(attr string, old, new any) scim.Change { return scim.Change{Attribute: attr, Old: old, New: new} }
+func ch(attr string, old, new any) scim.Change {
+	return scim.Change{Attribute: attr, Old: old, New: new}
+}
 
 func must[T any](v T, err error) T {
 	if err != nil {
