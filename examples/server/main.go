@@ -2,7 +2,7 @@
 // point Entra ID, Okta or curl at the printed Tenant URL with the printed
 // Secret Token.
 //
-//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory] [-v]
+//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory] [-events] [-v]
 //
 // Users and groups are kept in a SQLite file (./scimkit.db unless -db
 // names another), so a restart keeps them; -db with a postgres:// or
@@ -10,12 +10,16 @@
 // them in memory only. The token is taken from -token, else from
 // SCIM_TOKEN, else generated. -addr 127.0.0.1:0 picks a free port; the
 // Tenant URL line shows which. Requests that fail are logged to stderr;
-// -v logs every request.
+// -v logs every request. -events writes each change event (scim.Event)
+// to standard output as one JSON line once it is delivered: from the SQL
+// store's outbox at least once, also after a crash, or in-process with
+// -memory.
 package main
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -49,6 +54,7 @@ func run() error {
 	dbFlag := flag.String("db", "scimkit.db", "SQLite database file, or a postgres:// URL")
 	inMemory := flag.Bool("memory", false, "keep users and groups in memory only")
 	verbose := flag.Bool("v", false, "log every request, not only failures")
+	events := flag.Bool("events", false, "write each delivered change event to standard output as one JSON line")
 	flag.Parse()
 	if *token == "" {
 		*token = scim.GenerateToken()
@@ -68,14 +74,19 @@ func run() error {
 	}
 	defer closeStore.Close()
 
-	srv, err := scim.NewServer(scim.Config{
+	cfg := scim.Config{
 		Store:  store,
 		Auth:   scim.StaticToken("default", *token),
 		Logger: logger,
-	})
+	}
+	if *events {
+		cfg.Events = printEvents(os.Stdout)
+	}
+	srv, err := scim.NewServer(cfg)
 	if err != nil {
 		return err
 	}
+	defer srv.Close() // before the store closes
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
 
@@ -134,6 +145,19 @@ func openStore(ctx context.Context, db string, inMemory bool) (scim.Store, io.Cl
 			return nil, nil, "", err
 		}
 		return s, s, "SQLite file " + db, nil
+	}
+}
+
+// printEvents is an event handler that writes each event to w as one
+// JSON line.
+func printEvents(w io.Writer) scim.EventHandler {
+	var mu sync.Mutex
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(_ context.Context, e scim.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return enc.Encode(e)
 	}
 }
 
