@@ -22,6 +22,14 @@
 // (see analyze.go); this needs the store's role to own its tables, as it
 // does when the store created them.
 //
+// The store is a scim.Outbox. Once a scim.Server with Config.Events has
+// opened it, every write records its events in the table scim_events in
+// its own transaction, reading the one row it replaces or deletes for the
+// old values; before that, writes do no event work at all. Servers claim
+// events with leases (FOR UPDATE SKIP LOCKED on PostgreSQL), the first
+// undelivered event of each resource at a time, and delete them once
+// delivered (see outbox.go).
+//
 // Filters are compiled to SQL with bound parameters. The lookups identity
 // providers send on every sync cycle (userName, externalId, displayName,
 // id, emails values, members values, and conjunctions holding one of them)
