@@ -31,11 +31,12 @@ type Outbox interface {
 	// store, several Servers); every notify is called.
 	RecordEvents(notify func())
 	// ClaimEvents leases to owner, for lease, up to max recorded events
-	// that are neither delivered nor leased to anyone (a lease that ended
-	// counts as none), in commit order, taking only the first of its
-	// resource's events not yet delivered: so no two events of one
-	// resource are ever out at once. A lease of zero or less has ended
-	// already. Attempts counts this claim.
+	// in commit order. For each resource it takes its first undelivered
+	// event, when nobody holds a lease on it (a lease that ended counts as
+	// none) and it is not waiting for a retry, and may take the events
+	// right after it too: a resource's undelivered events are only ever
+	// out as one run, to one owner, who delivers them in order. A lease
+	// of zero or less has ended already. Attempts counts this claim.
 	ClaimEvents(ctx context.Context, owner string, max int, lease time.Duration) ([]OutboxEvent, error)
 	// ExtendEvents renews, for lease from now, the leases that owner
 	// still holds on the events seqs.
@@ -160,23 +161,25 @@ func (o *outboxLoop) idle(wake <-chan struct{}) {
 	}
 }
 
-// deliver delivers a claimed batch (at most one event per resource) in
-// order and settles it. On Close the events not yet started are handed
-// back at once.
+// deliver delivers a claimed batch in commit order and settles it. After
+// an event fails, the batch's later events of its resource are handed
+// back untried; on Shutdown, all those not yet started are.
 func (o *outboxLoop) deliver(evs []OutboxEvent) {
 	o.hold(evs, 1)
 	defer o.hold(evs, -1)
 	var done []int64
 	var retry []EventRetry
-	for i, oe := range evs {
-		if o.d.stopped() {
-			for _, rest := range evs[i:] {
-				retry = append(retry, EventRetry{Seq: rest.Seq})
-			}
-			break
+	held := map[string]bool{} // resources whose next event must wait
+	for _, oe := range evs {
+		e := oe.Event
+		key := e.Tenant + "\x00" + e.ResourceType + "\x00" + e.ResourceID
+		if o.d.stopped() || held[key] {
+			retry = append(retry, EventRetry{Seq: oe.Seq})
+			continue
 		}
-		if err := o.d.call(oe.Event); err != nil {
-			if o.d.ctx.Err() != nil { // Close canceled the call: not the event's fault
+		if err := o.d.call(e); err != nil {
+			held[key] = true
+			if o.d.ctx.Err() != nil { // Shutdown canceled the call: not the event's fault
 				retry = append(retry, EventRetry{Seq: oe.Seq})
 				continue
 			}

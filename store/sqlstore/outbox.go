@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,10 +32,11 @@ import (
 // operations in one PATCH only the net change counts.
 //
 // A claim leases the first undelivered event of each resource (the head
-// of its queue), skipping events leased to others, so no two events of
-// one resource are ever out at once; on PostgreSQL with FOR UPDATE SKIP
-// LOCKED, so instances claim side by side and each event goes to one.
-// Delivered events are deleted.
+// of its queue) that nobody holds, with the events right after it: a
+// resource's events are only ever out together, to one owner, who
+// delivers them in order. On PostgreSQL heads are locked with FOR UPDATE
+// SKIP LOCKED, so instances claim side by side and each event goes to
+// one. Delivered events are deleted.
 
 // outboxState is the store's recording switch and who to tell.
 type outboxState struct {
@@ -188,29 +190,52 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, max int, lease ti
 		return nil, nil
 	}
 	var out []scim.OutboxEvent
-	err := s.write(ctx, func(ctx context.Context, t *tx) error {
+	err := s.writeLax(ctx, func(ctx context.Context, t *tx) error {
 		out = out[:0]
 		var rs *sql.Rows
 		var err error
-		// A candidate is the first event of its resource still in the
-		// outbox (the index scim_events_resource answers that), whose
-		// lease, if any, has ended.
+		// A head is the first event of its resource still in the outbox
+		// (the index scim_events_resource answers that) whose lease, if
+		// any, has ended. With each head come the events right after it,
+		// up to the first one leased (which never happens: a run of a
+		// resource's events is leased, renewed and handed back together),
+		// and of all these the first max in commit order.
+		const sameResource = `.tenant = h.tenant AND %[1]s.resource_type = h.resource_type AND %[1]s.resource_id = h.resource_id AND %[1]s.seq > h.seq`
+		same := func(alias string) string { return alias + fmt.Sprintf(sameResource, alias) }
 		const head = `NOT EXISTS (SELECT 1 FROM scim_events p WHERE p.tenant = e.tenant
 			AND p.resource_type = e.resource_type AND p.resource_id = e.resource_id AND p.seq < e.seq)`
 		if s.d == Postgres {
-			rs, err = t.query(ctx, `WITH c AS (
-				SELECT e.seq FROM scim_events e WHERE e.lease_until <= now() AND `+head+`
-				ORDER BY e.seq LIMIT ? FOR UPDATE SKIP LOCKED)
+			rs, err = t.query(ctx, `WITH h AS (
+					SELECT e.seq, e.tenant, e.resource_type, e.resource_id FROM scim_events e
+					WHERE e.lease_until <= now() AND `+head+`
+					ORDER BY e.seq LIMIT ? FOR UPDATE SKIP LOCKED),
+				c AS (
+					SELECT seq FROM h
+					UNION ALL
+					SELECT f.seq FROM h CROSS JOIN LATERAL (
+						SELECT y.seq FROM scim_events y WHERE `+same("y")+` ORDER BY y.seq LIMIT ?) f
+					WHERE NOT EXISTS (SELECT 1 FROM scim_events z WHERE `+same("z")+` AND z.seq <= f.seq AND z.lease_until > now())
+					ORDER BY seq LIMIT ?)
 				UPDATE scim_events e SET lease_owner = ?, lease_until = now() + CAST(? AS bigint) * interval '1 microsecond',
 					attempts = e.attempts + 1
 				FROM c WHERE e.seq = c.seq
-				RETURNING e.seq, e.attempts, e.event`, max, owner, lease.Microseconds())
+				RETURNING e.seq, e.attempts, e.event`, max, max-1, max, owner, lease.Microseconds())
 		} else {
 			now := time.Now().UnixNano()
-			rs, err = t.query(ctx, `UPDATE scim_events SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-				WHERE seq IN (SELECT e.seq FROM scim_events e WHERE e.lease_until <= ? AND `+head+`
-				ORDER BY e.seq LIMIT ?)
-				RETURNING seq, attempts, event`, owner, now+int64(lease), now, max)
+			rs, err = t.query(ctx, `WITH h AS (
+					SELECT e.seq, e.tenant, e.resource_type, e.resource_id FROM scim_events e
+					WHERE e.lease_until <= ? AND `+head+`
+					ORDER BY e.seq LIMIT ?),
+				c AS (
+					SELECT seq FROM h
+					UNION ALL
+					SELECT y.seq FROM h JOIN scim_events y ON `+same("y")+`
+					WHERE y.seq IN (SELECT w.seq FROM scim_events w WHERE `+same("w")+` ORDER BY w.seq LIMIT ?)
+					AND NOT EXISTS (SELECT 1 FROM scim_events z WHERE `+same("z")+` AND z.seq <= y.seq AND z.lease_until > ?)
+					ORDER BY seq LIMIT ?)
+				UPDATE scim_events SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+				WHERE seq IN (SELECT seq FROM c)
+				RETURNING seq, attempts, event`, now, max, max-1, now, max, owner, now+int64(lease))
 		}
 		if err != nil {
 			return err
@@ -252,7 +277,7 @@ func (s *Store) ExtendEvents(ctx context.Context, owner string, seqs []int64, le
 	if len(seqs) == 0 {
 		return nil
 	}
-	return s.write(ctx, func(ctx context.Context, t *tx) error {
+	return s.writeLax(ctx, func(ctx context.Context, t *tx) error {
 		end, arg := s.leaseEnd(lease)
 		_, err := t.exec(ctx, "UPDATE scim_events SET lease_until = "+end+" WHERE lease_owner = ? AND "+s.d.inInts("seq"),
 			arg, owner, jsonList(seqs))
@@ -267,7 +292,7 @@ func (s *Store) SettleEvents(ctx context.Context, owner string, delivered []int6
 	if len(delivered) == 0 && len(retry) == 0 {
 		return nil
 	}
-	return s.write(ctx, func(ctx context.Context, t *tx) error {
+	return s.writeLax(ctx, func(ctx context.Context, t *tx) error {
 		if len(delivered) > 0 {
 			if _, err := t.exec(ctx, "DELETE FROM scim_events WHERE lease_owner = ? AND "+s.d.inInts("seq"),
 				owner, jsonList(delivered)); err != nil {

@@ -211,9 +211,11 @@ func TestOutboxWrites(t *testing.T) {
 	}
 }
 
-// TestOutboxClaims checks the leases: only the first undelivered event of
-// a resource is handed out, a lease keeps others away until it ends,
-// settling deletes or hands back only the owner's events.
+// TestOutboxClaims checks the leases: a claim hands out the first
+// undelivered event of each resource nobody holds, with the events right
+// after it, in commit order and at most max; a lease keeps others away
+// until it ends; settling deletes or hands back only the owner's events;
+// an event handed back with a delay holds back its resource's later ones.
 func TestOutboxClaims(t *testing.T) {
 	t.Parallel()
 	for _, d := range dialects {
@@ -230,59 +232,65 @@ func TestOutboxClaims(t *testing.T) {
 				}
 				users = append(users, u)
 			}
-			for i := range 3 { // three more events of a
+			for i := range 3 { // three more events of a: seq 1 a, 2 b, 3 4 5 a
 				if _, err := s.ReplaceUser(ctx, "acme", &scim.User{ID: users[0].ID, UserName: "a", Title: strings.Repeat("x", i+1)}, ""); err != nil {
 					t.Fatal(err)
 				}
 			}
-			claim := func(owner string, lease time.Duration) []scim.OutboxEvent {
+			type claimed struct {
+				Seq      int64
+				Attempts int
+				Version  string
+			}
+			claim := func(owner string, max int, lease time.Duration) []claimed {
 				t.Helper()
-				evs, err := s.ClaimEvents(ctx, owner, 10, lease)
+				evs, err := s.ClaimEvents(ctx, owner, max, lease)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return evs
-			}
-			seqs := func(evs []scim.OutboxEvent) (out []int64) {
+				var out []claimed
 				for _, e := range evs {
-					out = append(out, e.Seq)
+					out = append(out, claimed{e.Seq, e.Attempts, e.Event.Version})
 				}
 				return out
 			}
-			first := claim("one", time.Hour)
-			if len(first) != 2 || first[0].Event.Kind != scim.UserCreated || first[1].Event.Kind != scim.UserCreated || first[0].Attempts != 1 {
-				t.Fatalf("first claim: %+v; want the two creates, first attempt", first)
+			steps := []struct {
+				name  string
+				do    func() error
+				owner string
+				max   int
+				want  []claimed
+			}{
+				{"at most max, in commit order", nil, "one", 3, []claimed{{1, 1, "1"}, {2, 1, "1"}, {3, 1, "2"}}},
+				{"the heads are leased, the rest follows them", nil, "two", 10, nil},
+				{"another owner settles nothing", func() error { return s.SettleEvents(ctx, "two", []int64{1, 2, 3}, nil) }, "two", 10, nil},
+				{"a's first two delivered, b's handed back for an hour",
+					func() error {
+						return s.SettleEvents(ctx, "one", []int64{1, 3}, []scim.EventRetry{{Seq: 2, After: time.Hour}})
+					}, "two", 10, []claimed{{4, 1, "3"}, {5, 1, "4"}}},
+				{"a lease that ended goes to the next owner",
+					func() error { return s.ExtendEvents(ctx, "two", []int64{4, 5}, 0) }, "three", 10, []claimed{{4, 2, "3"}, {5, 2, "4"}}},
+				{"handed back at once",
+					func() error {
+						return s.SettleEvents(ctx, "three", nil, []scim.EventRetry{{Seq: 4}, {Seq: 5}})
+					}, "four", 10, []claimed{{4, 3, "3"}, {5, 3, "4"}}},
+				{"a head waiting for its retry holds back what follows",
+					func() error {
+						return s.SettleEvents(ctx, "four", nil, []scim.EventRetry{{Seq: 4, After: time.Hour}, {Seq: 5}})
+					}, "five", 10, nil},
 			}
-			if got := claim("two", time.Hour); len(got) != 0 {
-				t.Errorf("a second owner claimed %v while both heads are leased", seqs(got))
+			for _, st := range steps {
+				if st.do != nil {
+					if err := st.do(); err != nil {
+						t.Fatalf("%s: %v", st.name, err)
+					}
+				}
+				if d := cmp.Diff(st.want, claim(st.owner, st.max, time.Hour)); d != "" {
+					t.Errorf("%s: claimed (-want +got):\n%s", st.name, d)
+				}
 			}
-			if err := s.SettleEvents(ctx, "two", seqs(first), nil); err != nil {
-				t.Fatal(err)
-			}
-			if n := len(outboxEvents(t, s)); n != 5 {
-				t.Errorf("another owner's settle deleted events: %d left, want 5", n)
-			}
-			// a's create delivered, b's handed back for an hour.
-			if err := s.SettleEvents(ctx, "one", seqs(first[:1]), []scim.EventRetry{{Seq: first[1].Seq, After: time.Hour}}); err != nil {
-				t.Fatal(err)
-			}
-			next := claim("two", time.Hour)
-			if len(next) != 1 || next[0].Event.Kind != scim.UserUpdated || next[0].Event.ResourceID != users[0].ID {
-				t.Fatalf("after settling: claimed %+v; want a's first update only", next)
-			}
-			// A lease that has ended goes to the next owner, attempts counted.
-			if err := s.ExtendEvents(ctx, "two", seqs(next), 0); err != nil {
-				t.Fatal(err)
-			}
-			again := claim("three", time.Hour)
-			if d := cmp.Diff(seqs(next), seqs(again)); d != "" || again[0].Attempts != 2 {
-				t.Errorf("after the lease ended: claimed %v (attempt %d); want %v, attempt 2", seqs(again), again[0].Attempts, seqs(next))
-			}
-			if err := s.SettleEvents(ctx, "three", nil, []scim.EventRetry{{Seq: again[0].Seq}}); err != nil {
-				t.Fatal(err)
-			}
-			if got := claim("four", time.Hour); len(got) != 1 || got[0].Seq != again[0].Seq {
-				t.Errorf("an event handed back with no delay: claimed %v, want [%d]", seqs(got), again[0].Seq)
+			if n := len(outboxEvents(t, s)); n != 3 {
+				t.Errorf("%d events left, want 3 (b's create, a's last two)", n)
 			}
 		})
 	}
