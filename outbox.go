@@ -84,7 +84,11 @@ type outboxLoop struct {
 	lease time.Duration
 	poll  time.Duration
 	batch int
-	wake  signal
+	// wake holds a token when there may be events to claim: a write's
+	// notification leaves one, and it wakes one idle worker, which claims
+	// what has come meanwhile; a worker whose claim came back full passes
+	// a token on, to bring in another.
+	wake chan struct{}
 	// retryAfter is the delay after the attempts-th failed delivery.
 	retryAfter func(attempts int) time.Duration
 
@@ -103,6 +107,7 @@ func newOutboxLoop(d *delivery, box Outbox, lease time.Duration) *outboxLoop {
 		batch:      outboxBatch,
 		retryAfter: retryBackoff,
 		held:       map[int64]int{},
+		wake:       make(chan struct{}, 1),
 	}
 }
 
@@ -117,7 +122,7 @@ func retryBackoff(attempts int) time.Duration {
 }
 
 func (o *outboxLoop) start(workers int) {
-	o.box.RecordEvents(o.wake.notify)
+	o.box.RecordEvents(o.notify)
 	var ws sync.WaitGroup
 	for range workers {
 		ws.Go(o.work)
@@ -131,26 +136,37 @@ func (o *outboxLoop) start(workers int) {
 	o.d.wg.Go(func() { o.heartbeat(done) })
 }
 
+// notify leaves a wake token, unless one is waiting already.
+func (o *outboxLoop) notify() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
 func (o *outboxLoop) work() {
 	for !o.d.stopped() {
-		wake := o.wake.wait()
 		evs, err := o.box.ClaimEvents(o.d.ctx, o.owner, o.batch, o.lease)
 		if err != nil {
 			if o.d.stopped() {
 				return
 			}
 			o.d.log.Error("scim: claiming events from the outbox failed; trying again", "err", err)
-			wake = nil // an error is not cured by the next write: wait the poll interval
+			o.idle(nil) // an error is not cured by the next write: wait the poll interval
+			continue
 		}
 		if len(evs) == 0 {
-			o.idle(wake)
+			o.idle(o.wake)
 			continue
+		}
+		if len(evs) == o.batch {
+			o.notify()
 		}
 		o.deliver(evs)
 	}
 }
 
-// idle waits for a write's notification, the poll interval or Close.
+// idle waits for a wake token, the poll interval or Shutdown.
 func (o *outboxLoop) idle(wake <-chan struct{}) {
 	t := time.NewTimer(o.poll)
 	defer t.Stop()
@@ -236,29 +252,4 @@ func (o *outboxLoop) heartbeat(done <-chan struct{}) {
 		}
 		cancel()
 	}
-}
-
-// signal wakes every goroutine waiting when notify is called.
-type signal struct {
-	mu sync.Mutex
-	ch chan struct{}
-}
-
-// wait returns a channel closed at the next notify.
-func (s *signal) wait() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ch == nil {
-		s.ch = make(chan struct{})
-	}
-	return s.ch
-}
-
-func (s *signal) notify() {
-	s.mu.Lock()
-	if s.ch != nil {
-		close(s.ch)
-		s.ch = nil
-	}
-	s.mu.Unlock()
 }

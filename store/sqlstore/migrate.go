@@ -196,7 +196,10 @@ var postgresMigrations = []migration{{
 // sqliteEvents adds the event outbox (see outbox.go). seq is
 // AUTOINCREMENT so that a number is never used twice: a late
 // acknowledgement must not delete a newer event that took a deleted
-// one's number. scim_events_resource finds a resource's earlier events.
+// one's number. scim_events_resource finds a resource's earlier events;
+// scim_events_claim holds all a claim looks at in commit order, so that
+// looking for the first events of their resources past a backlog does not
+// read the events themselves (it doubled delivery from a backlog).
 var sqliteEvents = migration{
 	version: 5,
 	name:    "event outbox",
@@ -213,6 +216,7 @@ var sqliteEvents = migration{
 			created_ns INTEGER NOT NULL
 		)`,
 		`CREATE INDEX scim_events_resource ON scim_events (tenant, resource_type, resource_id, seq)`,
+		`CREATE INDEX scim_events_claim ON scim_events (seq, lease_until, tenant, resource_type, resource_id)`,
 	},
 }
 

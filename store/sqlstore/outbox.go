@@ -77,37 +77,60 @@ func (s *Store) announce() {
 // eventRows is the most events one INSERT carries.
 const eventRows = 500
 
-// record inserts the events of the writes ws into the outbox, with the
-// request info of ctx.
-func (s *Store) record(ctx context.Context, t *tx, ws ...scim.CommittedWrite) error {
-	var evs []scim.Event
+// eventRow is an event as the outbox stores it.
+type eventRow struct {
+	tenant, resourceType, resourceID string
+	event                            string // JSON
+}
+
+// encodeEvents returns the events of the writes ws as outbox rows, with
+// the request info of ctx.
+func encodeEvents(ctx context.Context, ws ...scim.CommittedWrite) ([]eventRow, error) {
+	var rows []eventRow
 	for _, w := range ws {
 		w.Request = scim.RequestInfoFrom(ctx)
-		evs = append(evs, w.Events()...)
+		for _, e := range w.Events() {
+			raw, err := json.Marshal(e)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, eventRow{e.Tenant, e.ResourceType, e.ResourceID, string(raw)})
+		}
 	}
+	return rows, nil
+}
+
+// insertEvents inserts rows into the outbox.
+func insertEvents(ctx context.Context, t *tx, rows []eventRow) error {
 	now := time.Now().UnixNano()
-	for lo := 0; lo < len(evs); lo += eventRows {
+	for lo := 0; lo < len(rows); lo += eventRows {
 		var b strings.Builder
 		b.WriteString("INSERT INTO scim_events (tenant, resource_type, resource_id, event, created_ns) VALUES ")
-		hi := min(lo+eventRows, len(evs))
+		hi := min(lo+eventRows, len(rows))
 		args := make([]any, 0, 5*(hi-lo))
 		for i := lo; i < hi; i++ {
 			if i > lo {
 				b.WriteString(", ")
 			}
 			b.WriteString("(?, ?, ?, ?, ?)")
-			e := evs[i]
-			raw, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			args = append(args, e.Tenant, e.ResourceType, e.ResourceID, string(raw), now)
+			r := rows[i]
+			args = append(args, r.tenant, r.resourceType, r.resourceID, r.event, now)
 		}
 		if _, err := t.exec(ctx, b.String(), args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// record inserts the events of the writes ws into the outbox, with the
+// request info of ctx.
+func (s *Store) record(ctx context.Context, t *tx, ws ...scim.CommittedWrite) error {
+	rows, err := encodeEvents(ctx, ws...)
+	if err != nil {
+		return err
+	}
+	return insertEvents(ctx, t, rows)
 }
 
 // memberEvent is the write that only removed user from the group gid,
