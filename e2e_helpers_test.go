@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/eventtest"
 	"github.com/scimkit/scim/store/memory"
 )
 
@@ -55,10 +56,14 @@ func newHarness(t *testing.T) *harness {
 		}
 	}
 	logs := &syncBuffer{}
+	// Every scenario also checks the events it makes: each one continues
+	// its resource's stream (see eventtest.Replay).
+	rec := eventtest.NewRecorder()
 	srv, err := scim.NewServer(scim.Config{
 		Store:  memory.New(),
 		Auth:   &ts,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Events: rec.Handle,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +71,19 @@ func newHarness(t *testing.T) *harness {
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
 	hs := httptest.NewServer(mux)
-	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		hs.Close()
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
+		if st := srv.EventStats(); st.Dropped > 0 {
+			t.Errorf("events dropped: %+v", st)
+		}
+		_, problems := eventtest.Replay(rec.Events())
+		for _, p := range problems {
+			t.Errorf("event stream: %s", p)
+		}
+	})
 	return &harness{t: t, srv: hs, base: hs.URL + "/scim/v2", logs: logs}
 }
 

@@ -154,9 +154,13 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 	}
 	ev := s.recording()
 	var out *scim.User
+	// With events, the old row is read locked: on PostgreSQL by the
+	// UPDATE itself, from a CTE that locks it first; on SQLite, whose one
+	// writer runs a statement in microseconds, by a SELECT before.
+	pgOld := ev && s.d == Postgres
 	err = s.write(ctx, func(ctx context.Context, t *tx) error {
 		var old *scim.User
-		if ev {
+		if ev && !pgOld {
 			var err error
 			if old, err = s.lockUser(ctx, t, tenant, u.ID, ifVersion); err != nil {
 				return err
@@ -164,16 +168,24 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		}
 		now := time.Now().UnixNano()
 		row := userRow{id: u.ID, doc: doc}
+		oldRow := userRow{id: u.ID}
 		args := append(s.userArgs(u, doc), now, tenant, u.ID)
 		q := `UPDATE scim_users SET user_name = ?, user_name_fold = ?, external_id = ?, display_name_fold = ?,
-			active = ?, doc = ?, version = version + 1, modified_ns = ` + s.d.greatest("modified_ns + 1", "?") + `
-			WHERE tenant = ? AND id = ?`
+			active = ?, doc = ?, version = version + 1, modified_ns = ` + s.d.greatest("modified_ns + 1", "?")
+		ret, dest := " RETURNING created_ns, modified_ns, version", []any{&row.created, &row.modified, &row.version}
+		if pgOld {
+			q = `WITH old AS (SELECT created_ns AS old_created, modified_ns AS old_modified, version AS old_version, doc AS old_doc
+				FROM scim_users WHERE tenant = ? AND id = ? FOR UPDATE) ` + q + " FROM old"
+			args = append([]any{tenant, u.ID}, args...)
+			ret += ", old_created, old_modified, old_version, old_doc"
+			dest = append(dest, &oldRow.created, &oldRow.modified, &oldRow.version, &oldRow.doc)
+		}
+		q += " WHERE tenant = ? AND id = ?"
 		if ifVersion != "" {
 			q += " AND version = ?"
 			args = append(args, parseVersion(ifVersion))
 		}
-		err := t.queryRow(ctx, q+" RETURNING created_ns, modified_ns, version", args...).
-			Scan(&row.created, &row.modified, &row.version)
+		err := t.queryRow(ctx, q+ret, args...).Scan(dest...)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return missingOrStale(ctx, t, "scim_users", tenant, u.ID)
@@ -199,6 +211,11 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		}
 		if out, err = row.user(refs); err != nil || !ev {
 			return err
+		}
+		if pgOld {
+			if old, err = oldRow.user(nil); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, t, scim.CommittedWrite{Tenant: tenant, ResourceType: "User",
 			Old: scim.UserDoc(old), New: scim.UserDoc(out), Time: nsTime(row.modified)})
