@@ -51,6 +51,8 @@ const (
 	eventPoll = time.Second
 	// outboxBatch is the most events one claim takes.
 	outboxBatch = 32
+	// outboxLinger is outboxLoop.linger.
+	outboxLinger = 5 * time.Millisecond
 	// inprocAttempts is how many times an in-process event is tried.
 	inprocAttempts = 4
 	// closeWait is how long Close waits for handler calls.

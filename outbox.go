@@ -83,7 +83,12 @@ type outboxLoop struct {
 	owner string
 	lease time.Duration
 	poll  time.Duration
-	batch int
+	// linger is how long a worker lets events gather before a claim that
+	// follows a wake-up or a batch that was not full: claims and
+	// settlements are round trips to the database, and under a stream of
+	// writes each then carries many events instead of one or two.
+	linger time.Duration
+	batch  int
 	// wake holds a token when there may be events to claim: a write's
 	// notification leaves one, and it wakes one idle worker, which claims
 	// what has come meanwhile; a worker whose claim came back full passes
@@ -104,6 +109,7 @@ func newOutboxLoop(d *delivery, box Outbox, lease time.Duration) *outboxLoop {
 		owner:      fmt.Sprintf("%s/%d/%s", host, os.Getpid(), randomHex(4)),
 		lease:      lease,
 		poll:       eventPoll,
+		linger:     outboxLinger,
 		batch:      outboxBatch,
 		retryAfter: retryBackoff,
 		held:       map[int64]int{},
@@ -157,12 +163,29 @@ func (o *outboxLoop) work() {
 		}
 		if len(evs) == 0 {
 			o.idle(o.wake)
+			o.pause(o.linger)
 			continue
 		}
 		if len(evs) == o.batch {
 			o.notify()
 		}
 		o.deliver(evs)
+		if len(evs) < o.batch {
+			o.pause(o.linger)
+		}
+	}
+}
+
+// pause waits d, or until Shutdown.
+func (o *outboxLoop) pause(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-o.d.stop:
 	}
 }
 

@@ -115,7 +115,7 @@ func (f *fakeOutbox) left() []*fakeRow {
 func startLoop(t *testing.T, box Outbox, h EventHandler, workers int, lease time.Duration, tune func(*outboxLoop)) *delivery {
 	d := newDelivery(h, slog.New(slog.DiscardHandler))
 	o := newOutboxLoop(d, box, lease)
-	o.poll, o.batch = time.Millisecond, 4
+	o.poll, o.batch, o.linger = time.Millisecond, 4, 0
 	if tune != nil {
 		tune(o)
 	}
