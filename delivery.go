@@ -151,18 +151,29 @@ func (d *delivery) shutdown(ctx context.Context) error {
 		case <-done:
 		case <-ctx.Done():
 			d.cancel()
-			t := time.NewTimer(cancelGrace)
-			defer t.Stop()
-			select {
-			case <-done:
-			case <-t.C:
+			switch {
+			case waitDone(done, cancelGrace):
+			case d.running.Load() > 0:
 				d.closeErr = fmt.Errorf("scim: %d event handler calls still running after their context was canceled: %w",
 					d.running.Load(), ctx.Err())
+			case !waitDone(done, outboxCallTimeout): // only outbox bookkeeping was left
+				d.closeErr = fmt.Errorf("scim: event delivery still running after its context was canceled: %w", ctx.Err())
 			}
 		}
 		d.cancel()
 	})
 	return d.closeErr
+}
+
+func waitDone(done <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // startEvents starts the delivery path Config.Events asks for: from the

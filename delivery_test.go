@@ -22,27 +22,15 @@ import (
 	"github.com/scimkit/scim/store/memory"
 )
 
-// newEventServer returns a scim.Server on a fresh test store with h as its
-// event handler, mounted on an httptest server, and closes both at the
-// end of the test.
+// newEventServer returns a Server on store with h as its event handler,
+// changed by tune, and its URL; both are closed when the test ends.
 func newEventServer(t *testing.T, store scim.Store, h scim.EventHandler, tune func(*scim.Config)) (*scim.Server, string) {
 	t.Helper()
-	cfg := scim.Config{Store: store, Auth: scim.StaticToken("acme", "tok"), Events: h, Logger: slog.New(slog.DiscardHandler)}
+	cfg := scim.Config{Store: store, Auth: scim.StaticToken("acme", "tok"), Events: h}
 	if tune != nil {
 		tune(&cfg)
 	}
-	srv, err := scim.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		hs.Close()
-		if err := srv.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv, hs.URL
+	return eventtest.Serve(t, cfg)
 }
 
 // TestEventsInProcessOrder: under concurrent requests the events of each

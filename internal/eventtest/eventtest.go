@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strconv"
@@ -69,6 +71,28 @@ func (r *Recorder) WaitUntil(t testing.TB, done func([]scim.Event) bool) {
 			t.Fatalf("events still incomplete after a minute; %d received", len(r.Events()))
 		}
 	}
+}
+
+// Serve runs a Server with cfg (a discarding logger when it has none) on
+// an httptest server, and closes both, the Server first waiting for its
+// deliveries, when t ends.
+func Serve(t testing.TB, cfg scim.Config) (*scim.Server, string) {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	srv, err := scim.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		hs.Close()
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return srv, hs.URL
 }
 
 // Resource is a resource as its events or the server describe it: its

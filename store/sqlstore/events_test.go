@@ -17,18 +17,7 @@ import (
 // (before s) when t ends, and returns its URL.
 func eventServer(t *testing.T, s *Store, h scim.EventHandler) (*scim.Server, string) {
 	t.Helper()
-	srv, err := scim.NewServer(scim.Config{Store: s, Auth: scim.StaticToken("acme", "tok"), Events: h, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		hs.Close()
-		if err := srv.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return srv, hs.URL
+	return eventtest.Serve(t, scim.Config{Store: s, Auth: scim.StaticToken("acme", "tok"), Events: h})
 }
 
 // TestEventsOrder: under concurrent requests the events of each resource

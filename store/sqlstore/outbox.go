@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,9 +73,6 @@ func (s *Store) announce() {
 	}
 }
 
-// eventRows is the most events one INSERT carries.
-const eventRows = 500
-
 // eventRow is an event as the outbox stores it.
 type eventRow struct {
 	tenant, resourceType, resourceID string
@@ -103,24 +99,10 @@ func encodeEvents(ctx context.Context, ws ...scim.CommittedWrite) ([]eventRow, e
 // insertEvents inserts rows into the outbox.
 func insertEvents(ctx context.Context, t *tx, rows []eventRow) error {
 	now := time.Now().UnixNano()
-	for lo := 0; lo < len(rows); lo += eventRows {
-		var b strings.Builder
-		b.WriteString("INSERT INTO scim_events (tenant, resource_type, resource_id, event, created_ns) VALUES ")
-		hi := min(lo+eventRows, len(rows))
-		args := make([]any, 0, 5*(hi-lo))
-		for i := lo; i < hi; i++ {
-			if i > lo {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?)")
-			r := rows[i]
-			args = append(args, r.tenant, r.resourceType, r.resourceID, r.event, now)
-		}
-		if _, err := t.exec(ctx, b.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return insertRows(ctx, t, "scim_events (tenant, resource_type, resource_id, event, created_ns)", len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.tenant, r.resourceType, r.resourceID, r.event, now}
+	})
 }
 
 // record inserts the events of the writes ws into the outbox, with the

@@ -92,21 +92,32 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 }
 
 // insertEmails stores one row per element of emails, which the emails
-// filters search, in statements of at most emailRows rows so that no
-// statement exceeds a driver's parameter limit.
+// filters search.
 func insertEmails(ctx context.Context, t *tx, tenant, id string, emails []scim.MultiValue) error {
-	const emailRows = 500
-	for lo := 0; lo < len(emails); lo += emailRows {
+	return insertRows(ctx, t, "scim_user_emails (tenant, user_id, idx, value_fold, type_fold)", len(emails), func(i int) []any {
+		return []any{tenant, id, i, filter.Fold(emails[i].Value), filter.Fold(emails[i].Type)}
+	})
+}
+
+// insertRows inserts n rows into table (with its column list), the
+// values of row i from row, in statements of at most 500 rows so that no
+// statement exceeds a driver's parameter limit.
+func insertRows(ctx context.Context, t *tx, table string, n int, row func(i int) []any) error {
+	const perStmt = 500
+	for lo := 0; lo < n; lo += perStmt {
 		var b strings.Builder
-		b.WriteString("INSERT INTO scim_user_emails (tenant, user_id, idx, value_fold, type_fold) VALUES ")
-		hi := min(lo+emailRows, len(emails))
-		args := make([]any, 0, 5*(hi-lo))
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		hi := min(lo+perStmt, n)
+		var args []any
 		for i := lo; i < hi; i++ {
+			vals := row(i)
 			if i > lo {
 				b.WriteString(", ")
+			} else {
+				args = make([]any, 0, len(vals)*(hi-lo))
 			}
-			b.WriteString("(?, ?, ?, ?, ?)")
-			args = append(args, tenant, id, i, filter.Fold(emails[i].Value), filter.Fold(emails[i].Type))
+			b.WriteString("(?" + strings.Repeat(", ?", len(vals)-1) + ")")
+			args = append(args, vals...)
 		}
 		if _, err := t.exec(ctx, b.String(), args...); err != nil {
 			return err
