@@ -52,7 +52,7 @@ const (
 	// outboxBatch is the most events one claim takes.
 	outboxBatch = 32
 	// outboxLinger is outboxLoop.linger.
-	outboxLinger = 5 * time.Millisecond
+	outboxLinger = 20 * time.Millisecond
 	// inprocAttempts is how many times an in-process event is tried.
 	inprocAttempts = 4
 	// closeWait is how long Close waits for handler calls.
