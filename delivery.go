@@ -18,12 +18,12 @@ import (
 // The events of one resource reach it one at a time, in the order their
 // writes committed; events of different resources may arrive
 // concurrently (Config.EventWorkers of them at most). A returned error or
-// a panic is a failed delivery, retried with backoff: see Config.Events
-// for how often and where the event waits meanwhile. Delivery is at least
-// once, so an event may arrive again (after a crash, or after a handler
-// that did its work but returned an error); Event.ID tells repeats apart.
-// ctx is canceled when Server.Shutdown or Close stops waiting for the
-// handler.
+// a panic is a failed delivery, retried with backoff: Config.Events says
+// how often, where the event waits meanwhile, and when in-process events
+// are dropped. An event may arrive more than once (after a crash, or
+// after a handler that did its work but returned an error); Event.ID
+// tells repeats apart. ctx is canceled when Server.Shutdown or Close
+// stops waiting for the handler.
 type EventHandler func(ctx context.Context, e Event) error
 
 // EventStats counts a Server's event deliveries since NewServer.
@@ -33,7 +33,7 @@ type EventStats struct {
 	// Failed is the handler calls that returned an error or panicked.
 	Failed uint64
 	// Dropped is the in-process events given up without a delivery: the
-	// queue was full, every attempt failed, or Close came first. Events
+	// queue was full, every attempt failed, or Shutdown came first. Events
 	// from an Outbox are never dropped.
 	Dropped uint64
 	// Queued is the in-process events waiting for delivery now.
@@ -63,7 +63,7 @@ const (
 )
 
 // delivery is what both delivery paths share: the handler, its counters
-// and the goroutines that Close stops.
+// and the goroutines that Shutdown stops.
 type delivery struct {
 	handler EventHandler
 	log     *slog.Logger
@@ -92,16 +92,7 @@ func newDelivery(h EventHandler, log *slog.Logger) *delivery {
 	return d
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+func sleepCtx(ctx context.Context, d time.Duration) bool { return !waitDone(ctx.Done(), d) }
 
 func (d *delivery) stopped() bool {
 	select {
@@ -165,6 +156,8 @@ func (d *delivery) shutdown(ctx context.Context) error {
 	return d.closeErr
 }
 
+// waitDone waits until done is closed, for at most d; it reports whether
+// done was closed.
 func waitDone(done <-chan struct{}, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()

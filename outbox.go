@@ -178,14 +178,8 @@ func (o *outboxLoop) work() {
 
 // pause waits d, or until Shutdown.
 func (o *outboxLoop) pause(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-o.d.stop:
+	if d > 0 {
+		waitDone(o.d.stop, d)
 	}
 }
 
