@@ -136,23 +136,7 @@ func TestEventHandlerNeverBlocksResponses(t *testing.T) {
 			}
 			hs := httptest.NewServer(srv)
 			defer hs.Close()
-			c := &eventtest.Client{Bases: []string{hs.URL}, Token: "tok"}
-			var wg sync.WaitGroup
-			for i := range 40 {
-				wg.Go(func() {
-					st, out := c.Do(t, "POST", "", "/Users", map[string]any{"userName": fmt.Sprint("user", i)})
-					if st != http.StatusCreated {
-						t.Errorf("POST: %d %v", st, out)
-						return
-					}
-					id := out["id"].(string)
-					st, out = c.Do(t, "PATCH", "", "/Users/"+id, eventtest.Patch("replace", "active", false))
-					if st != http.StatusOK {
-						t.Errorf("PATCH: %d %v", st, out)
-					}
-				})
-			}
-			wg.Wait()
+			eventtest.Deactivations(t, &eventtest.Client{Bases: []string{hs.URL}, Token: "tok"}, 40)
 			<-h.started // the handler is really stuck in a call
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 			defer cancel()

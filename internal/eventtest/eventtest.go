@@ -244,6 +244,26 @@ func Patch(op, path string, value any) map[string]any {
 	return map[string]any{"schemas": []string{patchURN}, "Operations": []any{o}}
 }
 
+// Deactivations creates n users and deactivates each, n clients at once:
+// 2n writes, each of which must succeed.
+func Deactivations(t testing.TB, c *Client, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			st, out := c.Do(t, "POST", "", "/Users", map[string]any{"userName": fmt.Sprint("user", i)})
+			if st != http.StatusCreated {
+				t.Errorf("POST: %d %v", st, out)
+				return
+			}
+			if st, out := c.Do(t, "PATCH", "", "/Users/"+out["id"].(string), Patch("replace", "active", false)); st != http.StatusOK {
+				t.Errorf("PATCH: %d %v", st, out)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // Workload writes to a few users and groups from 8 clients at once,
 // through the servers in turn: titles, active flags, whole users, group
 // names, member adds and removes. Then, one at a time, it deletes a user

@@ -2,9 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -97,21 +95,7 @@ func TestEventsNeverBlockResponses(t *testing.T) {
 			}
 			hs := httptest.NewServer(srv)
 			defer hs.Close()
-			c := &eventtest.Client{Bases: []string{hs.URL}, Token: "tok"}
-			var wg sync.WaitGroup
-			for i := range 30 {
-				wg.Go(func() {
-					st, out := c.Do(t, "POST", "", "/Users", map[string]any{"userName": fmt.Sprint("user", i)})
-					if st != http.StatusCreated {
-						t.Errorf("POST: %d %v", st, out)
-						return
-					}
-					if st, out := c.Do(t, "PATCH", "", "/Users/"+out["id"].(string), eventtest.Patch("replace", "active", false)); st != http.StatusOK {
-						t.Errorf("PATCH: %d %v", st, out)
-					}
-				})
-			}
-			wg.Wait()
+			eventtest.Deactivations(t, &eventtest.Client{Bases: []string{hs.URL}, Token: "tok"}, 30)
 			<-stuck
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
