@@ -6,6 +6,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/e2e"
+	"github.com/scimkit/scim/internal/eventtest"
 	"github.com/scimkit/scim/store/memory"
 )
 
@@ -38,13 +39,33 @@ func newServer(t *testing.T, logs *e2e.Log) *scim.Server {
 			t.Fatal(err)
 		}
 	}
+	// Every scenario also checks the events it makes: each one continues
+	// its resource's stream (see eventtest.Replay).
+	rec := eventtest.NewRecorder()
 	srv, err := scim.NewServer(scim.Config{
 		Store:  memory.New(),
 		Auth:   &ts,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Events: rec.Handle,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { checkEvents(t, srv, rec) })
 	return srv
+}
+
+// checkEvents shuts srv's event delivery down and checks that nothing was
+// dropped and that every resource's event stream is consistent.
+func checkEvents(t *testing.T, srv *scim.Server, rec *eventtest.Recorder) {
+	if err := srv.Close(); err != nil {
+		t.Error(err)
+	}
+	if st := srv.EventStats(); st.Dropped > 0 {
+		t.Errorf("events dropped: %+v", st)
+	}
+	_, problems := eventtest.Replay(rec.Events())
+	for _, p := range problems {
+		t.Errorf("event stream: %s", p)
+	}
 }

@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -96,4 +98,91 @@ func ExampleAuthenticatorFunc() {
 	r.Header.Set("Authorization", "Bearer key-for-acme")
 	fmt.Println(auth.Authenticate(r))
 	// Output: acme <nil>
+}
+
+// End a user's sessions in the host app when the identity provider
+// deactivates the user. The handler runs in the background after the
+// change has committed; the PATCH is answered without waiting for it.
+func ExampleEventHandler() {
+	var mu sync.Mutex
+	sessions := map[string][]string{} // the host's sessions by user id
+	ended := make(chan string)
+	srv, err := scim.NewServer(scim.Config{
+		Store:  memory.New(),
+		Auth:   scim.StaticToken("acme", "s3cret"),
+		Logger: slog.New(slog.DiscardHandler),
+		Events: func(ctx context.Context, e scim.Event) error {
+			if e.Kind != scim.UserDeactivated {
+				return nil
+			}
+			mu.Lock()
+			n := len(sessions[e.ResourceID])
+			delete(sessions, e.ResourceID)
+			mu.Unlock()
+			fmt.Printf("%s by %q: ended %d sessions\n", e.Kind, e.UserAgent, n)
+			for _, c := range e.Changes {
+				fmt.Printf("  %s: %v -> %v\n", c.Attribute, c.Old, c.New)
+			}
+			ended <- e.ResourceID
+			return nil
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	app := httptest.NewServer(srv)
+	defer app.Close()
+
+	send := func(method, path, body string) map[string]any {
+		req, _ := http.NewRequest(method, app.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer s3cret")
+		req.Header.Set("Content-Type", "application/scim+json")
+		req.Header.Set("User-Agent", "Okta SCIM Client 1.0.0")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return out
+	}
+	user := send("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com","active":true}`)
+	id := user["id"].(string)
+	mu.Lock()
+	sessions[id] = []string{"web", "mobile"}
+	mu.Unlock()
+	// Okta deactivates with a path-less replace.
+	send("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"replace","value":{"active":false}}]}`)
+	fmt.Println("the deactivated user:", <-ended == id)
+	// Output:
+	// user.deactivated by "Okta SCIM Client 1.0.0": ended 2 sessions
+	//   active: true -> false
+	// the deactivated user: true
+}
+
+// A host store that is a scim.Outbox builds the events of a write from
+// the resource's JSON form before and after it, inside the write's
+// transaction, and keeps them with the change.
+func ExampleCommittedWrite_Events() {
+	before := scim.UserDoc(&scim.User{ID: "2819c223", UserName: "ada@example.com", Title: "Analyst",
+		Name: &scim.Name{GivenName: "Ada"}, Meta: scim.Meta{Version: "3"}})
+	after := scim.UserDoc(&scim.User{ID: "2819c223", UserName: "ada@example.com", Title: "Engineer", Active: new(bool),
+		Name: &scim.Name{GivenName: "Augusta"}, Meta: scim.Meta{Version: "4"}})
+	ctx := scim.WithRequestInfo(context.Background(), scim.RequestInfo{ID: "req-42", UserAgent: "Azure AD"})
+	evs := scim.CommittedWrite{Tenant: "acme", ResourceType: "User", Old: before, New: after,
+		Request: scim.RequestInfoFrom(ctx)}.Events()
+	for _, e := range evs {
+		fmt.Println(e.Kind, e.ResourceID, "version", e.Version, "request", e.RequestID)
+		for _, c := range e.Changes {
+			fmt.Printf("  %s: %v -> %v\n", c.Attribute, c.Old, c.New)
+		}
+	}
+	// Output:
+	// user.deactivated 2819c223 version 4 request req-42
+	//   active: <nil> -> false
+	//   name.givenName: Ada -> Augusta
+	//   title: Analyst -> Engineer
 }

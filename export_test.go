@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 )
@@ -37,3 +38,12 @@ func (c *FakeClock) Add(d time.Duration) { c.ns.Add(int64(d)) }
 
 // NewTokenMap returns the TokenStore a Tokens uses when its Store is nil.
 func NewTokenMap() TokenStore { return &tokenMap{} }
+
+// SetEventSleep replaces how s's in-process delivery waits between
+// attempts. Call it before the first event is published.
+func SetEventSleep(s *Server, sleep func(ctx context.Context, d time.Duration) bool) {
+	s.ev.sleep = sleep
+}
+
+// Publish is s.publish, the call the built-in handlers make after a write.
+func Publish(ctx context.Context, s *Server, w CommittedWrite) { s.publish(ctx, w) }

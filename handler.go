@@ -83,4 +83,9 @@ type UserSource interface {
 type Resource struct {
 	Type    *schema.ResourceType
 	Handler ResourceHandler
+
+	// recorded: the handler's writes record their own events (a built-in
+	// handler over a Store that is an Outbox); the Server publishes the
+	// others' in-process.
+	recorded bool
 }

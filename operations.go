@@ -37,8 +37,12 @@ func (q *request) create(res *Resource) {
 		q.fail(err)
 		return
 	}
+	if q.publishes(res) {
+		q.published(q.r.Context(), res, nil, deepCopyMap(out))
+	}
 	q.decorate(res, out)
-	if loc, ok := out["meta"].(map[string]any)["location"].(string); ok {
+	meta, _ := out["meta"].(map[string]any)
+	if loc, ok := meta["location"].(string); ok {
 		q.w.Header().Set("Location", loc)
 	}
 	q.respond(res, http.StatusCreated, out)
@@ -166,6 +170,9 @@ func (q *request) update(res *Resource, id, ifVersion string, excludeMembers boo
 		return nil, err
 	}
 	defer unlock()
+	defer q.lockFor(res, id)()
+	// Events compare the members before and after.
+	excludeMembers = excludeMembers && !q.publishes(res)
 	for range maxWriteRetries {
 		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: excludeMembers})
 		if err != nil {
@@ -186,6 +193,9 @@ func (q *request) update(res *Resource, id, ifVersion string, excludeMembers boo
 		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && cur != "" {
 			continue
 		}
+		if err == nil && q.publishes(res) {
+			q.published(ctx, res, old, deepCopyMap(out))
+		}
 		return out, err
 	}
 	return nil, errBusy
@@ -201,6 +211,14 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 	attrOps, memberOps, err := splitGroupPatch(ops)
 	if err != nil {
 		return nil, err
+	}
+	// Events compare the group, with its members, before and after.
+	var before map[string]any
+	if q.publishes(res) {
+		defer q.lockFor(res, id)()
+		if before, err = res.Handler.Get(ctx, q.tenant, id, GetOptions{}); err != nil {
+			return nil, err
+		}
 	}
 	for range maxWriteRetries {
 		var doc, old map[string]any
@@ -238,6 +256,11 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && doc != nil && version != "" {
 			continue
 		}
+		if err == nil && before != nil {
+			if after, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{}); err == nil {
+				q.published(ctx, res, before, after)
+			}
+		}
 		return out, err
 	}
 	return nil, errBusy
@@ -251,15 +274,16 @@ func (q *request) delete(res *Resource, id string) {
 	q.w.WriteHeader(http.StatusNoContent)
 }
 
-// deleteResource deletes; with a BeforeWrite hook it reads the resource
-// first, for the hook, and deletes only the version the hook saw.
+// deleteResource deletes; with a BeforeWrite hook or events to publish it
+// reads the resource first, for them, and deletes only the version read.
 func (q *request) deleteResource(res *Resource, id, ifVersion string) error {
 	ctx := q.r.Context()
-	if q.s.cfg.BeforeWrite == nil {
+	if q.s.cfg.BeforeWrite == nil && !q.publishes(res) {
 		return res.Handler.Delete(ctx, q.tenant, id, ifVersion)
 	}
+	defer q.lockFor(res, id)()
 	for range maxWriteRetries {
-		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true})
+		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: !q.publishes(res)})
 		if err != nil {
 			return err
 		}
@@ -274,6 +298,9 @@ func (q *request) deleteResource(res *Resource, id, ifVersion string) error {
 		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && cur != "" {
 			continue
 		}
+		if err == nil {
+			q.published(ctx, res, old, nil)
+		}
 		return err
 	}
 	return errBusy
@@ -281,7 +308,8 @@ func (q *request) deleteResource(res *Resource, id, ifVersion string) error {
 
 // versionOf returns a document's meta.version, or "".
 func versionOf(doc map[string]any) string {
-	v, _ := doc["meta"].(map[string]any)["version"].(string)
+	meta, _ := doc["meta"].(map[string]any)
+	v, _ := meta["version"].(string)
 	return v
 }
 

@@ -44,7 +44,8 @@ func resources(cfg Config) ([]Resource, error) {
 		}
 		b.rt.Extensions = append(b.rt.Extensions, b.exts...)
 		served = append(served, b.rt)
-		out = append(out, Resource{Type: b.rt, Handler: b.handler()})
+		_, recorded := cfg.Store.(Outbox)
+		out = append(out, Resource{Type: b.rt, Handler: b.handler(), recorded: recorded})
 	}
 	if cfg.Store != nil {
 		if err := useIndexes(cfg.Store, served...); err != nil {

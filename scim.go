@@ -92,6 +92,32 @@ type Config struct {
 	// the new stored document. It runs on the request's goroutine: keep it
 	// fast.
 	BeforeWrite func(ctx context.Context, w Write) error
+
+	// Events, when set, receives an Event after every committed change to
+	// a user or group, in the background (see EventHandler). With a Store
+	// that is an Outbox (store/sqlstore) events are written in the same
+	// transaction as the change and none is lost: delivery is at least
+	// once, in commit order per resource, also after a crash or restart
+	// (a crashed instance's claimed events wait for their EventLease to
+	// end); a failing event is retried with backoff from 1 s to 5 min,
+	// for as long as it fails, and holds back only its own resource's
+	// later events. With any other store events are delivered in-process
+	// after commit: a failing event is tried 4 times in about 2 s, its
+	// worker's other events waiting meanwhile, then dropped; a full queue
+	// drops new events; both are counted (EventStats) and logged at
+	// Error, and events still queued when the process ends are lost.
+	// Call Server.Shutdown or Close to stop delivery.
+	Events EventHandler
+	// EventWorkers is how many events are delivered at once. Default 4.
+	EventWorkers int
+	// EventQueue bounds the events waiting for in-process delivery.
+	// Default 4096.
+	EventQueue int
+	// EventLease is how long an instance keeps the Outbox events it
+	// claimed while delivering them; it renews the lease every third of
+	// it, so the lease only ends when the instance is gone. Default 1
+	// minute.
+	EventLease time.Duration
 }
 
 // Server is an http.Handler serving the SCIM protocol. It works under any
@@ -102,6 +128,8 @@ type Server struct {
 	resources []*Resource // in /ResourceTypes order
 	byPath    map[string]*Resource
 	writes    writeLocks
+	ev        *delivery    // nil without Config.Events
+	inproc    *inprocQueue // in-process delivery, when the store has no Outbox
 }
 
 // NewServer checks cfg and returns a Server.
@@ -126,6 +154,15 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.DefaultCount > cfg.MaxResults {
 		cfg.DefaultCount = cfg.MaxResults
 	}
+	if cfg.EventWorkers <= 0 {
+		cfg.EventWorkers = defaultEventWorkers
+	}
+	if cfg.EventQueue <= 0 {
+		cfg.EventQueue = defaultEventQueue
+	}
+	if cfg.EventLease <= 0 {
+		cfg.EventLease = defaultEventLease
+	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Logger, byPath: map[string]*Resource{}}
 	if s.log == nil {
@@ -143,6 +180,9 @@ func NewServer(cfg Config) (*Server, error) {
 		}
 		s.byPath[key] = r
 		s.resources = append(s.resources, r)
+	}
+	if cfg.Events != nil {
+		s.startEvents()
 	}
 	return s, nil
 }
@@ -170,11 +210,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	info := requestInfo(r)
+	w.Header().Set("X-Request-Id", info.ID)
+	r = r.WithContext(WithRequestInfo(r.Context(), info))
 	sw := &statusWriter{ResponseWriter: w}
 	tenant := ""
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("scim: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+			s.log.Error("scim: panic serving request", "method", r.Method, "path", r.URL.Path, "request_id", info.ID, "panic", p)
 			if sw.status == 0 {
 				writeError(sw, &Error{Status: http.StatusInternalServerError, Detail: "Internal server error."})
 			}
@@ -189,7 +232,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.log.Enabled(r.Context(), level) {
 			s.log.LogAttrs(r.Context(), level, "scim request", slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-				slog.String("tenant", tenant), slog.Duration("duration", time.Since(start)))
+				slog.String("tenant", tenant), slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", info.ID))
 		}
 	}()
 	tenant = s.serve(sw, r)

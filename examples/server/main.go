@@ -2,7 +2,7 @@
 // point Entra ID, Okta or curl at the printed Tenant URL with the printed
 // Secret Token.
 //
-//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory] [-schema FILE]... [-v]
+//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory] [-schema FILE]... [-events] [-v]
 //
 // Users and groups are kept in a SQLite file (./scimkit.db unless -db
 // names another), so a restart keeps them; -db with a postgres:// or
@@ -11,6 +11,10 @@
 // SCIM_TOKEN, else generated; it acts for the tenant "default". -addr
 // 127.0.0.1:0 picks a free port; the Tenant URL line shows which. Requests
 // that fail are logged to stderr; -v logs every request.
+//
+// -events writes each change event (scim.Event) to standard output as
+// one JSON line once it is delivered: from the SQL store's outbox at
+// least once, also after a crash, or in-process with -memory.
 //
 // -schema FILE registers the extension schemas in FILE, in their RFC 7643
 // JSON form (one schema, a list, or a /Schemas ListResponse), e.g.
@@ -35,6 +39,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -45,6 +50,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -96,6 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dbFlag := fs.String("db", "scimkit.db", "SQLite database file, or a postgres:// URL")
 	inMemory := fs.Bool("memory", false, "keep users and groups in memory only")
 	verbose := fs.Bool("v", false, "log every request, not only failures")
+	events := fs.Bool("events", false, "write each delivered change event to standard output as one JSON line")
 	var schemas schemaFiles
 	fs.Var(&schemas, "schema", "`FILE` of extension schemas in RFC 7643 JSON; repeatable; an id ending in :Group extends Group, others User")
 	fs.Usage = func() {
@@ -136,16 +143,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ts, ok := store.(scim.TokenStore); ok && !*inMemory {
 		auth = append(auth, &scim.Tokens{Store: ts, Logger: logger})
 	}
-	srv, err := scim.NewServer(scim.Config{
+	cfg := scim.Config{
 		Store:           store,
 		Auth:            auth,
 		Logger:          logger,
 		UserExtensions:  userExt,
 		GroupExtensions: groupExt,
-	})
+	}
+	if *events {
+		cfg.Events = printEvents(stdout)
+	}
+	srv, err := scim.NewServer(cfg)
 	if err != nil {
 		return err
 	}
+	defer srv.Close() // before the store closes
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
 
@@ -325,6 +337,19 @@ func openStore(ctx context.Context, db string, inMemory bool) (scim.Store, io.Cl
 			return nil, nil, "", err
 		}
 		return s, s, "SQLite file " + db, nil
+	}
+}
+
+// printEvents is an event handler that writes each event to w as one
+// JSON line.
+func printEvents(w io.Writer) scim.EventHandler {
+	var mu sync.Mutex
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(_ context.Context, e scim.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return enc.Encode(e)
 	}
 }
 

@@ -19,6 +19,14 @@ func (d Dialect) inList(col string) string {
 	return col + " IN (SELECT value FROM json_each(?))"
 }
 
+// inInts is inList for an integer column and a JSON array of integers.
+func (d Dialect) inInts(col string) string {
+	if d == Postgres {
+		return col + " IN (SELECT CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS bigint))"
+	}
+	return col + " IN (SELECT value FROM json_each(?))"
+}
+
 // lock returns a row-locking clause for PostgreSQL. SQLite needs none:
 // its single writer already serialises every write.
 func (d Dialect) lock(mode string) string {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -131,6 +133,7 @@ func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) (
 	if err != nil {
 		return nil, err
 	}
+	ev := s.recording()
 	var out *scim.Group
 	err = s.write(ctx, func(ctx context.Context, t *tx) error {
 		if id, missing, err := s.missingUsers(ctx, t, tenant, memberValues(members)); err != nil {
@@ -153,10 +156,17 @@ func (s *Store) CreateGroup(ctx context.Context, tenant string, g *scim.Group) (
 			return err
 		}
 		out = row.group(cloneMembers(members))
-		return nil
+		if !ev {
+			return nil
+		}
+		return s.record(ctx, t, scim.CommittedWrite{Tenant: tenant, ResourceType: "Group", New: scim.GroupDoc(row.group(nil)),
+			MembersAdded: memberValues(members), Time: nsTime(now)})
 	})
 	if err != nil {
 		return nil, err
+	}
+	if ev {
+		s.announce()
 	}
 	return out, nil
 }
@@ -215,6 +225,30 @@ func (s *Store) GetGroup(ctx context.Context, tenant, id string, opts scim.GetOp
 	return r.group(members), nil
 }
 
+// lockGroup reads the group as stored, for its events, locking its row
+// until the transaction ends; ifVersion as for ReplaceGroup.
+func (s *Store) lockGroup(ctx context.Context, t *tx, tenant, id, ifVersion string) (groupRow, error) {
+	var r groupRow
+	err := t.queryRow(ctx, "SELECT "+groupCols+" FROM scim_groups g WHERE g.tenant = ? AND g.id = ?"+s.d.lock("UPDATE"),
+		tenant, id).Scan(r.dest()...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return r, scim.ErrNotFound
+	case err == nil && ifVersion != "" && parseVersion(ifVersion) != r.version:
+		return r, scim.ErrVersionMismatch
+	}
+	return r, err
+}
+
+// groupWrite is the CommittedWrite of a group from old to r, with the
+// member changes mc.
+func groupWrite(tenant string, old, r groupRow, mc *memberChanges) scim.CommittedWrite {
+	w := scim.CommittedWrite{Tenant: tenant, ResourceType: "Group", Old: scim.GroupDoc(old.group(nil)), New: scim.GroupDoc(r.group(nil)),
+		Time: nsTime(r.modified)}
+	w.MembersAdded, w.MembersRemoved = mc.delta()
+	return w
+}
+
 // bumpGroup gives the group a new version (and, when attrs is not nil,
 // new attributes) in one UPDATE that also checks ifVersion and, on
 // PostgreSQL, row-locks the group until the transaction ends, so that
@@ -258,12 +292,21 @@ func (s *Store) ReplaceGroup(ctx context.Context, tenant string, g *scim.Group, 
 		return nil, scim.ErrNotFound
 	}
 	members := dedupe(g.Members)
+	ev := s.recording()
 	var out *scim.Group
 	err := s.write(ctx, func(ctx context.Context, t *tx) error {
 		// Users first, then the group: the lock order every write keeps.
 		bad, missing, err := s.missingUsers(ctx, t, tenant, memberValues(members))
 		if err != nil {
 			return err
+		}
+		var old groupRow
+		var mc *memberChanges
+		if ev {
+			if old, err = s.lockGroup(ctx, t, tenant, g.ID, ifVersion); err != nil {
+				return err
+			}
+			mc = newMemberChanges()
 		}
 		r, err := s.bumpGroup(ctx, t, tenant, g.ID, g, ifVersion)
 		if err != nil {
@@ -272,19 +315,47 @@ func (s *Store) ReplaceGroup(ctx context.Context, tenant string, g *scim.Group, 
 		if missing {
 			return invalidMember(bad)
 		}
-		if _, err := t.exec(ctx, "DELETE FROM scim_group_members WHERE tenant = ? AND group_id = ?", tenant, g.ID); err != nil {
-			return err
-		}
-		if err := s.addMembers(ctx, t, tenant, g.ID, members); err != nil {
+		if err := s.replaceMembers(ctx, t, tenant, g.ID, members, mc); err != nil {
 			return err
 		}
 		out = r.group(cloneMembers(members))
-		return nil
+		if !ev {
+			return nil
+		}
+		return s.record(ctx, t, groupWrite(tenant, old, r, mc))
 	})
 	if err != nil {
 		return nil, err
 	}
+	if ev {
+		s.announce()
+	}
 	return out, nil
+}
+
+// replaceMembers makes ms (distinct values) the group's members, noting
+// the changes in mc when it is not nil.
+func (s *Store) replaceMembers(ctx context.Context, t *tx, tenant, id string, ms []scim.Member, mc *memberChanges) error {
+	const clear = "DELETE FROM scim_group_members WHERE tenant = ? AND group_id = ?"
+	if mc == nil {
+		if _, err := t.exec(ctx, clear, tenant, id); err != nil {
+			return err
+		}
+	} else {
+		rs, err := t.query(ctx, clear+" RETURNING user_id", tenant, id)
+		if err != nil {
+			return err
+		}
+		gone, err := scanIDs(rs)
+		if err != nil {
+			return err
+		}
+		mc.cleared(slices.Collect(maps.Keys(gone)))
+		for _, m := range ms {
+			mc.set(m.Value, false, true)
+		}
+	}
+	return s.addMembers(ctx, t, tenant, id, ms)
 }
 
 // PatchGroup implements scim.GroupStore. Member operations are deltas on
@@ -316,11 +387,22 @@ func (s *Store) PatchGroup(ctx context.Context, tenant, id string, p scim.GroupP
 		a := *p.Attributes
 		attrs = &a
 	}
+	ev := s.recording()
 	var out *scim.Group
 	err := s.write(ctx, func(ctx context.Context, t *tx) error {
 		bad, missing, err := s.missingUsers(ctx, t, tenant, added)
 		if err != nil {
 			return err
+		}
+		var old groupRow
+		var mc *memberChanges
+		if ev {
+			if attrs != nil {
+				if old, err = s.lockGroup(ctx, t, tenant, id, ifVersion); err != nil {
+					return err
+				}
+			}
+			mc = newMemberChanges()
 		}
 		r, err := s.bumpGroup(ctx, t, tenant, id, attrs, ifVersion)
 		if err != nil {
@@ -330,15 +412,24 @@ func (s *Store) PatchGroup(ctx context.Context, tenant, id string, p scim.GroupP
 			return invalidMember(bad)
 		}
 		for _, op := range ops {
-			if err := s.applyMemberOp(ctx, t, tenant, id, op); err != nil {
+			if err := s.applyMemberOp(ctx, t, tenant, id, op, mc); err != nil {
 				return err
 			}
 		}
 		out = r.group(nil)
-		return nil
+		if !ev {
+			return nil
+		}
+		if attrs == nil {
+			old = r // the attributes did not change
+		}
+		return s.record(ctx, t, groupWrite(tenant, old, r, mc))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if ev {
+		s.announce()
 	}
 	return out, nil
 }
@@ -355,28 +446,37 @@ func distinct(ids []string) []string {
 	return out
 }
 
-func (s *Store) applyMemberOp(ctx context.Context, t *tx, tenant, id string, op scim.MemberOp) error {
+// applyMemberOp applies op to the group's members, noting the changes in
+// mc when it is not nil.
+func (s *Store) applyMemberOp(ctx context.Context, t *tx, tenant, id string, op scim.MemberOp, mc *memberChanges) error {
 	switch op.Kind {
 	case scim.AddMembers:
+		if mc != nil && len(op.Members) > 0 {
+			ids := memberValues(op.Members)
+			present, err := s.presentMembers(ctx, t, tenant, id, ids)
+			if err != nil {
+				return err
+			}
+			for _, v := range ids {
+				mc.set(v, present[v], true)
+			}
+		}
 		return s.addMembers(ctx, t, tenant, id, op.Members)
 	case scim.RemoveMembers:
-		return s.removeMembers(ctx, t, tenant, id, memberValues(op.Members))
+		return s.removeMembers(ctx, t, tenant, id, memberValues(op.Members), mc)
 	case scim.RemoveMatchingMembers:
 		ids, err := s.matchingMembers(ctx, t, tenant, id, op.Filter)
 		if err != nil {
 			return err
 		}
-		return s.removeMembers(ctx, t, tenant, id, ids)
+		return s.removeMembers(ctx, t, tenant, id, ids, mc)
 	case scim.ReplaceMembers, scim.RemoveAllMembers:
-		if _, err := t.exec(ctx, "DELETE FROM scim_group_members WHERE tenant = ? AND group_id = ?", tenant, id); err != nil {
-			return err
-		}
-		return s.addMembers(ctx, t, tenant, id, op.Members)
+		return s.replaceMembers(ctx, t, tenant, id, op.Members, mc)
 	}
 	return fmt.Errorf("sqlstore: unknown member operation kind %d", op.Kind)
 }
 
-func (s *Store) removeMembers(ctx context.Context, t *tx, tenant, id string, ids []string) error {
+func (s *Store) removeMembers(ctx context.Context, t *tx, tenant, id string, ids []string, mc *memberChanges) error {
 	var ok []string
 	for _, v := range ids {
 		if storable(v) {
@@ -386,9 +486,23 @@ func (s *Store) removeMembers(ctx context.Context, t *tx, tenant, id string, ids
 	if len(ok) == 0 {
 		return nil
 	}
-	_, err := t.exec(ctx, "DELETE FROM scim_group_members WHERE tenant = ? AND group_id = ? AND "+s.d.inList("user_id"),
-		tenant, id, jsonList(ok))
-	return err
+	q := "DELETE FROM scim_group_members WHERE tenant = ? AND group_id = ? AND " + s.d.inList("user_id")
+	if mc == nil {
+		_, err := t.exec(ctx, q, tenant, id, jsonList(ok))
+		return err
+	}
+	rs, err := t.query(ctx, q+" RETURNING user_id", tenant, id, jsonList(ok))
+	if err != nil {
+		return err
+	}
+	gone, err := scanIDs(rs)
+	if err != nil {
+		return err
+	}
+	for _, v := range ok {
+		mc.set(v, gone[v], false)
+	}
+	return nil
 }
 
 // matchingMembers evaluates a member filter on every member of the group.
@@ -417,12 +531,24 @@ func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) e
 	if !storable(id) {
 		return scim.ErrNotFound
 	}
-	return s.write(ctx, func(ctx context.Context, t *tx) error {
+	ev := s.recording()
+	err := s.write(ctx, func(ctx context.Context, t *tx) error {
 		q := "DELETE FROM scim_groups WHERE tenant = ? AND id = ?"
 		args := []any{tenant, id}
 		if ifVersion != "" {
 			q += " AND version = ?"
 			args = append(args, parseVersion(ifVersion))
+		}
+		if ev {
+			var old groupRow
+			err := t.queryRow(ctx, q+" RETURNING id, display_name, external_id, created_ns, modified_ns, version", args...).Scan(old.dest()...)
+			if errors.Is(err, sql.ErrNoRows) {
+				return missingOrStale(ctx, t, "scim_groups", tenant, id)
+			}
+			if err != nil {
+				return err
+			}
+			return s.record(ctx, t, scim.CommittedWrite{Tenant: tenant, ResourceType: "Group", Old: scim.GroupDoc(old.group(nil)), Time: time.Now()})
 		}
 		res, err := t.exec(ctx, q, args...)
 		if err != nil {
@@ -435,6 +561,10 @@ func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) e
 		}
 		return nil
 	})
+	if err == nil && ev {
+		s.announce()
+	}
+	return err
 }
 
 func (s *Store) groupListSQL(tenant string, f filter.Expr) listSQL {

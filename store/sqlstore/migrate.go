@@ -93,7 +93,7 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, plannerHints, sqliteTokensMigration, sqliteExtensions}
+}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions}
 
 // plannerHints gives SQLite's query planner the shape of the membership
 // tables before ANALYZE has ever run. Without statistics, SQLite 3.54
@@ -191,7 +191,7 @@ var postgresMigrations = []migration{{
 		)`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, postgresTokensMigration, postgresExtensions}
+}, metaMigration, postgresTokensMigration, postgresEvents, postgresExtensions}
 
 // sqliteTokensMigration adds the bearer tokens of scim.Tokens: one row per
 // token, found by the digest of its secret (unique across tenants) and
@@ -306,6 +306,55 @@ var postgresExtensions = migration{
 		)`,
 		`CREATE INDEX scim_group_keys_value ON scim_group_keys (tenant, attr, value_fold)`,
 		`CREATE UNIQUE INDEX scim_group_keys_unique ON scim_group_keys (tenant, attr, uniq) WHERE uniq IS NOT NULL`,
+	},
+}
+
+// sqliteEvents adds the event outbox (see outbox.go). seq is
+// AUTOINCREMENT so that a number is never used twice: a late
+// acknowledgement must not delete a newer event that took a deleted
+// one's number. scim_events_resource finds a resource's earlier events;
+// scim_events_claim holds all a claim looks at in commit order, so that
+// looking for the first events of their resources past a backlog does not
+// read the events themselves (it doubled delivery from a backlog).
+var sqliteEvents = migration{
+	version: 5,
+	name:    "event outbox",
+	stmts: []string{
+		`CREATE TABLE scim_events (
+			seq INTEGER PRIMARY KEY AUTOINCREMENT,
+			tenant TEXT NOT NULL,
+			resource_type TEXT NOT NULL,
+			resource_id TEXT NOT NULL,
+			event TEXT NOT NULL,
+			lease_owner TEXT,
+			lease_until INTEGER NOT NULL DEFAULT 0,
+			attempts INTEGER NOT NULL DEFAULT 0,
+			created_ns INTEGER NOT NULL
+		)`,
+		`CREATE INDEX scim_events_resource ON scim_events (tenant, resource_type, resource_id, seq)`,
+		`CREATE INDEX scim_events_claim ON scim_events (seq, lease_until, tenant, resource_type, resource_id)`,
+	},
+}
+
+// postgresEvents is sqliteEvents for PostgreSQL. Leases are times of the
+// database's clock, which every instance shares.
+var postgresEvents = migration{
+	version: 5,
+	name:    "event outbox",
+	stmts: []string{
+		`CREATE TABLE scim_events (
+			seq bigint GENERATED ALWAYS AS IDENTITY,
+			tenant text COLLATE "C" NOT NULL,
+			resource_type text COLLATE "C" NOT NULL,
+			resource_id text COLLATE "C" NOT NULL,
+			event text NOT NULL,
+			lease_owner text,
+			lease_until timestamptz NOT NULL DEFAULT '-infinity',
+			attempts integer NOT NULL DEFAULT 0,
+			created_ns bigint NOT NULL,
+			CONSTRAINT scim_events_pkey PRIMARY KEY (seq)
+		)`,
+		`CREATE INDEX scim_events_resource ON scim_events (tenant, resource_type, resource_id, seq)`,
 	},
 }
 

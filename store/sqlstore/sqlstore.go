@@ -22,6 +22,14 @@
 // this needs the store's role to own its tables, as it does when the store
 // created them.
 //
+// The store is a scim.Outbox. Once a scim.Server with Config.Events has
+// opened it, every write records its events in the table scim_events in
+// its own transaction, reading the one row it replaces or deletes for the
+// old values; before that, writes do no event work at all. Servers claim
+// events with leases (FOR UPDATE SKIP LOCKED on PostgreSQL), the first
+// undelivered event of each resource at a time, and delete them once
+// delivered (see outbox.go).
+//
 // Filters are compiled to SQL with bound parameters. The lookups identity
 // providers send on every sync cycle (userName, externalId, displayName,
 // id, emails values, members values, and conjunctions holding one of them)
@@ -79,6 +87,9 @@ func (d Dialect) String() string {
 // Store is a scim.Store and a scim.TokenStore on a SQL database. It is
 // safe for concurrent use.
 //
+// It is also a scim.Outbox: with a Server whose Config.Events is set,
+// each write records its events in its own transaction (see outbox.go).
+//
 // Beyond the scim.Store contract: List results are in creation order;
 // ListUsers fills Groups like GetUser; Meta.Version is a decimal counter
 // per resource; ids are random lower-case UUIDs; groups may only have
@@ -92,6 +103,7 @@ type Store struct {
 	syncSet bool         // PostgreSQL: SET LOCAL synchronous_commit in writes
 	stats   *statsKeeper // PostgreSQL only
 	keys    atomic.Pointer[keySet]
+	outbox  outboxState // events (outbox.go)
 }
 
 var (

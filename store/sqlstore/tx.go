@@ -148,12 +148,23 @@ var errClosed = errors.New("sqlstore: store is closed")
 // nil. fn may run more than once (PostgreSQL retries), so it must set its
 // results afresh on each run.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *tx) error) error {
+	return s.writeTx(ctx, true, fn)
+}
+
+// writeLax is write for bookkeeping that a database crash may lose:
+// on PostgreSQL it does not wait for its commit to be flushed to disk
+// (synchronous_commit off). SQLite's writer commits every write alike.
+func (s *Store) writeLax(ctx context.Context, fn func(ctx context.Context, t *tx) error) error {
+	return s.writeTx(ctx, false, fn)
+}
+
+func (s *Store) writeTx(ctx context.Context, durable bool, fn func(ctx context.Context, t *tx) error) error {
 	if s.w != nil {
 		return s.w.do(ctx, fn)
 	}
 	const attempts = 8
 	for i := 1; ; i++ {
-		err := s.pgWrite(ctx, fn)
+		err := s.pgWrite(ctx, durable, fn)
 		if err == nil {
 			s.wrote()
 			return nil
@@ -172,14 +183,19 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, t *tx) e
 	}
 }
 
-func (s *Store) pgWrite(ctx context.Context, fn func(ctx context.Context, t *tx) error) error {
+func (s *Store) pgWrite(ctx context.Context, durable bool, fn func(ctx context.Context, t *tx) error) error {
 	stx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return err
 	}
 	defer stx.Rollback()
-	if s.syncSet {
+	switch {
+	case durable && s.syncSet:
 		if _, err := stx.ExecContext(ctx, "SET LOCAL synchronous_commit = on"); err != nil {
+			return err
+		}
+	case !durable:
+		if _, err := stx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 			return err
 		}
 	}

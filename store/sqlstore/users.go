@@ -43,12 +43,30 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 	if err != nil {
 		return nil, err
 	}
+	ev := s.recording()
 	var row userRow
-	err = s.write(ctx, func(ctx context.Context, t *tx) error {
+	var out *scim.User
+	var events []eventRow
+	if ev {
+		// The event is built here, not in the write: on SQLite writes run
+		// one at a time, and building it is most of their CPU.
 		now := time.Now().UnixNano()
 		row = userRow{id: newID(), created: now, modified: now, version: 1, doc: doc}
+		if out, err = row.user(nil); err != nil {
+			return nil, err
+		}
+		events, err = encodeEvents(ctx, scim.CommittedWrite{Tenant: tenant, ResourceType: "User", New: scim.UserDoc(out), Time: nsTime(now)})
+		if err != nil {
+			return nil, err
+		}
+	}
+	err = s.write(ctx, func(ctx context.Context, t *tx) error {
+		if !ev {
+			now := time.Now().UnixNano()
+			row = userRow{id: newID(), created: now, modified: now, version: 1, doc: doc}
+		}
 		args := append([]any{tenant, row.id}, s.userArgs(u, doc)...)
-		args = append(args, now, now)
+		args = append(args, row.created, row.modified)
 		_, err := t.exec(ctx, `INSERT INTO scim_users
 			(tenant, id, user_name, user_name_fold, external_id, display_name_fold, active, doc, created_ns, modified_ns, version)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, args...)
@@ -61,30 +79,48 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 		if err := insertEmails(ctx, t, tenant, row.id, u.Emails); err != nil {
 			return err
 		}
-		return putKeys(ctx, t, "scim_user_keys", "user_id", tenant, row.id, s.indexed().user, u.Extensions)
+		if err := putKeys(ctx, t, "scim_user_keys", "user_id", tenant, row.id, s.indexed().user, u.Extensions); err != nil {
+			return err
+		}
+		return insertEvents(ctx, t, events)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if ev {
+		s.announce()
+		return out, nil
 	}
 	return row.user(nil)
 }
 
 // insertEmails stores one row per element of emails, which the emails
-// filters search, in statements of at most emailRows rows so that no
-// statement exceeds a driver's parameter limit.
+// filters search.
 func insertEmails(ctx context.Context, t *tx, tenant, id string, emails []scim.MultiValue) error {
-	const emailRows = 500
-	for lo := 0; lo < len(emails); lo += emailRows {
+	return insertRows(ctx, t, "scim_user_emails (tenant, user_id, idx, value_fold, type_fold)", len(emails), func(i int) []any {
+		return []any{tenant, id, i, filter.Fold(emails[i].Value), filter.Fold(emails[i].Type)}
+	})
+}
+
+// insertRows inserts n rows into table (with its column list), the
+// values of row i from row, in statements of at most 500 rows so that no
+// statement exceeds a driver's parameter limit.
+func insertRows(ctx context.Context, t *tx, table string, n int, row func(i int) []any) error {
+	const perStmt = 500
+	for lo := 0; lo < n; lo += perStmt {
 		var b strings.Builder
-		b.WriteString("INSERT INTO scim_user_emails (tenant, user_id, idx, value_fold, type_fold) VALUES ")
-		hi := min(lo+emailRows, len(emails))
-		args := make([]any, 0, 5*(hi-lo))
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		hi := min(lo+perStmt, n)
+		var args []any
 		for i := lo; i < hi; i++ {
+			vals := row(i)
 			if i > lo {
 				b.WriteString(", ")
+			} else {
+				args = make([]any, 0, len(vals)*(hi-lo))
 			}
-			b.WriteString("(?, ?, ?, ?, ?)")
-			args = append(args, tenant, id, i, filter.Fold(emails[i].Value), filter.Fold(emails[i].Type))
+			b.WriteString("(?" + strings.Repeat(", ?", len(vals)-1) + ")")
+			args = append(args, vals...)
 		}
 		if _, err := t.exec(ctx, b.String(), args...); err != nil {
 			return err
@@ -130,20 +166,40 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 	if err != nil {
 		return nil, err
 	}
+	ev := s.recording()
 	var out *scim.User
+	// With events, the old row is read locked: on PostgreSQL by the
+	// UPDATE itself, from a CTE that locks it first; on SQLite, whose one
+	// writer runs a statement in microseconds, by a SELECT before.
+	pgOld := ev && s.d == Postgres
 	err = s.write(ctx, func(ctx context.Context, t *tx) error {
+		var old *scim.User
+		if ev && !pgOld {
+			var err error
+			if old, err = s.lockUser(ctx, t, tenant, u.ID, ifVersion); err != nil {
+				return err
+			}
+		}
 		now := time.Now().UnixNano()
 		row := userRow{id: u.ID, doc: doc}
+		oldRow := userRow{id: u.ID}
 		args := append(s.userArgs(u, doc), now, tenant, u.ID)
 		q := `UPDATE scim_users SET user_name = ?, user_name_fold = ?, external_id = ?, display_name_fold = ?,
-			active = ?, doc = ?, version = version + 1, modified_ns = ` + s.d.greatest("modified_ns + 1", "?") + `
-			WHERE tenant = ? AND id = ?`
+			active = ?, doc = ?, version = version + 1, modified_ns = ` + s.d.greatest("modified_ns + 1", "?")
+		ret, dest := " RETURNING created_ns, modified_ns, version", []any{&row.created, &row.modified, &row.version}
+		if pgOld {
+			q = `WITH old AS (SELECT created_ns AS old_created, modified_ns AS old_modified, version AS old_version, doc AS old_doc
+				FROM scim_users WHERE tenant = ? AND id = ? FOR UPDATE) ` + q + " FROM old"
+			args = append([]any{tenant, u.ID}, args...)
+			ret += ", old_created, old_modified, old_version, old_doc"
+			dest = append(dest, &oldRow.created, &oldRow.modified, &oldRow.version, &oldRow.doc)
+		}
+		q += " WHERE tenant = ? AND id = ?"
 		if ifVersion != "" {
 			q += " AND version = ?"
 			args = append(args, parseVersion(ifVersion))
 		}
-		err := t.queryRow(ctx, q+" RETURNING created_ns, modified_ns, version", args...).
-			Scan(&row.created, &row.modified, &row.version)
+		err := t.queryRow(ctx, q+ret, args...).Scan(dest...)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return missingOrStale(ctx, t, "scim_users", tenant, u.ID)
@@ -170,13 +226,41 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		if err != nil {
 			return err
 		}
-		out, err = row.user(refs)
-		return err
+		if out, err = row.user(refs); err != nil || !ev {
+			return err
+		}
+		if pgOld {
+			if old, err = oldRow.user(nil); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, t, scim.CommittedWrite{Tenant: tenant, ResourceType: "User",
+			Old: scim.UserDoc(old), New: scim.UserDoc(out), Time: nsTime(row.modified)})
 	})
 	if err != nil {
 		return nil, err
 	}
+	if ev {
+		s.announce()
+	}
 	return out, nil
+}
+
+// lockUser reads the user as stored, for its events, locking its row
+// until the transaction ends; ifVersion as for ReplaceUser.
+func (s *Store) lockUser(ctx context.Context, t *tx, tenant, id, ifVersion string) (*scim.User, error) {
+	r := userRow{id: id}
+	err := t.queryRow(ctx, "SELECT "+strings.ReplaceAll(userCols, "u.", "")+" FROM scim_users WHERE tenant = ? AND id = ?"+s.d.lock("UPDATE"),
+		tenant, id).Scan(r.dest()...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, scim.ErrNotFound
+	case err != nil:
+		return nil, err
+	case ifVersion != "" && parseVersion(ifVersion) != r.version:
+		return nil, scim.ErrVersionMismatch
+	}
+	return r.user(nil)
 }
 
 // missingOrStale explains why a conditional write matched no row.
@@ -199,23 +283,45 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) er
 	if !storable(id) {
 		return scim.ErrNotFound
 	}
-	return s.write(ctx, func(ctx context.Context, t *tx) error {
-		var version int64
-		err := t.queryRow(ctx, "SELECT version FROM scim_users WHERE tenant = ? AND id = ?"+s.d.lock("UPDATE"),
-			tenant, id).Scan(&version)
-		if errors.Is(err, sql.ErrNoRows) {
-			return scim.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if ifVersion != "" && parseVersion(ifVersion) != version {
-			return scim.ErrVersionMismatch
+	ev := s.recording()
+	err := s.write(ctx, func(ctx context.Context, t *tx) error {
+		var old *scim.User
+		if ev {
+			var err error
+			if old, err = s.lockUser(ctx, t, tenant, id, ifVersion); err != nil {
+				return err
+			}
+		} else {
+			var version int64
+			err := t.queryRow(ctx, "SELECT version FROM scim_users WHERE tenant = ? AND id = ?"+s.d.lock("UPDATE"),
+				tenant, id).Scan(&version)
+			if errors.Is(err, sql.ErrNoRows) {
+				return scim.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			if ifVersion != "" && parseVersion(ifVersion) != version {
+				return scim.ErrVersionMismatch
+			}
 		}
 		now := time.Now().UnixNano()
-		if _, err := t.exec(ctx, `UPDATE scim_groups SET version = version + 1, modified_ns = `+s.d.greatest("modified_ns + 1", "?")+`
-			WHERE tenant = ? AND id IN (SELECT group_id FROM scim_group_members WHERE tenant = ? AND user_id = ?)`,
-			now, tenant, tenant, id); err != nil {
+		bump := `UPDATE scim_groups SET version = version + 1, modified_ns = ` + s.d.greatest("modified_ns + 1", "?") + `
+			WHERE tenant = ? AND id IN (SELECT group_id FROM scim_group_members WHERE tenant = ? AND user_id = ?)`
+		var left []scim.CommittedWrite // the groups the user leaves, for their events
+		if !ev {
+			if _, err := t.exec(ctx, bump, now, tenant, tenant, id); err != nil {
+				return err
+			}
+		} else if err := queryEach(ctx, t, bump+" RETURNING id, version", []any{now, tenant, tenant, id}, func(rs *sql.Rows) error {
+			var gid string
+			var v int64
+			if err := rs.Scan(&gid, &v); err != nil {
+				return err
+			}
+			left = append(left, memberEvent(tenant, gid, v, id, now))
+			return nil
+		}); err != nil {
 			return err
 		}
 		for _, q := range []string{
@@ -228,8 +334,31 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) er
 				return err
 			}
 		}
-		return nil
+		if !ev {
+			return nil
+		}
+		deleted := scim.CommittedWrite{Tenant: tenant, ResourceType: "User", Old: scim.UserDoc(old), Time: nsTime(now)}
+		return s.record(ctx, t, append([]scim.CommittedWrite{deleted}, left...)...)
 	})
+	if err == nil && ev {
+		s.announce()
+	}
+	return err
+}
+
+// queryEach runs a query and calls scan for each row.
+func queryEach(ctx context.Context, t *tx, q string, args []any, scan func(*sql.Rows) error) error {
+	rs, err := t.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		if err := scan(rs); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
 }
 
 // listSQL holds the statements a List runs for one filter: count and

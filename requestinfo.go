@@ -1,0 +1,79 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// RequestInfo identifies the request behind a change. The Server puts it
+// in every request's context, where stores and handlers read it with
+// RequestInfoFrom, and events carry it.
+type RequestInfo struct {
+	// ID is the request's X-Request-Id header when the client sent a
+	// usable one (1 to 128 printable ASCII characters, no spaces), else a
+	// new random one. The response echoes it in X-Request-Id.
+	ID string
+	// UserAgent is the client's User-Agent header, which names the
+	// identity provider, cut to 256 bytes of valid UTF-8.
+	UserAgent string
+}
+
+// Bounds on what a client may put in the request info.
+const (
+	maxRequestIDLen = 128
+	maxUserAgentLen = 256
+)
+
+type requestInfoKey struct{}
+
+// WithRequestInfo returns ctx carrying ri, for calls made outside a
+// Server's requests (a backfill, a test) that should be told apart.
+func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, ri)
+}
+
+// RequestInfoFrom returns the request info in ctx, or a zero one.
+func RequestInfoFrom(ctx context.Context) RequestInfo {
+	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
+	return ri
+}
+
+// requestInfo derives the request info of r from its headers.
+func requestInfo(r *http.Request) RequestInfo {
+	id := r.Header.Get("X-Request-Id")
+	if !saneRequestID(id) {
+		id = randomHex(16)
+	}
+	return RequestInfo{ID: id, UserAgent: boundedUTF8(r.Header.Get("User-Agent"), maxUserAgentLen)}
+}
+
+// saneRequestID reports whether a client's request id can be logged and
+// echoed as it is.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// boundedUTF8 returns s as valid UTF-8 cut to at most n bytes on a
+// character boundary.
+func boundedUTF8(s string, n int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
