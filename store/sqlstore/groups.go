@@ -541,7 +541,7 @@ func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) e
 		}
 		if ev {
 			var old groupRow
-			err := t.queryRow(ctx, q+" RETURNING id, display_name, external_id, created_ns, modified_ns, version", args...).Scan(old.dest()...)
+			err := t.queryRow(ctx, q+" RETURNING id, display_name, external_id, created_ns, modified_ns, version, ext", args...).Scan(old.dest()...)
 			if errors.Is(err, sql.ErrNoRows) {
 				return missingOrStale(ctx, t, "scim_groups", tenant, id)
 			}
