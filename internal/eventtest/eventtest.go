@@ -143,8 +143,17 @@ func Replay(events []scim.Event) (State, []string) {
 			st[k] = r
 		}
 		if p, ok := last[k]; ok && e.Version != "" {
-			pv, _ := strconv.ParseInt(p.Version, 10, 64)
+			// Versions the bundled stores make are decimal counters, and
+			// so ordered; others (a host handler's ETags) are opaque and
+			// only compared for equality.
+			pv, perr := strconv.ParseInt(p.Version, 10, 64)
 			v, err := strconv.ParseInt(e.Version, 10, 64)
+			if perr != nil || err != nil {
+				pv, v, err = 0, 1, nil
+				if p.Version == e.Version {
+					v = 0
+				}
+			}
 			switch {
 			case err != nil || v < pv:
 				bad(e, "version after version %s", p.Version)
