@@ -9,8 +9,9 @@ import (
 )
 
 // In-process delivery serves stores without an Outbox (store/memory, a
-// host's own): the built-in handlers publish a write's events after the
-// store has committed it, into a bounded queue that workers deliver from.
+// host's own) and host ResourceHandlers: the request pipeline publishes a
+// write's events after the handler has committed it, into a bounded queue
+// that workers deliver from.
 // Nothing is written down, so events still queued when the process ends
 // are lost, and a full queue drops new events rather than hold the
 // response or grow.

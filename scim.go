@@ -94,15 +94,17 @@ type Config struct {
 	BeforeWrite func(ctx context.Context, w Write) error
 
 	// Events, when set, receives an Event after every committed change to
-	// a user or group, in the background (see EventHandler). With a Store
+	// a resource, in the background (see EventHandler). With a Store
 	// that is an Outbox (store/sqlstore) events are written in the same
 	// transaction as the change and none is lost: delivery is at least
 	// once, in commit order per resource, also after a crash or restart
 	// (a crashed instance's claimed events wait for their EventLease to
 	// end); a failing event is retried with backoff from 1 s to 5 min,
 	// for as long as it fails, and holds back only its own resource's
-	// later events. With any other store events are delivered in-process
-	// after commit: a failing event is tried 4 times in about 2 s, its
+	// later events. With any other store, and for resource types served
+	// by a host's ResourceHandler, events are delivered in-process after
+	// commit, built from the resource the Server read before the write and
+	// the one the handler returned: a failing event is tried 4 times in about 2 s, its
 	// worker's other events waiting meanwhile, then dropped; a full queue
 	// drops new events; both are counted (EventStats) and logged at
 	// Error, and events still queued when the process ends are lost.
