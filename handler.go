@@ -88,4 +88,9 @@ type Resource struct {
 	// handler over a Store that is an Outbox); the Server publishes the
 	// others' in-process.
 	recorded bool
+	// plainExts: the host extensions a typed user is written with straight
+	// from the struct (see plainExtensions); fastExts: every host
+	// extension is among them.
+	plainExts []string
+	fastExts  bool
 }

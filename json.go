@@ -69,7 +69,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case orderedDoc:
 		return appendObject(b, x)
 	case userOut:
-		return appendUser(b, x.u, x.base), nil
+		return appendUser(b, x.u, x.base, x.exts), nil
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {

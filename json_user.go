@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -19,6 +20,10 @@ import (
 type userOut struct {
 	u    *User
 	base string
+	// exts are the URNs of the host extensions to write, those of the
+	// resource type (in its order), all of whose attributes are returned
+	// by default (see plainExtensions).
+	exts []string
 }
 
 // jsonField writes object members in order, with the commas between them.
@@ -95,11 +100,11 @@ func (f *jsonField) multi(k string, list []MultiValue) {
 }
 
 // appendUser appends u as GET returns it with no attributes or
-// excludedAttributes parameter. It writes no host extensions: a user with
-// any takes the general path, where their schemas' returned
-// characteristics apply. Keys are in appendObject's order: schemas,
-// id, externalId, the rest sorted bytewise, meta; nested objects sorted.
-func appendUser(b []byte, u *User, base string) []byte {
+// excludedAttributes parameter, with its host extensions named in exts
+// (see userOut; the caller checks that they sort between "title" and
+// "userName"). Keys are in appendObject's order: schemas, id, externalId,
+// the rest sorted bytewise, meta; nested objects sorted.
+func appendUser(b []byte, u *User, base string, exts []string) []byte {
 	f := jsonField{b: b, first: true}
 	f.b = append(f.b, '{')
 	f.key("schemas")
@@ -107,7 +112,20 @@ func appendUser(b []byte, u *User, base string) []byte {
 	if u.Enterprise != nil {
 		f.b = append(f.b, `,"`+schema.EnterpriseUserURN+`"`...)
 	}
+	var urnBuf [4]string
+	urns := urnBuf[:0] // the URN keys written, sorted
+	for _, urn := range exts {
+		if len(u.Extensions[urn]) > 0 {
+			f.b = append(f.b, ',')
+			f.b = appendString(f.b, urn)
+			urns = append(urns, urn)
+		}
+	}
 	f.b = append(f.b, ']')
+	if u.Enterprise != nil {
+		urns = append(urns, schema.EnterpriseUserURN)
+	}
+	slices.Sort(urns)
 	f.str("id", u.ID)
 	f.str("externalId", u.ExternalID)
 	if u.Active != nil {
@@ -183,7 +201,12 @@ func appendUser(b []byte, u *User, base string) []byte {
 	f.multi("roles", u.Roles)
 	f.str("timezone", u.Timezone)
 	f.str("title", u.Title)
-	if e := u.Enterprise; e != nil {
+	for _, urn := range urns {
+		if urn != schema.EnterpriseUserURN {
+			f.extension(urn, u.Extensions[urn])
+			continue
+		}
+		e := u.Enterprise
 		f.open(schema.EnterpriseUserURN)
 		f.str("costCenter", e.CostCenter)
 		f.str("department", e.Department)
@@ -220,6 +243,25 @@ func appendUser(b []byte, u *User, base string) []byte {
 	return append(f.b, '}')
 }
 
+// extension writes a host extension's object under its URN.
+func (f *jsonField) extension(urn string, values map[string]any) {
+	if f.first {
+		f.first = false
+	} else {
+		f.b = append(f.b, ',')
+	}
+	f.b = appendString(f.b, urn)
+	f.b = append(f.b, ':')
+	b, err := appendJSON(f.b, values)
+	if err != nil {
+		// Extension values are JSON-form values the server parsed or a
+		// store decoded; anything else is a host's bug, and a response
+		// must still be JSON.
+		b = append(f.b, "null"...)
+	}
+	f.b = b
+}
+
 // appendRef appends the JSON string base+path+id without building it.
 func appendRef(b []byte, base, path, id string) []byte {
 	b = append(b, '"')
@@ -227,4 +269,32 @@ func appendRef(b []byte, base, path, id string) []byte {
 	b = append(b, path...)
 	b = appendEscaped(b, id)
 	return append(b, '"')
+}
+
+// plainExtensions returns the URNs of rt's host extensions (all but the
+// enterprise one) and whether a typed user can be written with them
+// straight from the struct: every attribute is returned by default, so
+// that nothing is to be hidden, and every URN sorts between "title" and
+// "userName", where appendUser writes them.
+func plainExtensions(rt *schema.ResourceType) ([]string, bool) {
+	var urns []string
+	for _, e := range rt.Extensions {
+		if e.Schema.ID == schema.EnterpriseUserURN {
+			continue
+		}
+		if e.Schema.ID <= "title" || e.Schema.ID >= "userName" || !returnedByDefault(e.Schema.Attributes) {
+			return nil, false
+		}
+		urns = append(urns, e.Schema.ID)
+	}
+	return urns, true
+}
+
+func returnedByDefault(attrs []*schema.Attribute) bool {
+	for _, a := range attrs {
+		if a.Returned == schema.ReturnedNever || a.Returned == schema.ReturnedRequest || !returnedByDefault(a.SubAttributes) {
+			return false
+		}
+	}
+	return true
 }

@@ -10,11 +10,30 @@ import (
 	"github.com/scimkit/scim/schema"
 )
 
+// testExtURN is the host extension fill gives every user.
+const testExtURN = "urn:example:params:scim:schemas:extension:test:2.0:User"
+
+// userWithTestExt is the User resource type with fill's extension, whose
+// attributes are all returned by default.
+func userWithTestExt() *schema.ResourceType {
+	rt := schema.User()
+	rt.Extensions = append(rt.Extensions, schema.Extension{Schema: &schema.Schema{ID: testExtURN, Attributes: []*schema.Attribute{
+		{Name: "badge"}, {Name: "level", Type: schema.Integer}, {Name: "tags", MultiValued: true},
+	}}})
+	return rt
+}
+
 // docPathUser writes u the general way: JSON-form map, decorate, default
 // projection, appendJSON. appendUser must produce the same bytes.
 func docPathUser(t testing.TB, u *User, base string) string {
 	t.Helper()
-	res := &Resource{Type: schema.User()}
+	return docPathUserIn(t, schema.User(), u, base)
+}
+
+// docPathUserIn is docPathUser for the User resource type rt.
+func docPathUserIn(t testing.TB, rt *schema.ResourceType, u *User, base string) string {
+	t.Helper()
+	res := &Resource{Type: rt}
 	doc := UserDoc(u)
 	q := &request{base: base}
 	q.decorate(res, doc)
@@ -29,7 +48,8 @@ func TestAppendUserMatchesDocPath(t *testing.T) {
 	var full User
 	var n int
 	fill(reflect.ValueOf(&full).Elem(), &n)
-	full.Extensions = nil // users with host extensions take the doc path
+	withExt := full
+	full.Extensions = nil
 	noID := full
 	noID.ID = ""
 	f := false
@@ -51,11 +71,53 @@ func TestAppendUserMatchesDocPath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := string(appendUser(nil, tc.u, tc.base))
+			got := string(appendUser(nil, tc.u, tc.base, nil))
 			if diff := cmp.Diff(docPathUser(t, tc.u, tc.base), got); diff != "" {
 				t.Errorf("(-doc path +appendUser):\n%s", diff)
 			}
 		})
+	}
+	// With a registered host extension, and with one only the store
+	// still has: both paths show only the registered one.
+	rt := userWithTestExt()
+	exts, ok := plainExtensions(rt)
+	if !ok {
+		t.Fatal("the test extension is not plain")
+	}
+	unregistered := withExt
+	unregistered.Extensions = Extensions{testExtURN: withExt.Extensions[testExtURN], "urn:example:gone": {"x": "y"}}
+	noEnterprise := withExt
+	noEnterprise.Enterprise = nil
+	for name, u := range map[string]*User{"extension": &withExt, "unregistered extension": &unregistered, "extension, no enterprise": &noEnterprise} {
+		got := string(appendUser(nil, u, "http://h", exts))
+		if diff := cmp.Diff(docPathUserIn(t, rt, u, "http://h"), got); diff != "" {
+			t.Errorf("%s (-doc path +appendUser):\n%s", name, diff)
+		}
+	}
+}
+
+// TestPlainExtensions: which extensions a typed user is written with.
+func TestPlainExtensions(t *testing.T) {
+	with := func(id string, attrs ...*schema.Attribute) *schema.ResourceType {
+		rt := schema.User()
+		rt.Extensions = append(rt.Extensions, schema.Extension{Schema: &schema.Schema{ID: id, Attributes: attrs}})
+		return rt
+	}
+	for _, tc := range []struct {
+		name string
+		rt   *schema.ResourceType
+		ok   bool
+	}{
+		{"none", schema.User(), true},
+		{"plain", userWithTestExt(), true},
+		{"returned never", with(testExtURN, &schema.Attribute{Name: "secret", Returned: schema.ReturnedNever}), false},
+		{"returned request below", with(testExtURN, &schema.Attribute{Name: "c", Type: schema.Complex,
+			SubAttributes: []*schema.Attribute{{Name: "v", Returned: schema.ReturnedRequest}}}), false},
+		{"upper-case URN sorts first", with("URN:example:x", &schema.Attribute{Name: "a"}), false},
+	} {
+		if _, ok := plainExtensions(tc.rt); ok != tc.ok {
+			t.Errorf("%s: plainExtensions ok = %v, want %v", tc.name, ok, tc.ok)
+		}
 	}
 }
 
@@ -67,10 +129,11 @@ func FuzzAppendUser(f *testing.F) {
 		if full {
 			var n int
 			fillStrings(reflect.ValueOf(u).Elem(), &n, func(int) string { return s })
-			u.Extensions = nil // users with host extensions take the doc path
 		}
-		got := string(appendUser(nil, u, base))
-		if want := docPathUser(t, u, base); got != want {
+		rt := userWithTestExt()
+		exts, _ := plainExtensions(rt)
+		got := string(appendUser(nil, u, base, exts))
+		if want := docPathUserIn(t, rt, u, base); got != want {
 			t.Fatalf("appendUser differs from the doc path:\n got %s\nwant %s", got, want)
 		}
 	})
@@ -100,7 +163,7 @@ func BenchmarkUserJSON(b *testing.B) {
 	b.Run("encode/typed", func(b *testing.B) {
 		var buf []byte
 		for b.Loop() {
-			buf = appendUser(buf[:0], &u, base)
+			buf = appendUser(buf[:0], &u, base, nil)
 		}
 		b.SetBytes(int64(len(buf)))
 	})

@@ -77,7 +77,10 @@ func (q *request) get(res *Resource, id string) {
 // characteristics only the document path applies.
 func (q *request) userOut(res *Resource, proj projection, u *User) any {
 	if len(u.Extensions) == 0 {
-		return userOut{u, q.base}
+		return userOut{u: u, base: q.base}
+	}
+	if res.fastExts {
+		return userOut{u: u, base: q.base, exts: res.plainExts}
 	}
 	d := UserDoc(u)
 	q.decorate(res, d)

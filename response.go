@@ -32,7 +32,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	case orderedDoc:
 		b, err = appendJSON(nil, x)
 	case userOut:
-		b = appendUser(make([]byte, 0, 1024), x.u, x.base)
+		b = appendUser(make([]byte, 0, 1024), x.u, x.base, x.exts)
 	default:
 		b, err = json.Marshal(v)
 	}

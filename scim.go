@@ -180,6 +180,7 @@ func NewServer(cfg Config) (*Server, error) {
 		if _, dup := s.byPath[key]; dup {
 			return nil, errors.New("scim: two resource types use endpoint " + r.Type.Endpoint)
 		}
+		r.plainExts, r.fastExts = plainExtensions(r.Type)
 		s.byPath[key] = r
 		s.resources = append(s.resources, r)
 	}
