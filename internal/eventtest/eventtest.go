@@ -17,6 +17,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,7 +128,8 @@ func Replay(events []scim.Event) (State, []string) {
 	for _, e := range events {
 		k := Key(e)
 		r, seen := st[k]
-		created := e.Kind == scim.UserCreated || e.Kind == scim.GroupCreated
+		created := strings.HasSuffix(string(e.Kind), ".created") // a host's types too
+
 		switch {
 		case created && seen:
 			bad(e, "created again")
@@ -189,6 +191,8 @@ func Replay(events []scim.Event) (State, []string) {
 			}
 		case scim.UserDeleted, scim.GroupDeleted:
 			r.Deleted = true
+		default:
+			r.Deleted = r.Deleted || strings.HasSuffix(string(e.Kind), ".deleted")
 		}
 	}
 	return st, problems
