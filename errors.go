@@ -32,6 +32,7 @@ type Error struct {
 	Detail   string // shown to the client: never internal text
 }
 
+// Error returns the status, scimType and detail, for logs.
 func (e *Error) Error() string {
 	if e.ScimType != "" {
 		return fmt.Sprintf("scim: %d %s: %s", e.Status, e.ScimType, e.Detail)

@@ -22,6 +22,7 @@ type Error struct {
 	Msg  string
 }
 
+// Error returns the message, prefixed with "filter: ".
 func (e *Error) Error() string { return "filter: " + e.Msg }
 
 // Limits bound the parser. Zero fields take the defaults.

@@ -11,12 +11,14 @@ type Log struct {
 	b  bytes.Buffer
 }
 
+// Write appends p.
 func (l *Log) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
+// String returns everything written.
 func (l *Log) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()

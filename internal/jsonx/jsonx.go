@@ -35,6 +35,7 @@ type Error struct {
 	Msg    string
 }
 
+// Error returns the offset and the message.
 func (e *Error) Error() string { return fmt.Sprintf("offset %d: %s", e.Offset, e.Msg) }
 
 // Unwrap returns e.Kind, for errors.Is.
