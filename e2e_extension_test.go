@@ -375,3 +375,45 @@ func TestNewServerRefusesBadExtensions(t *testing.T) {
 		t.Errorf("NewServer with unique attributes on a store without Indexer: %v", err)
 	}
 }
+
+// TestRequiredExtension: a required extension, and a required attribute
+// in an extension, are enforced on create, replace and patch, and the
+// flag is advertised.
+func TestRequiredExtension(t *testing.T) {
+	ext := &schema.Schema{ID: junoURN, Attributes: []*schema.Attribute{
+		{Name: "badgeNumber", Required: true},
+		{Name: "note"},
+	}}
+	srv, err := scim.NewServer(scim.Config{Store: memory.New(), Auth: scim.StaticToken("a", tokenA),
+		UserExtensions: []schema.Extension{{Schema: ext, Required: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := e2e.Serve(t, srv, tokenA)
+	rt := h.Must(200, "GET", "/ResourceTypes/User", "").Body
+	if e2e.Path(rt, "schemaExtensions", 1, "required") != true {
+		t.Errorf("schemaExtensions: %v", rt["schemaExtensions"])
+	}
+	for _, body := range []string{
+		`{"userName":"a@x"}`,
+		`{"userName":"a@x","` + junoURN + `":{"note":"no badge"}}`,
+		`{"userName":"a@x","` + junoURN + `":{"badgeNumber":"  "}}`,
+	} {
+		if r := h.Do("POST", "/Users", body); r.Status != 400 || r.Body["scimType"] != "invalidValue" {
+			t.Errorf("POST %s: %d %s", body, r.Status, r.Raw)
+		}
+	}
+	id := h.CreateUser(`{"userName":"a@x","` + junoURN + `":{"badgeNumber":"B1"}}`)
+	for _, tc := range []struct{ method, body string }{
+		{"PUT", `{"userName":"a@x"}`},
+		{"PATCH", e2e.PatchBody(`{"op":"remove","path":"` + junoURN + `:badgeNumber"}`)},
+		{"PATCH", e2e.PatchBody(`{"op":"remove","path":"` + junoURN + `"}`)},
+	} {
+		if r := h.Do(tc.method, "/Users/"+id, tc.body); r.Status != 400 {
+			t.Errorf("%s %s: %d %s", tc.method, tc.body, r.Status, r.Raw)
+		}
+	}
+	if v := e2e.Path(h.Must(200, "GET", "/Users/"+id, "").Body, junoURN, "badgeNumber"); v != "B1" {
+		t.Errorf("badgeNumber after refused writes: %v", v)
+	}
+}
