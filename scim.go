@@ -47,7 +47,8 @@ type Config struct {
 	Auth Authenticator
 	// Logger receives one record per request (method, path without the
 	// query, status, tenant, duration): at Error for a 5xx, Info for a 4xx
-	// and Debug otherwise, so a logger at the default Info level shows the
+	// and for 501 (the client asked for something not supported, such as
+	// Bulk: nothing failed) and Debug otherwise, so a logger at the default Info level shows the
 	// failures an identity provider saw and Debug shows every request. The
 	// cause of every 5xx is logged too. Tokens, Authorization headers and
 	// request bodies are never logged. Nil means slog.Default().
@@ -238,7 +239,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		level := slog.LevelDebug
 		switch {
-		case sw.status >= 500:
+		case sw.status >= 500 && sw.status != http.StatusNotImplemented:
 			level = slog.LevelError
 		case sw.status >= 400:
 			level = slog.LevelInfo
