@@ -22,7 +22,7 @@ func openStore(ctx context.Context, db string, inMemory bool) (scim.Store, io.Cl
 	case inMemory:
 		return memory.New(), nopCloser{}, "memory (nothing survives a restart)", nil
 	case isPostgres(db):
-		pool, err := sql.Open("pgx", db)
+		pool, err := sql.Open("pgx", lowerScheme(db))
 		if err != nil {
 			return nil, nil, "", fmt.Errorf("PostgreSQL database: %w", err)
 		}
@@ -65,6 +65,16 @@ func isPostgres(db string) bool {
 	return ok && libpqKeywords[strings.ToLower(key)]
 }
 
+// lowerScheme returns db with its URL scheme, if any, in lower case,
+// since pgx takes only "postgres://" and "postgresql://".
+func lowerScheme(db string) string {
+	scheme, rest, ok := strings.Cut(db, "://")
+	if !ok || strings.ContainsAny(scheme, " =") {
+		return db
+	}
+	return strings.ToLower(scheme) + "://" + rest
+}
+
 // libpqKeywords are the connection parameters a key=value DSN starts
 // with in practice (PostgreSQL documentation, section 32.1.2).
 var libpqKeywords = map[string]bool{
@@ -97,6 +107,9 @@ func openSQLite(ctx context.Context, path string) (*sqlstore.Store, error) {
 		f.Close()
 		created = true
 	case err != nil:
+		if derr := dirProblem(path); derr != nil {
+			return nil, derr
+		}
 		return nil, fmt.Errorf("database %s: %w", path, cause(err))
 	}
 	s, err := sqlstore.OpenSQLite(ctx, path)
