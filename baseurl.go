@@ -60,17 +60,20 @@ func mountPrefix(r *http.Request) string {
 	return (&url.URL{Path: strings.TrimSuffix(prefix, "/")}).EscapedPath()
 }
 
-// trustedPeer reports whether the connection's peer is one of
-// Config.TrustedProxies.
+// trustedPeer reports whether the request's peer (r.RemoteAddr, with or
+// without a port) is one of Config.TrustedProxies.
 func (s *Server) trustedPeer(r *http.Request) bool {
 	if len(s.cfg.TrustedProxies) == 0 {
 		return false
 	}
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	addr, err := netip.ParseAddr(r.RemoteAddr) // as some middleware leaves it
+	if ap, perr := netip.ParseAddrPort(r.RemoteAddr); perr == nil {
+		addr, err = ap.Addr(), nil
+	}
 	if err != nil {
 		return false
 	}
-	addr := ap.Addr().Unmap()
+	addr = addr.Unmap().WithZone("")
 	for _, p := range s.cfg.TrustedProxies {
 		if p.Contains(addr) {
 			return true

@@ -63,6 +63,12 @@ func TestBaseURL(t *testing.T) {
 		{name: "trusted proxy: other scheme", proxies: trusted, remote: proxy,
 			hdr:  map[string]string{"X-Forwarded-Proto": "javascript", "X-Forwarded-Host": "scim.example.com"},
 			want: "http://scim.example.com/scim/v2"},
+		{name: "trusted proxy: RemoteAddr without a port", proxies: trusted, remote: "192.0.2.7",
+			hdr:  map[string]string{"X-Forwarded-Host": "scim.example.com"},
+			want: "http://scim.example.com/scim/v2"},
+		{name: "trusted proxy: IPv4-mapped IPv6 peer", proxies: trusted, remote: "[::ffff:192.0.2.7]:41000",
+			hdr:  map[string]string{"X-Forwarded-Host": "scim.example.com"},
+			want: "http://scim.example.com/scim/v2"},
 		{name: "everyone trusted", proxies: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}, remote: other,
 			target: "http://forwarded.example/scim/v2/Groups", want: "http://forwarded.example/scim/v2"},
 

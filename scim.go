@@ -65,7 +65,9 @@ type Config struct {
 	// of the server. When BaseURL is empty and a request comes from one of
 	// them, its X-Forwarded-Proto (http or https) gives the scheme and its
 	// X-Forwarded-Host, else its Host, the host; the last value of each
-	// header counts, the one the nearest proxy set. Listing 0.0.0.0/0 and
+	// header counts, the one the nearest proxy set. The peer is the
+	// request's RemoteAddr: a middleware that rewrites it from
+	// X-Forwarded-For hands the choice to clients. Listing 0.0.0.0/0 and
 	// ::/0 trusts every client's headers. Nil trusts none.
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes caps request bodies; larger ones get 413. Default 1 MiB.
