@@ -67,6 +67,8 @@ func TestDatabaseErrors(t *testing.T) {
 		{"empty -db", []string{"-db", ""}, []string{"-db is empty"}},
 		{"key=value DSN", []string{"-db", "host=127.0.0.1 port=1 user=x dbname=x sslmode=disable connect_timeout=5"}, []string{"PostgreSQL"}},
 		{"upper-case URL", []string{"-db", "POSTGRES://x@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, []string{"PostgreSQL"}},
+		{"token issue with a bad -expires", []string{"token", "issue", "-tenant", "a", "-expires", "-1h"}, []string{"-expires"}},
+		{"token revoke without -id", []string{"token", "revoke", "-tenant", "a"}, []string{"needs -id"}},
 		{"token command with a DSN", []string{"-db", "host=127.0.0.1 port=1 sslmode=disable connect_timeout=5", "token", "list", "-tenant", "a"}, []string{"PostgreSQL"}},
 	}
 	for _, tc := range tests {

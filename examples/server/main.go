@@ -259,6 +259,10 @@ func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, 
 		return fmt.Errorf("token %s needs -tenant NAME", cmd)
 	case fs.NArg() > 0:
 		return fmt.Errorf("token %s: unexpected argument %q", cmd, fs.Arg(0))
+	case expires != nil && *expires < 0:
+		return errors.New("token issue: -expires must be a positive duration such as 720h, or 0 for a token that does not expire")
+	case id != nil && *id == "":
+		return errors.New("token revoke needs -id ID (token list shows them)")
 	}
 
 	store, closeStore, where, err := openStore(ctx, db, false)
@@ -270,9 +274,6 @@ func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, 
 
 	switch cmd {
 	case "issue":
-		if *expires < 0 {
-			return errors.New("token issue: -expires must be a positive duration such as 720h, or 0 for a token that does not expire")
-		}
 		t := scim.Token{Tenant: *tenant, Label: *label}
 		if *expires > 0 {
 			t.Expires = time.Now().Add(*expires)
@@ -302,9 +303,6 @@ func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, 
 		}
 		return tw.Flush()
 	case "revoke":
-		if *id == "" {
-			return errors.New("token revoke needs -id ID (token list shows them)")
-		}
 		err := tokens.Revoke(ctx, *tenant, *id)
 		if errors.Is(err, scim.ErrNotFound) {
 			return fmt.Errorf("tenant %q has no token %q; token list -tenant %s shows its tokens", *tenant, *id, *tenant)
