@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/schema"
 )
@@ -90,4 +91,18 @@ func TestErrorsDoNotEchoInput(t *testing.T) {
 		}
 		check(t, in, err)
 	}
+}
+
+const maxExcerpt = 24
+
+// excerpt returns, for test messages, at most maxExcerpt bytes of s, cut at a rune boundary.
+func excerpt(s string) string {
+	if len(s) <= maxExcerpt {
+		return s
+	}
+	n := maxExcerpt
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }

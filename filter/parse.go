@@ -597,17 +597,3 @@ func (p *parser) unexpected(want string) *Error {
 	}
 	return p.errorf(p.pos, "expected %s", want)
 }
-
-const maxExcerpt = 24
-
-// excerpt returns at most maxExcerpt bytes of s, cut at a rune boundary.
-func excerpt(s string) string {
-	if len(s) <= maxExcerpt {
-		return s
-	}
-	n := maxExcerpt
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "..."
-}
