@@ -49,14 +49,15 @@ func TestRequestLogLevels(t *testing.T) {
 		{"GET", "/Users/2819c223-7f76-453a-919d-413861904646", "tok"},
 		{"GET", "/Users", "wrong"},
 		{"DELETE", "/ServiceProviderConfig", "tok"},
+		{"POST", "/Bulk", "tok"}, // 501: unsupported, not a failure
 	}
 	tests := []struct {
 		name string
 		min  slog.Level
 		want []string
 	}{
-		{"debug logs every request", slog.LevelDebug, []string{"DEBUG OK", "INFO Not Found", "INFO Unauthorized", "INFO Method Not Allowed"}},
-		{"info logs failures only", slog.LevelInfo, []string{"INFO Not Found", "INFO Unauthorized", "INFO Method Not Allowed"}},
+		{"debug logs every request", slog.LevelDebug, []string{"DEBUG OK", "INFO Not Found", "INFO Unauthorized", "INFO Method Not Allowed", "INFO Not Implemented"}},
+		{"info logs failures only", slog.LevelInfo, []string{"INFO Not Found", "INFO Unauthorized", "INFO Method Not Allowed", "INFO Not Implemented"}},
 		{"error logs nothing here", slog.LevelError, nil},
 	}
 	for _, tc := range tests {

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -46,16 +47,29 @@ type Config struct {
 	Auth Authenticator
 	// Logger receives one record per request (method, path without the
 	// query, status, tenant, duration): at Error for a 5xx, Info for a 4xx
-	// and Debug otherwise, so a logger at the default Info level shows the
+	// and for 501 (the client asked for something not supported, such as
+	// Bulk: nothing failed) and Debug otherwise, so a logger at the default Info level shows the
 	// failures an identity provider saw and Debug shows every request. The
 	// cause of every 5xx is logged too. Tokens, Authorization headers and
 	// request bodies are never logged. Nil means slog.Default().
 	Logger *slog.Logger
 	// BaseURL is the absolute URL the server is mounted at, e.g.
-	// "https://app.example.com/scim/v2", used in meta.location and $ref.
-	// Empty means derive it from each request (scheme from TLS or
-	// X-Forwarded-Proto, host, and the mount prefix).
+	// "https://app.example.com/scim/v2", used in meta.location, Location
+	// and $ref. Set it in production. Empty means: the scheme of the
+	// connection, the local address it arrived on (e.g.
+	// http://10.0.0.5:8080), and the mount prefix; the Host and
+	// X-Forwarded-* headers count only from TrustedProxies, so a client
+	// cannot choose the URLs in responses, logs and events.
 	BaseURL string
+	// TrustedProxies lists the addresses of the reverse proxies in front
+	// of the server. When BaseURL is empty and a request comes from one of
+	// them, its X-Forwarded-Proto (http or https) gives the scheme and its
+	// X-Forwarded-Host, else its Host, the host; the last value of each
+	// header counts, the one the nearest proxy set. The peer is the
+	// request's RemoteAddr: a middleware that rewrites it from
+	// X-Forwarded-For hands the choice to clients. Listing 0.0.0.0/0 and
+	// ::/0 trusts every client's headers. Nil trusts none.
+	TrustedProxies []netip.Prefix
 	// MaxBodyBytes caps request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64
 	// MaxResults caps count on list requests (filter.maxResults in
@@ -227,7 +241,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		level := slog.LevelDebug
 		switch {
-		case sw.status >= 500:
+		case sw.status >= 500 && sw.status != http.StatusNotImplemented:
 			level = slog.LevelError
 		case sw.status >= 400:
 			level = slog.LevelInfo
@@ -258,31 +272,4 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 	req := &request{s: s, w: w, r: r, tenant: tenant, base: s.baseURL(r)}
 	req.route()
 	return tenant
-}
-
-// baseURL returns the absolute URL of the mount point.
-func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.BaseURL != "" {
-		return s.cfg.BaseURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
-	// Under http.StripPrefix, RequestURI keeps the original path.
-	orig := r.RequestURI
-	if i := strings.IndexAny(orig, "?#"); i >= 0 {
-		orig = orig[:i]
-	}
-	prefix := strings.TrimSuffix(orig, r.URL.Path)
-	if prefix == orig && r.URL.RawPath != "" {
-		prefix = strings.TrimSuffix(orig, r.URL.RawPath)
-	}
-	if strings.Contains(prefix, "://") { // absolute-form request target
-		return strings.TrimSuffix(prefix, "/")
-	}
-	return scheme + "://" + r.Host + strings.TrimSuffix(prefix, "/")
 }

@@ -15,8 +15,9 @@ const (
 	Unsupported                      // an operator the attribute's type does not support, or a bad literal
 )
 
-// Error is a filter or path error. Msg is safe to show to clients: it never
-// echoes more than a short excerpt of the input.
+// Error is a filter or path error. Msg is safe to show to clients: it
+// never quotes the input, only offsets, the kind of mistake and names
+// from the schema.
 type Error struct {
 	Kind ErrorKind
 	Msg  string

@@ -44,7 +44,7 @@ func Example() {
 
 // Errors carry a Kind the server maps to a SCIM error.
 func ExampleResolve_errors() {
-	for _, f := range []string{`password eq "x"`, `nicknames eq "x"`, `active gt true`, `userName eq`} {
+	for _, f := range []string{`password eq "x"`, `nicknames eq "x"`, `name.nick pr`, `active gt true`, `userName eq`, `userName eq "<b>" junk`} {
 		e, err := filter.Parse(f)
 		if err == nil {
 			_, err = filter.Resolve(e, schema.User())
@@ -56,9 +56,11 @@ func ExampleResolve_errors() {
 	}
 	// Output:
 	// Sensitive filter: attribute "password" cannot be used in a filter
-	// Unknown filter: unknown attribute "nicknames"
+	// Unknown filter: attribute path 1 (from the left) names no attribute of User (GET /Schemas lists them)
+	// Unknown filter: attribute path 1 (from the left) names no sub-attribute of "name"
 	// Unsupported filter: "active" is boolean: only eq, ne and pr apply
 	// Syntax filter: expected a value at end of input
+	// Syntax filter: expected "and", "or" or the end of the filter at offset 18
 }
 
 func ExampleParsePath() {

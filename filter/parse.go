@@ -571,14 +571,16 @@ func (p *parser) attrPath(w string, start int) (AttrPath, error) {
 	return ap, nil
 }
 
-// errorf returns a Syntax error at byte offset at, quoting a short excerpt
-// of the input there.
+// errorf returns a Syntax error at byte offset at. It gives the offset
+// and never quotes the input, which may be anything a client sent
+// (markup, a secret pasted by mistake) and would be reflected in a
+// response and in logs.
 func (p *parser) errorf(at int, format string, args ...any) *Error {
 	msg := fmt.Sprintf(format, args...)
 	if at >= len(p.s) {
 		return &Error{Kind: Syntax, Msg: msg + " at end of input"}
 	}
-	return &Error{Kind: Syntax, Msg: fmt.Sprintf("%s at offset %d near %q", msg, at, excerpt(p.s[at:]))}
+	return &Error{Kind: Syntax, Msg: fmt.Sprintf("%s at offset %d", msg, at)}
 }
 
 // unexpected reports what was found at the current position instead of
@@ -594,18 +596,4 @@ func (p *parser) unexpected(want string) *Error {
 		return p.errorf(p.pos, "unexpected non-ASCII character (expected %s)", want)
 	}
 	return p.errorf(p.pos, "expected %s", want)
-}
-
-const maxExcerpt = 24
-
-// excerpt returns at most maxExcerpt bytes of s, cut at a rune boundary.
-func excerpt(s string) string {
-	if len(s) <= maxExcerpt {
-		return s
-	}
-	n := maxExcerpt
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "..."
 }

@@ -72,13 +72,14 @@ func ResolvePath(p Path, rt *schema.ResourceType) (Path, error) {
 	if err != nil {
 		return Path{}, err
 	}
-	if out.Filter, err = ResolveWithin(p.Filter, parent); err != nil {
+	in := &resolver{parent: parent, seen: r.seen}
+	if out.Filter, err = in.expr(p.Filter); err != nil {
 		return Path{}, err
 	}
 	if p.Sub != "" {
 		s := parent.Sub(p.Sub)
 		if s == nil {
-			return Path{}, &Error{Kind: Unknown, Msg: fmt.Sprintf("unknown sub-attribute %q of %q", excerpt(p.Sub), parent.Name)}
+			return Path{}, &Error{Kind: Unknown, Msg: fmt.Sprintf("the sub-attribute after the filter names no sub-attribute of %q", parent.Name)}
 		}
 		out.Sub, out.ResolvedSub = s.Name, s
 	}
@@ -88,6 +89,7 @@ func ResolvePath(p Path, rt *schema.ResourceType) (Path, error) {
 type resolver struct {
 	rt     *schema.ResourceType // set at the top level
 	parent *schema.Attribute    // set inside a value filter
+	seen   int                  // attribute paths resolved so far, for messages
 }
 
 func (r *resolver) expr(e Expr) (Expr, error) {
@@ -126,19 +128,43 @@ func (r *resolver) expr(e Expr) (Expr, error) {
 	return nil, &Error{Kind: Syntax, Msg: fmt.Sprintf("unexpected filter node %T", e)}
 }
 
-func unknown(p AttrPath) *Error {
-	return &Error{Kind: Unknown, Msg: fmt.Sprintf("unknown attribute %q", excerpt(p.String()))}
+// unknown reports an attribute path that names nothing. The name a
+// client wrote is not quoted (it may be anything); the message says which
+// path it is, counting from the left, and names what the schema has.
+func (r *resolver) unknown(p AttrPath) *Error {
+	msg := func(format string, args ...any) *Error {
+		return &Error{Kind: Unknown, Msg: fmt.Sprintf("attribute path %d (from the left) ", r.seen) + fmt.Sprintf(format, args...)}
+	}
+	if r.parent != nil {
+		if a := r.parent.Sub(p.Name); a != nil && p.Sub != "" {
+			return msg("names a sub-attribute of %q, which has none", r.parent.Name+"."+a.Name)
+		}
+		return msg("names no sub-attribute of %q", r.parent.Name)
+	}
+	if p.URI != "" && r.rt.SchemaFor(p.URI) == nil && r.rt.SchemaFor(p.URI+":"+p.Name) == nil {
+		return msg("has a schema URI that is not one of %s's (GET /ResourceTypes lists them)", r.rt.Name)
+	}
+	if p.Sub != "" {
+		if rp, ok := r.rt.Resolve(p.URI, p.Name, ""); ok && rp.Attr != nil {
+			if rp.Attr.Type != schema.Complex {
+				return msg("names a sub-attribute of %q, which has none", rp.Attr.Name)
+			}
+			return msg("names no sub-attribute of %q", rp.Attr.Name)
+		}
+	}
+	return msg("names no attribute of %s (GET /Schemas lists them)", r.rt.Name)
 }
 
 // path resolves p to its canonical form without checking sensitivity.
 func (r *resolver) path(p AttrPath) (AttrPath, error) {
+	r.seen++
 	if r.parent != nil {
 		if p.URI != "" || p.Sub != "" {
-			return AttrPath{}, unknown(p)
+			return AttrPath{}, r.unknown(p)
 		}
 		a := r.parent.Sub(p.Name)
 		if a == nil {
-			return AttrPath{}, unknown(p)
+			return AttrPath{}, r.unknown(p)
 		}
 		return AttrPath{Name: a.Name, Resolved: schema.Path{Attr: a}}, nil
 	}
@@ -147,7 +173,7 @@ func (r *resolver) path(p AttrPath) (AttrPath, error) {
 		rp, ok = r.inExtension(p)
 	}
 	if !ok {
-		return AttrPath{}, unknown(p)
+		return AttrPath{}, r.unknown(p)
 	}
 	out := AttrPath{Resolved: rp}
 	if rp.Extension {
@@ -211,7 +237,7 @@ func (r *resolver) compare(c *Compare) (Expr, error) {
 	}
 	t := ap.Resolved.Target()
 	if t == nil {
-		return nil, unsupported("%q is a whole extension; only \"pr\" applies", excerpt(ap.URI))
+		return nil, unsupported("%q is a whole extension; only \"pr\" applies", ap.URI)
 	}
 	if t.Type == schema.Complex {
 		v := t.Sub("value")
@@ -272,7 +298,7 @@ func checkLiteral(t *schema.Attribute, op Op, v any, p AttrPath) (any, error) {
 			return nil, unsupported("%q is a dateTime: compare it with an RFC 3339 string", name)
 		}
 		if _, err := time.Parse(time.RFC3339, s); err != nil {
-			return nil, unsupported("%q is a dateTime: %q is not RFC 3339", name, excerpt(s))
+			return nil, unsupported("%q is a dateTime: compare it with an RFC 3339 string such as \"2026-05-06T07:08:09Z\"", name)
 		}
 	case schema.Binary:
 		if ordering {
@@ -315,7 +341,7 @@ func normaliseNumber(v any) any {
 func valueTarget(ap AttrPath) (*schema.Attribute, error) {
 	a := ap.Resolved.Attr
 	if a == nil || ap.Resolved.Sub != nil || a.Type != schema.Complex {
-		return nil, unsupported("%q is not a complex attribute; a value filter does not apply", excerpt(ap.String()))
+		return nil, unsupported("%q is not a complex attribute; a value filter does not apply", ap.String())
 	}
 	return a, nil
 }
@@ -335,7 +361,9 @@ func (r *resolver) valuePath(v *ValuePath) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := ResolveWithin(v.Filter, parent)
+	in := &resolver{parent: parent, seen: r.seen}
+	f, err := in.expr(v.Filter)
+	r.seen = in.seen
 	if err != nil {
 		return nil, err
 	}

@@ -2,15 +2,20 @@
 // point Entra ID, Okta or curl at the printed Tenant URL with the printed
 // Secret Token.
 //
-//	go run ./examples/server [-addr 127.0.0.1:8080] [-token T] [-db PATH | -db postgres://... | -memory] [-schema FILE]... [-events] [-v]
+//	go run ./examples/server [-addr 127.0.0.1:8080] [-base-url URL] [-token T] [-db PATH | -db postgres://... | -memory] [-schema FILE]... [-events] [-v]
 //
 // Users and groups are kept in a SQLite file (./scimkit.db unless -db
-// names another), so a restart keeps them; -db with a postgres:// or
-// postgresql:// URL keeps them in PostgreSQL instead, and -memory keeps
-// them in memory only. The token is taken from -token, else from
-// SCIM_TOKEN, else generated; it acts for the tenant "default". -addr
-// 127.0.0.1:0 picks a free port; the Tenant URL line shows which. Requests
-// that fail are logged to stderr; -v logs every request.
+// names another; created readable by its owner only), so a restart keeps
+// them; -db with a postgres:// or postgresql:// URL (any case) or a
+// key=value DSN ("host=db user=scim dbname=scim") keeps them in
+// PostgreSQL instead, and -memory keeps them in memory only. The token is
+// taken from -token, else from SCIM_TOKEN, else generated; it acts for the
+// tenant "default". -addr 127.0.0.1:0 picks a free port; the Tenant URL
+// line shows which. Behind a proxy or tunnel, -base-url gives the public
+// URL of the endpoint, which responses use in meta.location, Location and
+// $ref; without it they use the address the server listens on, never a
+// client's Host or X-Forwarded-* headers. Requests that fail are logged to
+// stderr; -v logs every request.
 //
 // -events writes each change event (scim.Event) to standard output as
 // one JSON line once it is delivered: from the SQL store's outbox at
@@ -38,7 +43,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -47,6 +51,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -59,8 +64,6 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/scimkit/scim"
-	"github.com/scimkit/scim/store/memory"
-	"github.com/scimkit/scim/store/sqlstore"
 )
 
 func main() {
@@ -99,7 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT (port 0 picks a free one)")
 	token := fs.String("token", os.Getenv("SCIM_TOKEN"), "secret bearer token for the tenant \"default\" (default $SCIM_TOKEN, else generated)")
-	dbFlag := fs.String("db", "scimkit.db", "SQLite database file, or a postgres:// URL")
+	dbFlag := fs.String("db", "scimkit.db", "SQLite database file, or PostgreSQL: a postgres:// URL or a key=value DSN")
+	baseURL := fs.String("base-url", "", "public `URL` of the endpoint, e.g. https://scim.example.com/scim/v2, used in meta.location, Location and $ref (default: the address the server listens on)")
 	inMemory := fs.Bool("memory", false, "keep users and groups in memory only")
 	verbose := fs.Bool("v", false, "log every request, not only failures")
 	events := fs.Bool("events", false, "write each delivered change event to standard output as one JSON line")
@@ -130,6 +134,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	base, err := checkBaseURL(*baseURL)
+	if err != nil {
+		return err
+	}
+	// Listen before opening the store, so that a bad -addr creates no
+	// database file.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("-addr %s: %w", *addr, err)
+	}
+	defer ln.Close()
 
 	store, closeStore, where, err := openStore(ctx, *dbFlag, *inMemory)
 	if err != nil {
@@ -147,6 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Store:           store,
 		Auth:            auth,
 		Logger:          logger,
+		BaseURL:         base,
 		UserExtensions:  userExt,
 		GroupExtensions: groupExt,
 	}
@@ -161,10 +177,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	hs := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -173,7 +185,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "Tenant URL:   http://%s/scim/v2\nSecret Token: %s\nStore:        %s\n", ln.Addr(), *token, where)
+	local := fmt.Sprintf("http://%s/scim/v2", ln.Addr())
+	fmt.Fprintf(stdout, "Tenant URL:   %s\nSecret Token: %s\nStore:        %s\n", cmp.Or(base, local), *token, where)
+	if base != "" {
+		fmt.Fprintf(stdout, "Listening:    %s\n", local)
+	}
 	if len(auth) > 1 {
 		fmt.Fprintln(stdout, "Tokens:       the token above (tenant \"default\"), and those of \"token issue\" in this database")
 	}
@@ -219,7 +235,7 @@ func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, 
 	}
 	cmd := args[0]
 	fs := flag.NewFlagSet("token "+cmd, flag.ContinueOnError)
-	fs.StringVar(&db, "db", db, "SQLite database file, or a postgres:// URL")
+	fs.StringVar(&db, "db", db, "SQLite database file, or PostgreSQL: a postgres:// URL or a key=value DSN")
 	tenant := fs.String("tenant", "", "the tenant (required)")
 	var label, id *string
 	var expires *time.Duration
@@ -243,6 +259,10 @@ func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, 
 		return fmt.Errorf("token %s needs -tenant NAME", cmd)
 	case fs.NArg() > 0:
 		return fmt.Errorf("token %s: unexpected argument %q", cmd, fs.Arg(0))
+	case expires != nil && *expires < 0:
+		return errors.New("token issue: -expires must be a positive duration such as 720h, or 0 for a token that does not expire")
+	case id != nil && *id == "":
+		return errors.New("token revoke needs -id ID (token list shows them)")
 	}
 
 	store, closeStore, where, err := openStore(ctx, db, false)
@@ -254,9 +274,6 @@ func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, 
 
 	switch cmd {
 	case "issue":
-		if *expires < 0 {
-			return errors.New("token issue: -expires must be a positive duration such as 720h, or 0 for a token that does not expire")
-		}
 		t := scim.Token{Tenant: *tenant, Label: *label}
 		if *expires > 0 {
 			t.Expires = time.Now().Add(*expires)
@@ -286,9 +303,6 @@ func tokenCommand(ctx context.Context, args []string, db string, inMemory bool, 
 		}
 		return tw.Flush()
 	case "revoke":
-		if *id == "" {
-			return errors.New("token revoke needs -id ID (token list shows them)")
-		}
 		err := tokens.Revoke(ctx, *tenant, *id)
 		if errors.Is(err, scim.ErrNotFound) {
 			return fmt.Errorf("tenant %q has no token %q; token list -tenant %s shows its tokens", *tenant, *id, *tenant)
@@ -309,35 +323,17 @@ func showTime(t time.Time, none string) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// openStore opens the store the flags name and says which it is.
-func openStore(ctx context.Context, db string, inMemory bool) (scim.Store, io.Closer, string, error) {
-	switch {
-	case inMemory:
-		return memory.New(), nopCloser{}, "memory (nothing survives a restart)", nil
-	case strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://"):
-		pool, err := sql.Open("pgx", db)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		// Leave room under the server's max_connections for other
-		// instances sharing the database, and keep the connections open:
-		// database/sql keeps only two idle by default, so under load each
-		// further request would open (and PostgreSQL fork) a new one.
-		pool.SetMaxOpenConns(16)
-		pool.SetMaxIdleConns(16)
-		s, err := sqlstore.Open(ctx, pool, sqlstore.Postgres)
-		if err != nil {
-			pool.Close()
-			return nil, nil, "", err
-		}
-		return s, closers{s, pool}, "PostgreSQL", nil
-	default:
-		s, err := sqlstore.OpenSQLite(ctx, db)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		return s, s, "SQLite file " + db, nil
+// checkBaseURL checks -base-url: empty, or an absolute http or https URL
+// without a query or fragment. It returns it without a trailing slash.
+func checkBaseURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
 	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("-base-url %q must be an absolute http or https URL without user, query or fragment, e.g. https://scim.example.com/scim/v2", s)
+	}
+	return strings.TrimSuffix(s, "/"), nil
 }
 
 // printEvents is an event handler that writes each event to w as one
@@ -351,19 +347,4 @@ func printEvents(w io.Writer) scim.EventHandler {
 		defer mu.Unlock()
 		return enc.Encode(e)
 	}
-}
-
-type nopCloser struct{}
-
-func (nopCloser) Close() error { return nil }
-
-// closers closes each in order.
-type closers []io.Closer
-
-func (cs closers) Close() error {
-	var err error
-	for _, c := range cs {
-		err = errors.Join(err, c.Close())
-	}
-	return err
 }

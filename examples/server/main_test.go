@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -44,6 +45,13 @@ func issueToken(t *testing.T, db string, args ...string) (secret, id string) {
 // its Tenant URL.
 func serve(t *testing.T, args ...string) string {
 	t.Helper()
+	return serveLines(t, args...)["Tenant URL"]
+}
+
+// serveLines runs the server on a free port until the test ends and
+// returns the "Name: value" lines it printed on starting.
+func serveLines(t *testing.T, args ...string) map[string]string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -58,15 +66,22 @@ func serve(t *testing.T, args ...string) string {
 			t.Errorf("server: %v", err)
 		}
 	})
+	lines := map[string]string{}
 	sc := bufio.NewScanner(pr)
 	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "Tenant URL:"); ok {
+		if strings.HasPrefix(sc.Text(), "(Entra ID needs HTTPS") { // the last line
 			go io.Copy(io.Discard, pr)
-			return strings.TrimSpace(u)
+			if lines["Tenant URL"] == "" {
+				t.Fatalf("the server printed no Tenant URL: %v", lines)
+			}
+			return lines
+		}
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok {
+			lines[k] = strings.TrimSpace(v)
 		}
 	}
-	t.Fatalf("the server printed no Tenant URL: %v", sc.Err())
-	return ""
+	t.Fatalf("the server stopped before it was ready: %v", sc.Err())
+	return nil
 }
 
 // users sends GET /Users with secret and returns the status and, on 200,
@@ -221,5 +236,58 @@ func TestTokenCommandErrors(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if err != nil || len(lines) != 2 || !strings.HasSuffix(lines[1], " -") {
 		t.Errorf("after the refused commands, token list (want one token, not revoked):\n%s (%v)", out, err)
+	}
+}
+
+// TestBaseURLFlag checks the URLs in a created user's meta.location:
+// -base-url when given, else the address the server listens on, whatever
+// Host and X-Forwarded-* headers the client sends.
+func TestBaseURLFlag(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		baseURL string
+	}{
+		{"no -base-url", ""},
+		{"-base-url", "https://scim.example.com/scim/v2"},
+		{"-base-url with a slash", "https://scim.example.com/scim/v2/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"-memory", "-token", "tok"}
+			if tc.baseURL != "" {
+				args = append(args, "-base-url", tc.baseURL)
+			}
+			lines := serveLines(t, args...)
+			printed, addr := lines["Tenant URL"], cmp.Or(lines["Listening"], lines["Tenant URL"])
+			want := strings.TrimSuffix(cmp.Or(tc.baseURL, addr), "/")
+			if printed != want {
+				t.Errorf("Tenant URL %q, want %q", printed, want)
+			}
+			req, err := http.NewRequest("POST", addr+"/Users", strings.NewReader(`{"userName":"ada@example.com"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = "evil.example"
+			req.Header.Set("X-Forwarded-Host", "evil.example")
+			req.Header.Set("X-Forwarded-Proto", "https")
+			req.Header.Set("Authorization", "Bearer tok")
+			req.Header.Set("Content-Type", "application/scim+json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var u struct {
+				ID   string
+				Meta struct{ Location string }
+			}
+			if err := json.NewDecoder(res.Body).Decode(&u); err != nil || res.StatusCode != 201 {
+				t.Fatalf("POST /Users: %d %v", res.StatusCode, err)
+			}
+			for name, got := range map[string]string{"Location": res.Header.Get("Location"), "meta.location": u.Meta.Location} {
+				if got != want+"/Users/"+u.ID {
+					t.Errorf("%s = %q, want %q", name, got, want+"/Users/"+u.ID)
+				}
+			}
+		})
 	}
 }
