@@ -26,3 +26,8 @@ import "github.com/scimkit/scim/filter"
 // The key depends on the Unicode tables that computed it and on this
 // profile; the SQL stores recompute it when either changes.
 func FoldUserName(s string) string { return filter.FoldIdentity(s) }
+
+// UserNameProfile names the profile FoldUserName implements. A store that
+// persists the keys records it, with the Unicode version, and recomputes
+// the keys when either changes; it changes whenever the keys would.
+const UserNameProfile = "PRECIS UsernameCaseMapped (RFC 8265), simple case folding, NFC, v1"
