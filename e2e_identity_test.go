@@ -75,11 +75,12 @@ func wantError(t *testing.T, what string, r e2e.Resp, status int, scimType, bad 
 // are 400 invalidValue with nothing stored.
 func TestUserNameIdentityOverHTTP(t *testing.T) {
 	for name, open := range extStores(t) {
-		t.Run(name, func(t *testing.T) { testUserNameIdentity(t, newStoreHarness(t, open(t))) })
+		t.Run(name, func(t *testing.T) { testUserNameIdentity(t, open(t)) })
 	}
 }
 
-func testUserNameIdentity(t *testing.T, h *harness) {
+func testUserNameIdentity(t *testing.T, store scim.Store) {
+	h := newStoreHarness(t, store)
 	collisions := []struct {
 		name, stored, sent string
 	}{
@@ -183,6 +184,18 @@ func testUserNameIdentity(t *testing.T, h *harness) {
 	if d := cmp.Diff(before, userSnapshot(h, other)); d != "" {
 		t.Errorf("refused writes changed the user (-before +after):\n%s", d)
 	}
+
+	// A userName stored before the profile existed does not block the
+	// user's updates and deactivation; only a change to it is checked.
+	legacy, err := store.CreateUser(t.Context(), "a", &scim.User{UserName: "legacy\u200b@y "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Must(http.StatusOK, http.MethodPatch, "/Users/"+legacy.ID, e2e.PatchBody(`{"op":"replace","path":"active","value":false}`))
+	h.Must(http.StatusOK, http.MethodPut, "/Users/"+legacy.ID, `{"userName":"legacy\u200b@y ","displayName":"Legacy","active":false}`)
+	wantError(t, "PATCH to another refused userName", h.Do(http.MethodPatch, "/Users/"+legacy.ID,
+		e2e.PatchBody(`{"op":"replace","path":"userName","value":"legacy\u200c@y "}`)), http.StatusBadRequest, "invalidValue", "legacy")
+	h.Must(http.StatusOK, http.MethodPatch, "/Users/"+legacy.ID, e2e.PatchBody(`{"op":"replace","path":"userName","value":"legacy@y"}`))
 }
 
 // TestInvalidUTF8OverHTTP checks on every store that invalid UTF-8 in a

@@ -456,11 +456,6 @@ func checkString(a *schema.Attribute, name attrPath, s string) error {
 	if strings.IndexByte(s, 0) >= 0 {
 		return Errorf(InvalidValue, "Attribute %q contains a NUL character.", name.String())
 	}
-	if a.Name == "userName" && name.ext == "" && name.sub == "" {
-		if why := checkUserName(s); why != "" {
-			return Errorf(InvalidValue, "Attribute %q %s.", name.String(), why)
-		}
-	}
 	if a.Uniqueness == "server" || a.Uniqueness == "global" {
 		if strings.IndexFunc(s, unicode.IsControl) >= 0 {
 			return Errorf(InvalidValue, "Attribute %q contains control characters.", name.String())

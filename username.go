@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/schema"
 	"golang.org/x/text/secure/precis"
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
@@ -16,6 +17,25 @@ import (
 // ("שלום@example.com"), while the class alone already refuses every bidi
 // control (U+202E and the like).
 var userNameClass = precis.NewIdentifier(precis.FoldWidth, precis.LowerCase(), precis.Norm(norm.NFC))
+
+// checkUserNameChange checks a core userName of doc that is new or
+// differs from old's against the profile. One stored before the profile
+// existed stays usable: the identity provider can still update or
+// deactivate that user without renaming it.
+func checkUserNameChange(rt *schema.ResourceType, old, doc map[string]any) error {
+	a := rt.Schema.Attr("userName")
+	if a == nil || a.Type != schema.String {
+		return nil
+	}
+	name, ok := doc[a.Name].(string)
+	if !ok || old != nil && old[a.Name] == name {
+		return nil
+	}
+	if why := checkUserName(name); why != "" {
+		return Errorf(InvalidValue, "Attribute %q %s.", a.Name, why)
+	}
+	return nil
+}
 
 // checkUserName reports why s is not a userName under the profile of
 // FoldUserName, or "" when it is one. Following RFC 8265 section 3.5,
