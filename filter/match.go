@@ -22,7 +22,9 @@ import (
 // Semantics (RFC 7644 section 3.4.2.2):
 //   - Strings compare with strings.EqualFold unless the attribute is
 //     caseExact; co, sw, ew and the ordering operators compare Fold of both
-//     sides (bytewise for caseExact attributes).
+//     sides (bytewise for caseExact attributes). The core userName
+//     compares FoldIdentity of both sides for every operator, so that
+//     width and normalization variants of a name match as well.
 //   - dateTime attributes compare chronologically (RFC 3339 on both
 //     sides), numbers numerically, booleans by value.
 //   - A path that names several values (a multi-valued attribute, or
