@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/jsonx"
 )
@@ -35,7 +36,17 @@ func (q *request) readBytes() ([]byte, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, Errorf(InvalidSyntax, "The request body is empty; a JSON object is required.")
 	}
+	if !utf8.Valid(b) {
+		return nil, errInvalidUTF8(jsonx.InvalidUTF8At(b))
+	}
 	return b, nil
+}
+
+// errInvalidUTF8 is the 400 for a body that is not UTF-8 at offset, or
+// that escapes half a surrogate pair there: such text is refused, never
+// stored with U+FFFD in its place.
+func errInvalidUTF8(offset int) *Error {
+	return Errorf(InvalidSyntax, "The request body is not valid UTF-8 (or escapes an unpaired surrogate) at byte %d.", offset)
 }
 
 // readBody reads and decodes a JSON object body.
@@ -50,7 +61,8 @@ func (q *request) readBody() (map[string]any, error) {
 // bodyJSON is how request bodies are parsed: nesting is bounded, and a key
 // given twice in one object is refused, since encoding/json would keep the
 // last one silently and which one wins must never be a guess.
-var bodyJSON = jsonx.Options{MaxDepth: maxJSONDepth, RejectDuplicateKeys: true}
+// Text that is not UTF-8 is refused, not repaired.
+var bodyJSON = jsonx.Options{MaxDepth: maxJSONDepth, RejectDuplicateKeys: true, RejectInvalidUTF8: true}
 
 func errTooDeep() *Error { return Errorf(InvalidSyntax, "The request body is nested too deeply.") }
 
@@ -90,6 +102,8 @@ func bodyError(b []byte, err error) error {
 		return Errorf(InvalidSyntax, "The request body has data after the JSON object.")
 	case errors.Is(err, jsonx.ErrDuplicateKey):
 		return errDuplicateKey()
+	case errors.Is(err, jsonx.ErrInvalidUTF8):
+		return errInvalidUTF8(offsetOf(err))
 	}
 	return errInvalidJSON()
 }
@@ -136,20 +150,34 @@ func (q *request) readResource(res *Resource) (map[string]any, error) {
 
 // rejectDuplicateKeys checks data as encoding/json's Decoder reads it, a
 // stream of zero or more JSON values, and fails with 400 invalidSyntax on
-// the first object with the same key twice or the first malformed value.
+// the first object with the same key twice, the first malformed value or
+// the first string that is not UTF-8.
 // Nesting deeper than encoding/json allows is malformed here too; the
 // server's own, lower bound is the caller's.
 func rejectDuplicateKeys(data []byte) error {
-	opts := jsonx.Options{RejectDuplicateKeys: true}
+	opts := jsonx.Options{RejectDuplicateKeys: true, RejectInvalidUTF8: true}
+	base := 0
 	for len(bytes.TrimLeft(data, " \t\r\n")) > 0 {
 		_, n, err := jsonx.ParsePrefix(data, opts)
 		if errors.Is(err, jsonx.ErrDuplicateKey) {
 			return errDuplicateKey()
 		}
+		if errors.Is(err, jsonx.ErrInvalidUTF8) {
+			return errInvalidUTF8(base + offsetOf(err))
+		}
 		if err != nil {
 			return errInvalidJSON()
 		}
-		data = data[n:]
+		data, base = data[n:], base+n
 	}
 	return nil
+}
+
+// offsetOf returns the byte offset of a jsonx error.
+func offsetOf(err error) int {
+	var e *jsonx.Error
+	if errors.As(err, &e) {
+		return e.Offset
+	}
+	return 0
 }

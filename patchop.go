@@ -36,7 +36,8 @@ type PatchOp struct {
 // Add, Replace and Remove, and is returned in lower case; any other op is
 // 400 invalidSyntax. More than MaxPatchOperations operations is 400
 // invalidValue. A key given twice in one object, in the same or another
-// case, is 400 invalidSyntax. Paths and values are checked by ApplyPatch
+// case, is 400 invalidSyntax, and so is text that is not UTF-8 or a \u
+// escape of an unpaired surrogate. Paths and values are checked by ApplyPatch
 // when they are applied (ApplyPatch).
 func ParsePatch(body []byte) ([]PatchOp, error) {
 	if err := rejectDuplicateKeys(body); err != nil {

@@ -3,6 +3,7 @@ package scim
 import (
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // request is one authenticated request being served.
@@ -15,6 +16,10 @@ type request struct {
 }
 
 func (q *request) route() {
+	if err := textError(q.r); err != nil {
+		q.fail(err)
+		return
+	}
 	path := strings.Trim(q.r.URL.Path, "/")
 	var segs []string
 	if path != "" {
@@ -98,4 +103,34 @@ func (q *request) allow(method, want string) bool {
 func (q *request) methodNotAllowed(allow string) {
 	q.w.Header().Set("Allow", allow)
 	q.fail(&Error{Status: http.StatusMethodNotAllowed, Detail: "Method not allowed here; allowed: " + allow + "."})
+}
+
+// textError refuses a path or query parameter that is not UTF-8 once
+// percent-decoded, as bodies are refused (see readBytes): such text is
+// never repaired with U+FFFD. A filter gets its own scimType; the
+// messages never quote the bytes.
+func textError(r *http.Request) error {
+	if !utf8.ValidString(r.URL.Path) {
+		return Errorf(InvalidSyntax, "The request path is not valid UTF-8.")
+	}
+	if r.URL.RawQuery == "" || utf8.ValidString(r.URL.RawQuery) && !strings.Contains(r.URL.RawQuery, "%") {
+		return nil // nothing percent-encoded: valid as it is
+	}
+	v := r.URL.Query()
+	for _, f := range v["filter"] {
+		if !utf8.ValidString(f) {
+			return Errorf(InvalidFilter, "The filter is not valid UTF-8.")
+		}
+	}
+	for k, vs := range v {
+		if !utf8.ValidString(k) {
+			return Errorf(InvalidSyntax, "A query parameter name is not valid UTF-8.")
+		}
+		for _, s := range vs {
+			if !utf8.ValidString(s) {
+				return Errorf(InvalidSyntax, "The query parameter %q is not valid UTF-8.", k)
+			}
+		}
+	}
+	return nil
 }

@@ -14,7 +14,7 @@ import (
 var (
 	// ErrNotFound: no resource with that id in that tenant.
 	ErrNotFound = errors.New("scim: resource not found")
-	// ErrConflict: a uniqueness constraint (userName, case-insensitively,
+	// ErrConflict: a uniqueness constraint (userName, compared by FoldUserName,
 	// or an extension attribute with uniqueness server or global) would be
 	// violated.
 	ErrConflict = errors.New("scim: uniqueness conflict")
@@ -105,7 +105,7 @@ type UserStore interface {
 	// CreateUser stores a new user and returns it as stored, with ID and
 	// Meta (Created, LastModified, Version) assigned by the store; the ID
 	// and Meta of u are ignored. It returns ErrConflict when another user
-	// of the tenant has the same userName, compared case-insensitively.
+	// of the tenant has the same userName, compared by FoldUserName.
 	CreateUser(ctx context.Context, tenant string, u *User) (*User, error)
 	// GetUser returns the user with Groups filled, or ErrNotFound.
 	GetUser(ctx context.Context, tenant, id string) (*User, error)

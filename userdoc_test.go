@@ -46,7 +46,7 @@ var udBodies = []string{
 	  "emails":[{"value":"a@x","type":"home"},null,{"value":"b@x","type":"work","primary":true}],
 	  "id":"ignored","meta":{"version":"W/\"1\""},"groups":[{"value":"g"}],
 	  "` + ntTestURN + `":{"level":3,"tags":["a"],"owner":{"value":"o"}}}`,
-	`{"userName":"esc \"quoted\" <b>&amp; \u2028 \ud83d\ude00 Zoë"}`,
+	`{"userName":"esc","displayName":"esc \"quoted\" <b>&amp; \u2028 \ud83d\ude00 Zoë"}`,
 }
 
 // udDocs are the documents userFromDoc must convert as a JSON round trip

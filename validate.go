@@ -15,6 +15,8 @@ import (
 //   - required attributes (userName for User, displayName for Group, and
 //     those of required extensions) are present and not blank: 400
 //     invalidValue;
+//   - a new or changed core userName is one under the profile of
+//     FoldUserName: 400 invalidValue;
 //   - at most one element of a multi-valued attribute has primary=true
 //     (RFC 7643 section 2.4): 400 invalidValue;
 //   - with old: an immutable attribute, or an immutable sub-attribute of a
@@ -45,6 +47,9 @@ func validate(rt *schema.ResourceType, old, doc map[string]any) error {
 		}
 	}
 	if err := checkAttrs(rt.Schema.Attributes, doc, ""); err != nil {
+		return err
+	}
+	if err := checkUserNameChange(rt, old, doc); err != nil {
 		return err
 	}
 	for _, e := range rt.Extensions {

@@ -8,7 +8,8 @@ import (
 
 // Fold returns the case-folded form Match compares attributes that are not
 // caseExact by: Fold(a) == Fold(b) exactly when strings.EqualFold(a, b).
-// Match uses it for co, sw, ew and the ordering operators, so a store
+// Match uses it for co, sw, ew and the ordering operators (the core
+// userName compares by FoldIdentity instead), so a store
 // that compiles filters to its own engine can fold stored values and
 // literals the same way.
 //

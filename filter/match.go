@@ -22,7 +22,9 @@ import (
 // Semantics (RFC 7644 section 3.4.2.2):
 //   - Strings compare with strings.EqualFold unless the attribute is
 //     caseExact; co, sw, ew and the ordering operators compare Fold of both
-//     sides (bytewise for caseExact attributes).
+//     sides (bytewise for caseExact attributes). The core userName
+//     compares FoldIdentity of both sides for every operator, so that
+//     width and normalization variants of a name match as well.
 //   - dateTime attributes compare chronologically (RFC 3339 on both
 //     sides), numbers numerically, booleans by value.
 //   - A path that names several values (a multi-valued attribute, or
@@ -181,20 +183,22 @@ func matchCompare(c *Compare, doc map[string]any) bool {
 		return ok // pr, ne null
 	}
 	t := c.Path.Resolved.Target()
+	ident := c.Path.Resolved.Sub == nil && c.Path.IsCore("userName")
 	if c.Op == Ne {
 		seen := false
 		hit := each(v, c.Path.Sub, func(x any) bool {
 			seen = true
-			return !test(t, Eq, x, c.Value)
+			return !test(t, ident, Eq, x, c.Value)
 		})
 		return hit || !seen
 	}
-	return each(v, c.Path.Sub, func(x any) bool { return test(t, c.Op, x, c.Value) })
+	return each(v, c.Path.Sub, func(x any) bool { return test(t, ident, c.Op, x, c.Value) })
 }
 
 // test compares one document value x with the literal lit under op, for
 // the attribute t (nil when unresolved: the literal's type decides).
-func test(t *schema.Attribute, op Op, x, lit any) bool {
+// ident says t is the core userName, compared by FoldIdentity.
+func test(t *schema.Attribute, ident bool, op Op, x, lit any) bool {
 	switch l := lit.(type) {
 	case bool:
 		b, ok := x.(bool)
@@ -212,6 +216,9 @@ func test(t *schema.Attribute, op Op, x, lit any) bool {
 		}
 		if t != nil && t.Type == schema.DateTime {
 			return testTime(op, s, l)
+		}
+		if ident && (t == nil || !t.CaseExact) {
+			s, l = FoldIdentity(s), FoldIdentity(l)
 		}
 		return testString(op, s, l, t != nil && t.CaseExact)
 	}

@@ -467,12 +467,13 @@ func (p *parser) parseEscaped(open, start, i int) (string, error) {
 				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
 					r2, ok = hex4(s, i+2)
 				}
-				if d := utf16.DecodeRune(r, r2); ok && d != utf8.RuneError {
-					r = d
-					i += 6
-				} else {
-					r = utf8.RuneError
+				d := utf16.DecodeRune(r, r2)
+				if !ok || d == utf8.RuneError {
+					// Never repaired with U+FFFD: a literal means what it says.
+					return "", p.errorf(i-6, "unpaired surrogate in \\u escape")
 				}
+				r = d
+				i += 6
 			}
 			b.WriteRune(r)
 		default:

@@ -26,12 +26,16 @@ var (
 	// ErrTrailingData is anything but whitespace after the value, from
 	// Parse only.
 	ErrTrailingData = errors.New("jsonx: data after the JSON value")
+	// ErrInvalidUTF8 is a string with bytes that are not UTF-8, or with a
+	// \u escape of half a surrogate pair, when Options.RejectInvalidUTF8
+	// is set.
+	ErrInvalidUTF8 = errors.New("jsonx: invalid UTF-8")
 )
 
 // Error is a parse error at a byte offset of the input.
 type Error struct {
 	Offset int
-	Kind   error // ErrSyntax, ErrTooDeep, ErrDuplicateKey or ErrTrailingData
+	Kind   error // ErrSyntax, ErrTooDeep, ErrDuplicateKey, ErrTrailingData or ErrInvalidUTF8
 	Msg    string
 }
 
@@ -54,12 +58,17 @@ type Options struct {
 	// RejectDuplicateKeys fails on an object with the same key twice
 	// (byte-equal after unescaping), where encoding/json keeps the last.
 	RejectDuplicateKeys bool
+	// RejectInvalidUTF8 fails on a string that is not UTF-8 or that
+	// escapes a lone surrogate, where encoding/json puts U+FFFD in its
+	// place.
+	RejectInvalidUTF8 bool
 }
 
 // Parse decodes b, which must hold exactly one JSON value with optional
 // surrounding whitespace. Objects are map[string]any, arrays []any (empty,
 // not nil, when []), numbers json.Number; invalid UTF-8 in strings becomes
-// U+FFFD, byte by byte, as with encoding/json.
+// U+FFFD, byte by byte, as with encoding/json, unless
+// Options.RejectInvalidUTF8 is set.
 func Parse(b []byte, o Options) (any, error) {
 	v, n, err := ParsePrefix(b, o)
 	if err != nil {
@@ -79,7 +88,7 @@ func Parse(b []byte, o Options) (any, error) {
 // as encoding/json's Decoder does: a number ends where the grammar says
 // ("01" is 0 then 1).
 func ParsePrefix(b []byte, o Options) (any, int, error) {
-	p := parser{b: b, maxDepth: o.MaxDepth, dups: o.RejectDuplicateKeys}
+	p := parser{b: b, maxDepth: o.MaxDepth, dups: o.RejectDuplicateKeys, strictUTF8: o.RejectInvalidUTF8}
 	if p.maxDepth <= 0 {
 		p.maxDepth = DefaultMaxDepth
 	}
@@ -101,6 +110,8 @@ type parser struct {
 	i        int
 	maxDepth int
 	dups     bool
+	// strictUTF8 refuses what encoding/json would replace by U+FFFD.
+	strictUTF8 bool
 	// Members and elements of the open objects and arrays, innermost
 	// last: each container is built at its exact size when it closes.
 	kvs  []kv
@@ -109,6 +120,21 @@ type parser struct {
 
 func (p *parser) fail(kind error, msg string) error {
 	return &Error{Offset: p.i, Kind: kind, Msg: msg}
+}
+
+func (p *parser) badUTF8() error { return p.fail(ErrInvalidUTF8, "invalid UTF-8 in string") }
+
+// InvalidUTF8At returns the offset of the first byte of s that is not
+// UTF-8, or len(s) when s is valid.
+func InvalidUTF8At(s []byte) int {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(s)
 }
 
 func (p *parser) syntax(format string, args ...any) error {
@@ -314,6 +340,10 @@ func (p *parser) str() (string, error) {
 			if ascii || utf8.Valid(s) {
 				return string(s), nil
 			}
+			if p.strictUTF8 {
+				p.i = start + InvalidUTF8At(s)
+				return "", p.badUTF8()
+			}
 			return string([]rune(string(s))), nil // invalid bytes become U+FFFD
 		case c == '\\':
 			return p.slowStr(start)
@@ -364,7 +394,10 @@ func (p *parser) slowStr(start int) (string, error) {
 					return "", p.syntax("invalid \\u escape")
 				}
 				if utf16.IsSurrogate(r) {
-					r = p.lowSurrogate(r)
+					if r = p.lowSurrogate(r); r == utf8.RuneError && p.strictUTF8 {
+						p.i -= 6
+						return "", p.badUTF8()
+					}
 				}
 				out = utf8.AppendRune(out, r)
 			default:
@@ -375,6 +408,9 @@ func (p *parser) slowStr(start int) (string, error) {
 			p.i++
 		default:
 			r, size := utf8.DecodeRune(p.b[p.i:])
+			if r == utf8.RuneError && size == 1 && p.strictUTF8 {
+				return "", p.badUTF8()
+			}
 			out = utf8.AppendRune(out, r)
 			p.i += size
 		}

@@ -252,3 +252,45 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+// TestRejectInvalidUTF8 checks that with RejectInvalidUTF8 every string
+// encoding/json would repair with U+FFFD is an error at its offset, and
+// that valid strings, U+FFFD itself included, still parse.
+func TestRejectInvalidUTF8(t *testing.T) {
+	strict := jsonx.Options{RejectInvalidUTF8: true}
+	for _, tt := range []struct {
+		in     string
+		offset int // -1: parses
+	}{
+		{`"plain"`, -1},
+		{`"Zoë \u00e9 \ud83d\ude00 \ufffd �"`, -1},
+		{`{"userName":"jose\u0301@y"}`, -1},
+		{"\"bad\xffutf8\"", 4},
+		{"{\"userName\":\"coll\xfex@y\"}", 17},
+		{"[\"ok\",\"\x80\"]", 7},
+		{"\"esc \\n then \xc3\"", 13},  // after an escape
+		{"\"truncated \xe2\x82\"", 11}, // a cut multi-byte sequence
+		{"\"overlong \xc0\xaf\"", 10},
+		{"\"surrogate \xed\xa0\x80\"", 11}, // UTF-8 of a surrogate
+		{`"lone \ud83d"`, 6},
+		{`"lone \ud83d then x"`, 6},
+		{`"low first \ude00\ud83d"`, 11},
+		{`"pair broken \ud83d\u0041"`, 13},
+	} {
+		_, err := jsonx.Parse([]byte(tt.in), strict)
+		if tt.offset < 0 {
+			if err != nil {
+				t.Errorf("Parse(%+q): %v, want success", tt.in, err)
+			}
+			continue
+		}
+		var e *jsonx.Error
+		if !errors.As(err, &e) || e.Kind != jsonx.ErrInvalidUTF8 || e.Offset != tt.offset {
+			t.Errorf("Parse(%+q) = %v, want ErrInvalidUTF8 at offset %d", tt.in, err, tt.offset)
+		}
+		// Without the option it is encoding/json's repair.
+		if _, err := jsonx.Parse([]byte(tt.in), jsonx.Options{}); err != nil {
+			t.Errorf("Parse(%+q) without RejectInvalidUTF8: %v", tt.in, err)
+		}
+	}
+}

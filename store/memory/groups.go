@@ -275,9 +275,9 @@ func (t *space) setGroupAttrs(r *groupRec, g *scim.Group) {
 }
 
 func (t *space) indexGroup(r *groupRec) {
-	t.groupNames.add(t.hash(scim.FoldUserName(r.g.DisplayName)), r)
+	t.groupNames.add(t.hash(filter.Fold(r.g.DisplayName)), r)
 	if r.g.ExternalID != "" {
-		t.groupExt.add(t.hash(scim.FoldUserName(r.g.ExternalID)), r)
+		t.groupExt.add(t.hash(filter.Fold(r.g.ExternalID)), r)
 	}
 	t.indexGroupKeys(r, false)
 }
@@ -285,9 +285,9 @@ func (t *space) indexGroup(r *groupRec) {
 // unindexGroup removes r from the key indexes; a group not yet indexed
 // is no matter.
 func (t *space) unindexGroup(r *groupRec) {
-	t.groupNames.remove(t.hash(scim.FoldUserName(r.g.DisplayName)), r)
+	t.groupNames.remove(t.hash(filter.Fold(r.g.DisplayName)), r)
 	if r.g.ExternalID != "" {
-		t.groupExt.remove(t.hash(scim.FoldUserName(r.g.ExternalID)), r)
+		t.groupExt.remove(t.hash(filter.Fold(r.g.ExternalID)), r)
 	}
 	t.indexGroupKeys(r, true)
 }

@@ -70,12 +70,12 @@ type space struct {
 	users     map[rid]*userRec
 	userOrder order[*userRec]
 	userNames keyIndex[*userRec] // FoldUserName(userName): unique
-	userExt   keyIndex[*userRec] // FoldUserName(externalId)
+	userExt   keyIndex[*userRec] // filter.Fold(externalId)
 
 	groups     map[rid]*groupRec
 	groupOrder order[*groupRec]
-	groupNames keyIndex[*groupRec] // FoldUserName(displayName)
-	groupExt   keyIndex[*groupRec] // FoldUserName(externalId)
+	groupNames keyIndex[*groupRec] // filter.Fold(displayName)
+	groupExt   keyIndex[*groupRec] // filter.Fold(externalId)
 
 	// userKeys and groupKeys index registered extension attributes.
 	userKeys  []*extKey[*userRec]

@@ -85,7 +85,7 @@ func planUsers(t *space, f filter.Expr) ([]*userRec, bool) {
 			return sorted(t.userNames.get(t.hash(scim.FoldUserName(v)))), true
 		}
 		if v, ok := eqString(e, "externalId"); ok {
-			return sorted(t.userExt.get(t.hash(scim.FoldUserName(v)))), true
+			return sorted(t.userExt.get(t.hash(filter.Fold(v)))), true
 		}
 		if rs, ok := extLookup(t, t.userKeys, e); ok {
 			return sorted(rs), true
@@ -104,10 +104,10 @@ func planGroups(t *space, f filter.Expr) ([]*groupRec, bool) {
 			return lookupID(t.groups, v), true
 		}
 		if v, ok := eqString(e, "displayName"); ok {
-			return sorted(t.groupNames.get(t.hash(scim.FoldUserName(v)))), true
+			return sorted(t.groupNames.get(t.hash(filter.Fold(v)))), true
 		}
 		if v, ok := eqString(e, "externalId"); ok {
-			return sorted(t.groupExt.get(t.hash(scim.FoldUserName(v)))), true
+			return sorted(t.groupExt.get(t.hash(filter.Fold(v)))), true
 		}
 		if rs, ok := extLookup(t, t.groupKeys, e); ok {
 			return sorted(rs), true
@@ -119,7 +119,7 @@ func planGroups(t *space, f filter.Expr) ([]*groupRec, bool) {
 // lookupID finds an id in folded form: ids are lower-case UUIDs, so this
 // serves case-exact and case-insensitive comparison alike.
 func lookupID[R any](m map[rid]R, v string) []R {
-	if k, ok := parseRID(scim.FoldUserName(v)); ok {
+	if k, ok := parseRID(filter.Fold(v)); ok {
 		if r, ok := m[k]; ok {
 			return []R{r}
 		}

@@ -33,7 +33,7 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 	t.userOrder.add(r)
 	t.userNames.add(h, r)
 	if u.ExternalID != "" {
-		t.userExt.add(t.hash(scim.FoldUserName(u.ExternalID)), r)
+		t.userExt.add(t.hash(filter.Fold(u.ExternalID)), r)
 	}
 	t.indexUserKeys(r, u.Extensions, false)
 	return t.userOut(r), nil
@@ -92,7 +92,7 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 	r.blob = packStored(u, created, now(modified))
 	t.userNames.add(newHash, r)
 	if u.ExternalID != "" {
-		t.userExt.add(t.hash(scim.FoldUserName(u.ExternalID)), r)
+		t.userExt.add(t.hash(filter.Fold(u.ExternalID)), r)
 	}
 	t.indexUserKeys(r, u.Extensions, false)
 	return t.userOut(r), nil
@@ -220,7 +220,7 @@ func (t *space) userNameTaken(h uint64, key string, except *userRec) bool {
 func (t *space) unindexUser(r *userRec, userName, externalID string) {
 	t.userNames.remove(t.hash(scim.FoldUserName(userName)), r)
 	if externalID != "" {
-		t.userExt.remove(t.hash(scim.FoldUserName(externalID)), r)
+		t.userExt.remove(t.hash(filter.Fold(externalID)), r)
 	}
 }
 

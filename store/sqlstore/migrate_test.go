@@ -3,15 +3,16 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
 )
 
@@ -105,6 +106,7 @@ func TestMigrations(t *testing.T) {
 			t.Run("Interrupted", func(t *testing.T) { testMigrateInterrupted(t, d) })
 			t.Run("NewerSchema", func(t *testing.T) { testMigrateNewer(t, d) })
 			t.Run("UnicodeUpgrade", func(t *testing.T) { testRefold(t, d) })
+			t.Run("ProfileCollision", func(t *testing.T) { testRefoldCollision(t, d) })
 		})
 	}
 }
@@ -315,7 +317,103 @@ func testRefold(t *testing.T, d Dialect) {
 		t.Errorf("group lookup after the refold: %v, %+v", err, p)
 	}
 	var v string
-	if err := again.db.QueryRow("SELECT value FROM scim_meta WHERE key = 'unicode_version'").Scan(&v); err != nil || v != unicode.Version {
-		t.Errorf("recorded Unicode version %q, %v; want %q", v, err, unicode.Version)
+	if err := again.db.QueryRow("SELECT value FROM scim_meta WHERE key = 'unicode_version'").Scan(&v); err != nil || v != foldVersion {
+		t.Errorf("recorded fold version %q, %v; want %q", v, err, foldVersion)
+	}
+}
+
+// testRefoldCollision stores users whose userNames were distinct under
+// the former key (simple case folding alone) but name one person under
+// the userName profile: NFC and NFD, ordinary and fullwidth. The next Open
+// refuses with both ids, and changes nothing; once one is renamed, it
+// opens and filters find the other by either form.
+func testRefoldCollision(t *testing.T, d Dialect) {
+	tg := newTarget(t, d)
+	s, err := tg.open(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	create := func(name string) string {
+		u, err := s.CreateUser(ctx, "t", &scim.User{UserName: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	nfc := create("jos\u00e9@y")
+	nfd := create("placeholder-1@y")
+	plain := create("full@y")
+	wide := create("placeholder-2@y")
+	other := create("other\u00e9@y")
+	// Write the colliding names as an older release would have.
+	rename := func(id, from, to string) {
+		var doc string
+		if err := s.single().queryRow(ctx, "SELECT doc FROM scim_users WHERE id = ?", id).Scan(&doc); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.single().exec(ctx, "UPDATE scim_users SET user_name = ?, user_name_fold = ?, doc = ? WHERE id = ?",
+			to, filter.Fold(to), strings.Replace(doc, from, to, 1), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rename(nfd, "placeholder-1@y", "jose\u0301@y")
+	rename(wide, "placeholder-2@y", "\uff46\uff55\uff4c\uff4c@y")
+	if _, err := s.db.Exec("UPDATE scim_meta SET value = '1.0.0' WHERE key = 'unicode_version'"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tg.open(t, nil)
+	var ce *UserNameCollisionError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Open with colliding userNames: %v, want a *UserNameCollisionError", err)
+	}
+	ids := []string{ce.IDs[0], ce.IDs[1]}
+	slices.Sort(ids)
+	want := []string{nfc, nfd}
+	slices.Sort(want)
+	if ce.Tenant != "t" || !slices.Equal(ids, want) {
+		t.Errorf("collision %+v, want tenant t and users %v", ce, want)
+	}
+	if msg := err.Error(); !strings.Contains(msg, nfc) || !strings.Contains(msg, nfd) || !strings.Contains(msg, `"t"`) {
+		t.Errorf("error %q does not name the tenant and both users", msg)
+	}
+	var v string
+	if err := s.db.QueryRow("SELECT value FROM scim_meta WHERE key = 'unicode_version'").Scan(&v); err != nil || v != "1.0.0" {
+		t.Errorf("fold version after the refused refold: %q, %v; want it unchanged", v, err)
+	}
+	// Resolve the first collision; the second is found next.
+	if err := s.DeleteUser(ctx, "t", nfd, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tg.open(t, nil)
+	if !errors.As(err, &ce) || ce.Tenant != "t" || !slices.Contains(ce.IDs[:], plain) || !slices.Contains(ce.IDs[:], wide) {
+		t.Fatalf("Open with the second collision: %v, want users %s and %s", err, plain, wide)
+	}
+	if err := s.DeleteUser(ctx, "t", wide, ""); err != nil {
+		t.Fatal(err)
+	}
+	again, err := tg.open(t, nil)
+	if err != nil {
+		t.Fatalf("Open once the collisions are resolved: %v", err)
+	}
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{`userName eq "jose\u0301@Y"`, []string{nfc}},
+		{`userName eq "\uff26\uff35\uff2c\uff2c@y"`, []string{plain}},
+		{`userName sw "OTHERE\u0301"`, []string{other}},
+	} {
+		p, err := again.ListUsers(ctx, "t", scim.Query{Filter: mustFilter(t, schema.User(), tt.filter), StartIndex: 1, Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range p.Resources {
+			got = append(got, r.ID)
+		}
+		if d := cmp.Diff(tt.want, got); d != "" {
+			t.Errorf("%s after the refold (-want +got):\n%s", tt.filter, d)
+		}
 	}
 }

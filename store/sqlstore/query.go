@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
 )
@@ -34,11 +35,12 @@ var (
 
 // column describes how a single-valued core string attribute is stored.
 type column struct {
-	exact    string // the value as stored, or "" when not stored
-	bytewise bool   // exact compares bytewise in ordering too (C collation or SQLite)
-	fold     string // filter.Fold of the value, or ""
-	idLike   bool   // values are store-made ids, their own case fold
-	always   bool   // present in every resource, "" included (no omitempty)
+	exact    string              // the value as stored, or "" when not stored
+	bytewise bool                // exact compares bytewise in ordering too (C collation or SQLite)
+	fold     string              // key(value) (filter.Fold unless key is set), or ""
+	key      func(string) string // the fold of the fold column, when not filter.Fold
+	idLike   bool                // values are store-made ids, their own case fold
+	always   bool                // present in every resource, "" included (no omitempty)
 }
 
 // attrs maps a resource's core attributes to their columns.
@@ -49,7 +51,7 @@ type attrs struct {
 
 var userAttrs = &attrs{kind: "user", strings: map[string]column{
 	"id":          {exact: "u.id", bytewise: true, idLike: true, always: true},
-	"userName":    {exact: "u.user_name", fold: "u.user_name_fold", always: true},
+	"userName":    {exact: "u.user_name", fold: "u.user_name_fold", key: scim.FoldUserName, always: true},
 	"externalId":  {exact: "u.external_id", bytewise: true},
 	"displayName": {fold: "u.display_name_fold"},
 }}
@@ -180,7 +182,7 @@ func (c *compiler) compare(x *filter.Compare) cond {
 			return loose
 		}
 		// An element without the sub-attribute stores "": omitEmpty.
-		inner := foldCompare(col, true, x.Op, x.Value)
+		inner := foldCompare(col, filter.Fold, true, x.Op, x.Value)
 		inner.keyed = x.Op == filter.Eq && col == "e.value_fold"
 		if !inner.exact || x.Op == filter.Ne || (x.Op == filter.Eq && x.Value == nil) {
 			// ne and "eq null" over many values are not the negation of
@@ -250,20 +252,25 @@ func (c *compiler) stringCompare(col column, t *schema.Attribute, x *filter.Comp
 	case t.CaseExact && col.exact != "":
 		cd = exactCompare(col.exact, col.bytewise, !col.always, x.Op, x.Value)
 	case !t.CaseExact && col.fold != "":
-		cd = foldCompare(col.fold, !col.always, x.Op, x.Value)
+		key := col.key
+		if key == nil {
+			key = filter.Fold
+		}
+		cd = foldCompare(col.fold, key, !col.always, x.Op, x.Value)
 	case !t.CaseExact && col.idLike:
-		cd = foldCompare(col.exact, !col.always, x.Op, x.Value)
+		cd = foldCompare(col.exact, filter.Fold, !col.always, x.Op, x.Value)
 	default:
 		return loose
 	}
 	return cd
 }
 
-// foldCompare compiles op on a column holding filter.Fold of a value, the
-// way filter.Match compares a string attribute that is not caseExact:
-// EqualFold for eq and ne, and Fold of both sides, bytewise, for the
-// others. omitEmpty says "" is stored for an absent value.
-func foldCompare(col string, omitEmpty bool, op filter.Op, v any) cond {
+// foldCompare compiles op on a column holding fold of a value, the way
+// filter.Match compares a string attribute that is not caseExact:
+// equality of the folds for eq and ne, and fold of both sides, bytewise,
+// for the others. fold is filter.Fold, or scim.FoldUserName for userName.
+// omitEmpty says "" is stored for an absent value.
+func foldCompare(col string, fold func(string) string, omitEmpty bool, op filter.Op, v any) cond {
 	if v == nil || op == filter.Pr {
 		return presence(col, op)
 	}
@@ -271,7 +278,7 @@ func foldCompare(col string, omitEmpty bool, op filter.Op, v any) cond {
 	if !ok {
 		return loose
 	}
-	f := filter.Fold(lit)
+	f := fold(lit)
 	switch op {
 	case filter.Eq:
 		if omitEmpty && lit == "" {
@@ -280,7 +287,7 @@ func foldCompare(col string, omitEmpty bool, op filter.Op, v any) cond {
 		return cond{where: col + " = ?", args: []any{f}, exact: true}
 	case filter.Ne:
 		// On a single value, ne is the negation of eq (absent included).
-		return not(foldCompare(col, omitEmpty, filter.Eq, v))
+		return not(foldCompare(col, fold, omitEmpty, filter.Eq, v))
 	case filter.Co, filter.Sw, filter.Ew:
 		pat := escapeLike(f)
 		switch op {
@@ -447,7 +454,7 @@ func (c *compiler) valuePath(v *filter.ValuePath) cond {
 			if col == "" || t == nil || t.CaseExact {
 				return loose
 			}
-			cd := foldCompare(col, true, x.Op, x.Value)
+			cd := foldCompare(col, filter.Fold, true, x.Op, x.Value)
 			cd.keyed = x.Op == filter.Eq && col == "e.value_fold" && cd.where != never.where
 			return cd
 		})

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ var userTests = []subtest{
 	{"Delete", testUserDelete},
 	{"NotFound", testUserNotFound},
 	{"UserNameUnique", testUserNameUnique},
+	{"UserNameProfile", testUserNameProfile},
 	{"ReplaceUserNameConflict", testUserReplaceConflict},
 	{"Versions", testUserVersions},
 	{"Deactivated", testUserDeactivated},
@@ -306,4 +309,56 @@ func testUserDeactivated(t *testing.T, s scim.Store) {
 	if p := listUsers(t, s, tenantA, all()); p.TotalResults != 1 {
 		t.Errorf("ListUsers after deactivation: TotalResults = %d, want 1", p.TotalResults)
 	}
+}
+
+// testUserNameProfile checks that userNames naming one person under the
+// profile of scim.FoldUserName (NFC and NFD, ordinary and fullwidth
+// forms, case) are one userName to the uniqueness check and to filters.
+func testUserNameProfile(t *testing.T, s scim.Store) {
+	ctx := t.Context()
+	jose := createUser(t, s, tenantA, user("jos\u00e9@y"))
+	full := createUser(t, s, tenantA, user("full@y"))
+	kelvin := createUser(t, s, tenantA, user("kelvin@y"))
+	sam := createUser(t, s, tenantA, user("sam@y"))
+	sisyphus := createUser(t, s, tenantA, user("\u03c3\u03af\u03c3\u03c5\u03c6\u03bf\u03c2@y"))
+	bob := createUser(t, s, tenantA, user("bob@y"))
+	for _, tt := range []struct {
+		userName string
+		same     *scim.User
+	}{
+		{"jose\u0301@y", jose},                         // NFD
+		{"JOSE\u0301@Y", jose},                         // NFD, upper case
+		{"\uff4a\uff4f\uff53\u00e9@y", jose},           // fullwidth
+		{"\uff46\uff55\uff4c\uff4c@y", full},           // fullwidth
+		{"\uff26\uff35\uff2c\uff2c\uff20\uff59", full}, // fullwidth capitals and @
+		{"\u212aelvin@y", kelvin},                      // Kelvin sign
+		{"\u017fam@y", sam},                            // long s
+		{"\u03a3\u038a\u03a3\u03a5\u03a6\u039f\u03a3@y", sisyphus},
+	} {
+		_, err := s.CreateUser(ctx, tenantA, user(tt.userName))
+		wantErr(t, "CreateUser("+tt.userName+")", err, scim.ErrConflict)
+
+		in := user(tt.userName)
+		in.ID = bob.ID
+		_, err = s.ReplaceUser(ctx, tenantA, in, "")
+		wantErr(t, "ReplaceUser(bob to "+tt.userName+")", err, scim.ErrConflict)
+
+		for _, op := range []string{"eq", "sw", "ew", "co", "ge", "le"} {
+			f := "userName " + op + " " + strconv.Quote(tt.userName)
+			p := listUsers(t, s, tenantA, scim.Query{Filter: parse(t, userType(), f), StartIndex: 1, Count: 100})
+			if !slices.ContainsFunc(p.Resources, func(u *scim.User) bool { return u.ID == tt.same.ID }) {
+				t.Errorf("%s does not find %q", f, tt.same.UserName)
+			}
+		}
+		f := "userName ne " + strconv.Quote(tt.userName)
+		p := listUsers(t, s, tenantA, scim.Query{Filter: parse(t, userType(), f), StartIndex: 1, Count: 100})
+		if slices.ContainsFunc(p.Resources, func(u *scim.User) bool { return u.ID == tt.same.ID }) {
+			t.Errorf("%s finds %q", f, tt.same.UserName)
+		}
+	}
+	if p := listUsers(t, s, tenantA, all()); p.TotalResults != 6 {
+		t.Errorf("ListUsers: TotalResults = %d, want 6", p.TotalResults)
+	}
+	// Another tenant has a namespace of its own.
+	createUser(t, s, tenantB, user("jose\u0301@y"))
 }
