@@ -92,6 +92,15 @@ type Config struct {
 	// the new stored document. It runs on the request's goroutine: keep it
 	// fast.
 	BeforeWrite func(ctx context.Context, w Write) error
+	// WritablePrivileges names the privilege attributes of Users (see
+	// PrivilegeAttributes: "roles", "entitlements", "userType") that
+	// identity providers may write. The others are ignored on input: a
+	// POST stores none, and a PUT or any PATCH keeps the stored values,
+	// so one IdP token cannot grant itself a role while the rest of the
+	// request is provisioned as usual (Entra sends "roles": [] on every
+	// create). Nil, the default, means none: set it when the host maps
+	// these attributes from its identity provider on purpose.
+	WritablePrivileges []string
 
 	// Events, when set, receives an Event after every committed change to
 	// a resource, in the background (see EventHandler). With a Store
@@ -132,6 +141,8 @@ type Server struct {
 	writes    writeLocks
 	ev        *delivery    // nil without Config.Events
 	inproc    *inprocQueue // in-process delivery, when the store has no Outbox
+
+	lockedPrivileges []string // PrivilegeAttributes not in cfg.WritablePrivileges
 }
 
 // NewServer checks cfg and returns a Server.
@@ -167,6 +178,11 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Logger, byPath: map[string]*Resource{}}
+	locked, err := checkPrivileges(cfg.WritablePrivileges)
+	if err != nil {
+		return nil, err
+	}
+	s.lockedPrivileges = locked
 	if s.log == nil {
 		s.log = slog.Default()
 	}
