@@ -4,7 +4,10 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
@@ -116,6 +119,19 @@ func (p *patcher) resolve(path string) (patchTarget, error) {
 	return t, nil
 }
 
+// maxKeyInMessage bounds a client's key an error message repeats.
+const maxKeyInMessage = 64
+
+// quotedKey returns a client's key quoted for an error message, and
+// false when it is too long or not printable: a message names what the
+// client got wrong without echoing arbitrary input.
+func quotedKey(k string) (string, bool) {
+	if len(k) > maxKeyInMessage || !utf8.ValidString(k) || strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return "", false
+	}
+	return strconv.Quote(k), true
+}
+
 // pathError turns a filter error into 400 invalidPath. Every kind maps
 // to invalidPath, a bad filter inside a path included: the path as a whole
 // is what the client got wrong. The filter package's messages are safe to
@@ -152,6 +168,9 @@ func (p *patcher) applyPathless(kind string, v any) error {
 		} else {
 			var err error
 			if t, err = p.resolve(k); err != nil {
+				if q, ok := quotedKey(k); ok {
+					return Errorf(InvalidPath, "Key %s of the value: %s", q, asError(err).Detail)
+				}
 				return err
 			}
 		}
@@ -230,9 +249,15 @@ func (p *patcher) applyExtension(kind string, ext *schema.Schema, v any) error {
 	}
 	seen := make(map[string]bool, len(m))
 	for _, k := range sortedKeys(m) {
+		if strings.EqualFold(k, "schemas") {
+			continue // ignored here as in a POST or PUT body
+		}
 		a := ext.Attr(k)
 		if a == nil {
-			return Errorf(InvalidPath, "Extension %q has no such attribute.", ext.ID)
+			if q, ok := quotedKey(k); ok {
+				return Errorf(InvalidPath, "Extension %q has no attribute %s.", ext.ID, q)
+			}
+			return Errorf(InvalidPath, "Extension %q has no attribute of that name.", ext.ID)
 		}
 		t := patchTarget{ext: ext, attr: a, name: ext.ID + ":" + a.Name}
 		if seen[a.Name] {
