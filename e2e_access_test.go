@@ -25,6 +25,14 @@ func serveConfig(t *testing.T, cfg scim.Config) *e2e.Client {
 	return e2e.Serve(t, srv, tokenA)
 }
 
+// forStores runs f on memory, SQLite and, when SCIMKIT_TEST_POSTGRES is
+// set, PostgreSQL.
+func forStores(t *testing.T, f func(t *testing.T, open func(t *testing.T) scim.Store)) {
+	for name, open := range extStores(t) {
+		t.Run(name, func(t *testing.T) { f(t, open) })
+	}
+}
+
 // found returns the ids of the users filter finds.
 func found(c *e2e.Client, filter string) []string {
 	c.T.Helper()
@@ -75,26 +83,28 @@ func TestActiveNeverGrantedByAbsence(t *testing.T) {
 			{"PUT", `{"userName":"k@x"}`},
 		}, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := newHarness(t)
-			id := c.CreateUser(tt.create)
-			for _, s := range tt.steps {
-				c.Must(200, s[0], "/Users/"+id, s[1])
-			}
-			got := c.Must(200, "GET", "/Users/"+id, "")
-			if a, ok := got.Body["active"].(bool); !ok || a != tt.wantActive {
-				t.Errorf("active = %v, want %v", got.Body["active"], tt.wantActive)
-			}
-			want := map[bool][]string{true: {id}, false: nil}
-			if diff := cmp.Diff(want[tt.wantActive], found(c.Client, "active eq true")); diff != "" {
-				t.Errorf("active eq true (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want[!tt.wantActive], found(c.Client, "active eq false")); diff != "" {
-				t.Errorf("active eq false (-want +got):\n%s", diff)
-			}
-		})
-	}
+	forStores(t, func(t *testing.T, open func(t *testing.T) scim.Store) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c := serveConfig(t, scim.Config{Store: open(t)})
+				id := c.CreateUser(tt.create)
+				for _, s := range tt.steps {
+					c.Must(200, s[0], "/Users/"+id, s[1])
+				}
+				got := c.Must(200, "GET", "/Users/"+id, "")
+				if a, ok := got.Body["active"].(bool); !ok || a != tt.wantActive {
+					t.Errorf("active = %v, want %v", got.Body["active"], tt.wantActive)
+				}
+				want := map[bool][]string{true: {id}, false: nil}
+				if diff := cmp.Diff(want[tt.wantActive], found(c, "active eq true")); diff != "" {
+					t.Errorf("active eq true (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(want[!tt.wantActive], found(c, "active eq false")); diff != "" {
+					t.Errorf("active eq false (-want +got):\n%s", diff)
+				}
+			})
+		}
+	})
 }
 
 // TestPrivilegeAttributes: roles, entitlements and userType are written
@@ -141,28 +151,30 @@ func TestPrivilegeAttributes(t *testing.T) {
 		}
 		return out
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			// The host seeds the stored privileges itself, through the store.
-			st := memory.New()
-			c := serveConfig(t, scim.Config{Store: st, WritablePrivileges: tt.writable})
-			var id string
-			if tt.method == "POST" {
-				id = c.CreateUser(tt.body)
-			} else {
-				u, err := st.CreateUser(t.Context(), "a", &scim.User{UserName: "u@x", Title: "T", UserType: "Employee", Roles: []scim.MultiValue{{Value: "viewer"}}})
-				if err != nil {
-					t.Fatal(err)
+	forStores(t, func(t *testing.T, open func(t *testing.T) scim.Store) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				// The host seeds the stored privileges itself, through the store.
+				st := open(t)
+				c := serveConfig(t, scim.Config{Store: st, WritablePrivileges: tt.writable})
+				var id string
+				if tt.method == "POST" {
+					id = c.CreateUser(tt.body)
+				} else {
+					u, err := st.CreateUser(t.Context(), "a", &scim.User{UserName: "u@x", Title: "T", UserType: "Employee", Roles: []scim.MultiValue{{Value: "viewer"}}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					id = u.ID
+					c.Must(200, tt.method, "/Users/"+id, tt.body)
 				}
-				id = u.ID
-				c.Must(200, tt.method, "/Users/"+id, tt.body)
-			}
-			got := pick(c.Must(200, "GET", "/Users/"+id, "").Body)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("after %s (-want +got):\n%s", tt.method, diff)
-			}
-		})
-	}
+				got := pick(c.Must(200, "GET", "/Users/"+id, "").Body)
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("after %s (-want +got):\n%s", tt.method, diff)
+				}
+			})
+		}
+	})
 }
 
 func TestWritablePrivilegesUnknownName(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/e2e"
 )
 
@@ -108,7 +109,12 @@ func TestShapeLeniencies(t *testing.T) {
 // TestMemberTypeFromID: a member's type and $ref say what its id is (a
 // user: groups hold only users), not what the client sent.
 func TestMemberTypeFromID(t *testing.T) {
-	h := newHarness(t)
+	forStores(t, func(t *testing.T, open func(t *testing.T) scim.Store) {
+		testMemberTypeFromID(t, serveConfig(t, scim.Config{Store: open(t)}))
+	})
+}
+
+func testMemberTypeFromID(t *testing.T, h *e2e.Client) {
 	uid := h.CreateUser(e2e.UserBody("m@x"))
 	other := h.CreateUser(e2e.UserBody("n@x"))
 	tests := []struct {
