@@ -90,6 +90,7 @@ func TestShapeLeniencies(t *testing.T) {
 		{"manager as a bare id", `{"userName":"e@x","` + e2e.EnterpriseURN + `":{"manager":"` + mgr + `"}}`, "", []any{e2e.EnterpriseURN, "manager", "value"}, mgr},
 		{"manager as a bare id by PATCH", `{"userName":"f@x"}`, e2e.PatchBody(`{"op":"add","path":"` + e2e.EnterpriseURN + `:manager","value":"` + mgr + `"}`), []any{e2e.EnterpriseURN, "manager", "value"}, mgr},
 		{"schemas inside an extension value by PATCH", `{"userName":"g@x"}`, e2e.PatchBody(`{"op":"add","value":{"` + e2e.EnterpriseURN + `":{"schemas":["` + e2e.EnterpriseURN + `"],"department":"R&D"}}}`), []any{e2e.EnterpriseURN, "department"}, "R&D"},
+		{"manager cleared by the empty legacy list", `{"userName":"i@x","` + e2e.EnterpriseURN + `":{"manager":"` + mgr + `","department":"R&D"}}`, e2e.PatchBody(`{"op":"replace","path":"` + e2e.EnterpriseURN + `:manager","value":[]}`), []any{e2e.EnterpriseURN, "manager"}, nil},
 		{"schemas inside an extension value by POST", `{"userName":"h@x","` + e2e.EnterpriseURN + `":{"schemas":["x"],"department":"R&D"}}`, "", []any{e2e.EnterpriseURN, "department"}, "R&D"},
 	}
 	for _, tt := range tests {

@@ -265,11 +265,17 @@ func normValueAt(a *schema.Attribute, name attrPath, v any) (any, error) {
 // unwrapSingle handles a list given for a single-valued attribute: the
 // legacy Entra wrapper [{"value":x}] (with an optional "$ref", usually null)
 // for a simple attribute, and [{...}] for a complex one (the manager as
-// [{"$ref":..,"value":id}]). Anything else, an empty list included, is an
-// error: a list is the wrong shape, and taking [] as absent would drop
-// what the client may have meant as a value.
+// [{"$ref":..,"value":id}], and [] as the empty form of that legacy list,
+// the manager cleared). Anything else, an empty list for any other
+// attribute included, is an error: a list is the wrong shape, and taking
+// [] as absent would drop what the client may have meant as a value.
 func unwrapSingle(a *schema.Attribute, name attrPath, l []any) (any, error) {
 	switch len(l) {
+	case 0:
+		if a.Type == schema.Complex && a.Sub("value") != nil {
+			return nil, nil
+		}
+		return nil, errType(name.String(), "a single value, not a list")
 	case 1:
 	default:
 		return nil, errType(name.String(), "a single value, not a list")

@@ -162,9 +162,9 @@ func TestNormalize(t *testing.T) {
 			want: `{"userName":"u"}`,
 		},
 		{
-			name: "manager null is absent",
+			name: "manager null and [] are absent",
 			rt:   user,
-			body: `{"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":null,"costCenter":null}}`,
+			body: `{"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[],"costCenter":null}}`,
 			want: `{"userName":"u"}`,
 		},
 		{
