@@ -9,22 +9,26 @@ import (
 	"github.com/scimkit/scim/schema"
 )
 
-// PrivilegeAttributes are the User attributes a host may map to
-// permissions: roles, entitlements and userType (RFC 7643 section 4.1).
-// Identity providers write only those named in Config.WritablePrivileges;
-// see there.
-var PrivilegeAttributes = []string{"roles", "entitlements", "userType"}
+// privilegeAttributes are the User attributes a host may map to
+// permissions.
+var privilegeAttributes = []string{"roles", "entitlements", "userType"}
+
+// PrivilegeAttributes returns the names of the User attributes a host may
+// map to permissions: roles, entitlements and userType (RFC 7643 section
+// 4.1). Identity providers write only those named in
+// Config.WritablePrivileges; see there.
+func PrivilegeAttributes() []string { return slices.Clone(privilegeAttributes) }
 
 // checkPrivileges checks Config.WritablePrivileges and returns the names of
 // the privilege attributes identity providers may not write.
 func checkPrivileges(writable []string) ([]string, error) {
 	for _, n := range writable {
-		if !slices.Contains(PrivilegeAttributes, n) {
-			return nil, fmt.Errorf("scim: Config.WritablePrivileges: %q is not one of %q", n, PrivilegeAttributes)
+		if !slices.Contains(privilegeAttributes, n) {
+			return nil, fmt.Errorf("scim: Config.WritablePrivileges: %q is not one of %q", n, privilegeAttributes)
 		}
 	}
 	var locked []string
-	for _, n := range PrivilegeAttributes {
+	for _, n := range privilegeAttributes {
 		if !slices.Contains(writable, n) {
 			locked = append(locked, n)
 		}

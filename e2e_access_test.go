@@ -138,8 +138,8 @@ func TestPrivilegeAttributes(t *testing.T) {
 			map[string]any{"title": "T", "roles": []any{map[string]any{"value": "viewer"}}, "userType": "Employee"}},
 		{"writable roles: PATCH", []string{"roles"}, "PATCH", e2e.PatchBody(`{"op":"add","path":"roles","value":[{"value":"admin"}]},{"op":"replace","path":"userType","value":"Admin"}`),
 			map[string]any{"title": "T", "roles": []any{map[string]any{"value": "viewer"}, map[string]any{"value": "admin"}}, "userType": "Employee"}},
-		{"writable all: PUT clears", scim.PrivilegeAttributes, "PUT", `{"userName":"u@x"}`, map[string]any{}},
-		{"writable all: POST", scim.PrivilegeAttributes, "POST", `{"userName":"u@x",` + admin + `}`,
+		{"writable all: PUT clears", scim.PrivilegeAttributes(), "PUT", `{"userName":"u@x"}`, map[string]any{}},
+		{"writable all: POST", scim.PrivilegeAttributes(), "POST", `{"userName":"u@x",` + admin + `}`,
 			map[string]any{"roles": []any{map[string]any{"value": "admin"}}, "entitlements": []any{map[string]any{"value": "all"}}, "userType": "Admin"}},
 	}
 	pick := func(doc map[string]any) map[string]any {

@@ -26,9 +26,9 @@ const maxStringBytes = 64 << 10
 // URN (whose key may come in any case), and anything the schema does not
 // know is ignored, unknown schema URNs included (Entra sends a Microsoft
 // schema URI on group POST, OneLogin urn:scim:schemas:core:1.0). "schemas"
-// is checked (checkSchemas) and dropped because the server writes its own. readOnly attributes (id,
-// meta, groups, manager.displayName) are dropped silently, as RFC 7644
-// section 3.3 allows. "password" is accepted and dropped: the library never
+// is checked (checkSchemas) and dropped because the server writes its
+// own. readOnly attributes (id, meta, groups, manager.displayName) are
+// dropped silently, as RFC 7644 section 3.3 allows. "password" is accepted and dropped: the library never
 // stores a password, so a SCIM client cannot plant a credential (Okta sends
 // a placeholder even when password sync is off).
 //
