@@ -133,6 +133,13 @@ type Config struct {
 
 // Server is an http.Handler serving the SCIM protocol. It works under any
 // mount prefix (use http.StripPrefix) and is safe for concurrent use.
+//
+// A PUT replaces the resource, with two exceptions that keep a request
+// from granting access by what it leaves out: a User's active, when left
+// out or null, keeps its stored value (RFC 7644 section 3.5.1 lets a
+// server default what a PUT omits; a user created without active is
+// stored active), and the privilege attributes identity providers may not
+// write (Config.WritablePrivileges) keep theirs.
 type Server struct {
 	cfg       Config
 	log       *slog.Logger
