@@ -40,6 +40,7 @@ func TestShapes(t *testing.T) {
 		{"long unknown extension key by PATCH", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"add","value":{"` + e2e.EnterpriseURN + `":{"` + long + `":"9"}}}`), 400, "invalidPath", "no attribute"},
 		{"control character in unknown key", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"add","value":{"` + e2e.EnterpriseURN + `":{"a\u202eb":"9"}}}`), 400, "invalidPath", "no attribute"},
 		{"unknown path-less key", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"add","value":{"shoeSize":"9"}}`), 400, "invalidPath", `"shoeSize"`},
+		{"unknown path-less sub-attribute", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"add","value":{"name.shoe":"9"}}`), 400, "invalidPath", `"name.shoe"`},
 		{"long unknown path-less key", "PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"add","value":{"` + long + `":"9"}}`), 400, "invalidPath", "path"},
 	}
 	before := map[string]string{}

@@ -86,20 +86,21 @@ func (p *patcher) apply(op PatchOp) error {
 	}
 	t, err := p.resolve(path)
 	if err != nil {
-		return err
+		return pathError(err)
 	}
 	return p.applyTarget(kind, t, v)
 }
 
-// resolve resolves a path through the filter package against rt.
+// resolve resolves a path through the filter package against rt; its
+// errors are the filter package's or *Error, for pathError or keyError.
 func (p *patcher) resolve(path string) (patchTarget, error) {
 	fp, err := filter.ParsePath(path)
 	if err != nil {
-		return patchTarget{}, pathError(err)
+		return patchTarget{}, err
 	}
 	rp, err := filter.ResolvePath(fp, p.rt)
 	if err != nil {
-		return patchTarget{}, pathError(err)
+		return patchTarget{}, err
 	}
 	res := rp.Attr.Resolved
 	t := patchTarget{attr: res.Attr, filter: rp.Filter, sub: res.Sub, name: res.String()}
@@ -141,7 +142,24 @@ func pathError(err error) *Error {
 	if errors.As(err, &fe) {
 		return Errorf(InvalidPath, "The path is not valid: %s.", fe.Msg)
 	}
+	var se *Error
+	if errors.As(err, &se) {
+		return se
+	}
 	return Errorf(InvalidPath, "The path is not valid.")
+}
+
+// keyError is pathError for the key k of a path-less value, which it
+// names when quotedKey allows.
+func keyError(k string, err error) *Error {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return Errorf(InvalidPath, "A key of the value is not a valid path: %s.", fe.Msg)
+	}
+	if q, ok := quotedKey(k); ok {
+		return Errorf(InvalidPath, "The key %s of the value names no attribute.", q)
+	}
+	return Errorf(InvalidPath, "A key of the value names no attribute.")
 }
 
 // applyPathless applies add or replace with no path: the value is an
@@ -168,10 +186,7 @@ func (p *patcher) applyPathless(kind string, v any) error {
 		} else {
 			var err error
 			if t, err = p.resolve(k); err != nil {
-				if q, ok := quotedKey(k); ok {
-					return Errorf(InvalidPath, "Key %s of the value: %s", q, asError(err).Detail)
-				}
-				return err
+				return keyError(k, err)
 			}
 		}
 		if t.filter == nil {
