@@ -56,3 +56,48 @@ func ExampleConfig_beforeWrite() {
 	// ada@acme.example 201 false
 	// eve@elsewhere.example 400 true
 }
+
+// Let Entra's app roles arrive in roles, but only the ones the host
+// knows; userType and entitlements stay the host's own and are ignored
+// on input.
+func ExampleConfig_writablePrivileges() {
+	known := map[string]bool{"viewer": true, "editor": true}
+	srv, err := scim.NewServer(scim.Config{
+		Store:              memory.New(),
+		Auth:               scim.StaticToken("acme", "s3cret"),
+		Logger:             slog.New(slog.NewTextHandler(io.Discard, nil)),
+		WritablePrivileges: []string{"roles"},
+		BeforeWrite: func(ctx context.Context, w scim.Write) error {
+			roles, _ := w.New["roles"].([]any)
+			for _, r := range roles {
+				v, _ := r.(map[string]any)["value"].(string)
+				if !known[v] {
+					return scim.Errorf(scim.InvalidValue, "Unknown role; known roles are viewer and editor.")
+				}
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	app := httptest.NewServer(srv)
+	defer app.Close()
+	for _, body := range []string{
+		`{"userName":"ada@acme.example","roles":[{"value":"editor"}],"userType":"Admin"}`,
+		`{"userName":"eve@acme.example","roles":[{"value":"admin"}]}`,
+	} {
+		req, _ := http.NewRequest("POST", app.URL+"/Users", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer s3cret")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		out, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		fmt.Println(res.StatusCode, strings.Contains(string(out), `"editor"`), strings.Contains(string(out), "Admin"))
+	}
+	// Output:
+	// 201 true false
+	// 400 false false
+}

@@ -135,6 +135,10 @@ func FuzzNormalize(f *testing.F) {
 		`{"userName":"a","USERNAME":"b"}`,
 		`{"userName":"u","emails":{"value":"x"}}`,
 		`{"active":{}}`,
+		`{"userName":"u","displayName":[],"name":[],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[]}}`,
+		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"u"}`,
+		`{"schemas":"x","userName":"u"}`,
+		`{"userName":"u","urn:scim:schemas:extension:enterprise:2.0":{"department":"d","schemas":["x"]}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -194,6 +198,9 @@ func FuzzPatchOp(f *testing.F) {
 		{"add", `emails`, `[{"value":"a","primary":true},{"value":"b"}]`},
 		{"replace", `meta.created`, `"2020-01-01T00:00:00Z"`},
 		{"remove", `userName`, ``},
+		{"add", ``, `{"urn:scim:schemas:extension:enterprise:2.0":{"schemas":["x"],"department":"d","shoe\u202eSize":1}}`},
+		{"replace", `title`, `[]`},
+		{"replace", `urn:scim:schemas:extension:enterprise:2.0:manager`, `[]`},
 	} {
 		f.Add(s.op, s.path, []byte(s.value))
 	}

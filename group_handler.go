@@ -14,6 +14,7 @@ func (h groupHandler) Create(ctx context.Context, tenant string, doc map[string]
 	if err := fromDoc(doc, &g); err != nil {
 		return nil, err
 	}
+	asUsers(g.Members)
 	out, err := h.store.CreateGroup(ctx, tenant, &g)
 	if err != nil {
 		return nil, err
@@ -35,6 +36,7 @@ func (h groupHandler) Replace(ctx context.Context, tenant, id string, doc map[st
 		return nil, err
 	}
 	g.ID = id
+	asUsers(g.Members)
 	out, err := h.store.ReplaceGroup(ctx, tenant, &g, ifVersion)
 	if err != nil {
 		return nil, err
@@ -45,6 +47,9 @@ func (h groupHandler) Replace(ctx context.Context, tenant, id string, doc map[st
 // PatchMembers implements MemberPatcher; it answers 204, as identity
 // providers expect of a group PATCH.
 func (h groupHandler) PatchMembers(ctx context.Context, tenant, id string, doc map[string]any, ops []MemberOp, ifVersion string) (map[string]any, error) {
+	for _, op := range ops {
+		asUsers(op.Members)
+	}
 	p := GroupPatch{MemberOps: ops}
 	if doc != nil {
 		p.Attributes = new(Group)
@@ -72,9 +77,22 @@ func (h groupHandler) List(ctx context.Context, tenant string, q Query) (*Page[m
 	return res, nil
 }
 
+// asUsers sets the type of members to "User": a GroupStore's members are
+// users (ErrInvalidMember otherwise), whatever type the client said, so
+// that the type shown and the $ref derived from it (/Users/<id>) are
+// right.
+func asUsers(ms []Member) {
+	for i := range ms {
+		ms[i].Type = "User"
+	}
+}
+
 // groupDoc is GroupDoc, but a group read with its members always shows a
-// members list, even an empty one (Entra expects "members": [] after create).
+// members list, even an empty one (Entra expects "members": [] after
+// create), and every member as a user (see asUsers), also one stored with
+// another type before the server set it.
 func groupDoc(g *Group, withMembers bool) map[string]any {
+	asUsers(g.Members)
 	d := GroupDoc(g)
 	if withMembers {
 		if _, ok := d["members"]; !ok {

@@ -26,9 +26,9 @@ const maxStringBytes = 64 << 10
 // URN (whose key may come in any case), and anything the schema does not
 // know is ignored, unknown schema URNs included (Entra sends a Microsoft
 // schema URI on group POST, OneLogin urn:scim:schemas:core:1.0). "schemas"
-// is dropped because the server writes its own. readOnly attributes (id,
-// meta, groups, manager.displayName) are dropped silently, as RFC 7644
-// section 3.3 allows. "password" is accepted and dropped: the library never
+// is checked (checkSchemas) and dropped because the server writes its
+// own. readOnly attributes (id, meta, groups, manager.displayName) are
+// dropped silently, as RFC 7644 section 3.3 allows. "password" is accepted and dropped: the library never
 // stores a password, so a SCIM client cannot plant a credential (Okta sends
 // a placeholder even when password sync is off).
 //
@@ -53,6 +53,9 @@ func normalize(rt *schema.ResourceType, body map[string]any) (map[string]any, er
 	for _, k := range appendSortedKeys(keyBuf[:0], body) {
 		v := body[k]
 		if strings.EqualFold(k, "schemas") {
+			if err := checkSchemas(rt, v); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if ext := rt.Extension(k); ext != nil {
@@ -89,6 +92,36 @@ func normalize(rt *schema.ResourceType, body map[string]any) (map[string]any, er
 		}
 	}
 	return out, nil
+}
+
+// coreSchemaPrefix is the namespace of RFC 7643's core resource schemas.
+const coreSchemaPrefix = "urn:ietf:params:scim:schemas:core:2.0:"
+
+// checkSchemas checks a request body's "schemas" for a resource of type
+// rt: null or a list of strings, none of which names a core schema of RFC
+// 7643 other than rt's (a Group body sent to /Users is a client bug that
+// must not be stored as a user): 400 invalidSyntax, as for a body of the
+// wrong form. Unknown and legacy URNs stay accepted (OneLogin sends
+// urn:scim:schemas:core:2.0, Entra a Microsoft URI on groups), and so
+// does a body without schemas.
+func checkSchemas(rt *schema.ResourceType, v any) error {
+	if v == nil {
+		return nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return Errorf(InvalidSyntax, "\"schemas\" must be a list of schema URNs.")
+	}
+	for _, e := range l {
+		u, ok := e.(string)
+		if !ok {
+			return Errorf(InvalidSyntax, "\"schemas\" must be a list of schema URNs.")
+		}
+		if len(u) > len(coreSchemaPrefix) && strings.EqualFold(u[:len(coreSchemaPrefix)], coreSchemaPrefix) && !strings.EqualFold(u, rt.Schema.ID) {
+			return Errorf(InvalidSyntax, "\"schemas\" names the core schema of another resource type; a %s is %q.", rt.Name, rt.Schema.ID)
+		}
+	}
+	return nil
 }
 
 // strictFor reports whether the canonical values of the attributes of
@@ -232,12 +265,17 @@ func normValueAt(a *schema.Attribute, name attrPath, v any) (any, error) {
 // unwrapSingle handles a list given for a single-valued attribute: the
 // legacy Entra wrapper [{"value":x}] (with an optional "$ref", usually null)
 // for a simple attribute, and [{...}] for a complex one (the manager as
-// [{"$ref":..,"value":id}]). An empty list is absent; anything else is an
-// error.
+// [{"$ref":..,"value":id}], and [] as the empty form of that legacy list,
+// the manager cleared). Anything else, an empty list for any other
+// attribute included, is an error: a list is the wrong shape, and taking
+// [] as absent would drop what the client may have meant as a value.
 func unwrapSingle(a *schema.Attribute, name attrPath, l []any) (any, error) {
 	switch len(l) {
 	case 0:
-		return nil, nil
+		if a.Type == schema.Complex && a.Sub("value") != nil {
+			return nil, nil
+		}
+		return nil, errType(name.String(), "a single value, not a list")
 	case 1:
 	default:
 		return nil, errType(name.String(), "a single value, not a list")

@@ -164,7 +164,7 @@ func TestNormalize(t *testing.T) {
 		{
 			name: "manager null and [] are absent",
 			rt:   user,
-			body: `{"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":null,"costCenter":[]}}`,
+			body: `{"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[],"costCenter":null}}`,
 			want: `{"userName":"u"}`,
 		},
 		{
@@ -273,6 +273,15 @@ func TestNormalizeErrors(t *testing.T) {
 		{"bad base64", user, `{"userName":"a","x509Certificates":[{"value":"***"}]}`, InvalidValue, `"x509Certificates.value"`},
 		{"members not a list", group, `{"displayName":"g","members":"u1"}`, InvalidValue, `"members"`},
 		{"display name as object", group, `{"displayName":{"value":"g"}}`, InvalidValue, `"displayName"`},
+		{"empty list for single-valued", user, `{"userName":"a","displayName":[]}`, InvalidValue, `"displayName"`},
+		{"empty list for single-valued complex", user, `{"userName":"a","name":[]}`, InvalidValue, `"name"`},
+		{"empty list for extension attribute", user, `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"costCenter":[]}}`, InvalidValue, "costCenter"},
+		{"empty list for sub-attribute", user, `{"userName":"a","name":{"givenName":[]}}`, InvalidValue, `"name.givenName"`},
+		{"schemas naming Group on a user", user, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"a"}`, InvalidSyntax, schema.UserURN},
+		{"schemas naming User on a group", group, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"displayName":"g"}`, InvalidSyntax, schema.GroupURN},
+		{"schemas naming both", user, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"a"}`, InvalidSyntax, schema.UserURN},
+		{"schemas not a list", user, `{"schemas":"urn:ietf:params:scim:schemas:core:2.0:User","userName":"a"}`, InvalidSyntax, `"schemas"`},
+		{"schemas with a number", user, `{"schemas":[1],"userName":"a"}`, InvalidSyntax, `"schemas"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

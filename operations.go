@@ -23,6 +23,7 @@ var errBusy = &Error{Status: http.StatusServiceUnavailable, Detail: "The resourc
 func (q *request) create(res *Resource) {
 	doc, err := q.readResource(res)
 	if err == nil {
+		doc = q.s.guardAccess(res.Type, nil, doc)
 		err = validate(res.Type, nil, doc)
 	}
 	if err == nil {
@@ -96,6 +97,7 @@ func (q *request) replace(res *Resource, id string) {
 	// A group's members are replaced whole and not read for the check.
 	_, members := res.Handler.(MemberPatcher)
 	out, err := q.update(res, id, "", members, func(old map[string]any) (map[string]any, error) {
+		doc := q.s.guardAccess(res.Type, old, doc)
 		if err := validate(res.Type, old, doc); err != nil {
 			return nil, err
 		}
@@ -131,7 +133,7 @@ func (q *request) patch(res *Resource, id string) {
 		out, err = q.patchMembers(res, mp, id, ops, "")
 	} else {
 		out, err = q.update(res, id, "", false, func(old map[string]any) (map[string]any, error) {
-			doc, err := patched(res.Type, old, ops)
+			doc, err := q.s.patched(res.Type, old, ops)
 			if err != nil || doc == nil {
 				return nil, err
 			}
@@ -150,12 +152,17 @@ func (q *request) patch(res *Resource, id string) {
 	q.respond(res, http.StatusOK, out)
 }
 
-// patched applies ops to old; nil when nothing changes, so that a PATCH
-// that changes nothing keeps the version.
-func patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp) (map[string]any, error) {
+// patched applies ops to old and guards the result (guardAccess); nil
+// when nothing changes, so that a PATCH that changes nothing keeps the
+// version.
+func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp) (map[string]any, error) {
 	doc, err := ApplyPatch(rt, old, ops)
-	if err != nil || reflect.DeepEqual(writable(rt, old), writable(rt, doc)) {
+	if err != nil {
 		return nil, err
+	}
+	doc = s.guardAccess(rt, old, doc)
+	if reflect.DeepEqual(writable(rt, old), writable(rt, doc)) {
+		return nil, nil
 	}
 	return doc, nil
 }
@@ -235,7 +242,7 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 			if ifVersion != "" && ifVersion != versionOf(old) {
 				return nil, ErrVersionMismatch
 			}
-			if doc, err = patched(res.Type, old, attrOps); err != nil {
+			if doc, err = q.s.patched(res.Type, old, attrOps); err != nil {
 				return nil, err
 			}
 			if doc != nil {

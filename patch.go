@@ -4,7 +4,10 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
@@ -83,20 +86,21 @@ func (p *patcher) apply(op PatchOp) error {
 	}
 	t, err := p.resolve(path)
 	if err != nil {
-		return err
+		return pathError(err)
 	}
 	return p.applyTarget(kind, t, v)
 }
 
-// resolve resolves a path through the filter package against rt.
+// resolve resolves a path through the filter package against rt; its
+// errors are the filter package's or *Error, for pathError or keyError.
 func (p *patcher) resolve(path string) (patchTarget, error) {
 	fp, err := filter.ParsePath(path)
 	if err != nil {
-		return patchTarget{}, pathError(err)
+		return patchTarget{}, err
 	}
 	rp, err := filter.ResolvePath(fp, p.rt)
 	if err != nil {
-		return patchTarget{}, pathError(err)
+		return patchTarget{}, err
 	}
 	res := rp.Attr.Resolved
 	t := patchTarget{attr: res.Attr, filter: rp.Filter, sub: res.Sub, name: res.String()}
@@ -116,6 +120,19 @@ func (p *patcher) resolve(path string) (patchTarget, error) {
 	return t, nil
 }
 
+// maxKeyInMessage bounds a client's key an error message repeats.
+const maxKeyInMessage = 64
+
+// quotedKey returns a client's key quoted for an error message, and
+// false when it is too long or not printable: a message names what the
+// client got wrong without echoing arbitrary input.
+func quotedKey(k string) (string, bool) {
+	if len(k) > maxKeyInMessage || !utf8.ValidString(k) || strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return "", false
+	}
+	return strconv.Quote(k), true
+}
+
 // pathError turns a filter error into 400 invalidPath. Every kind maps
 // to invalidPath, a bad filter inside a path included: the path as a whole
 // is what the client got wrong. The filter package's messages are safe to
@@ -125,7 +142,24 @@ func pathError(err error) *Error {
 	if errors.As(err, &fe) {
 		return Errorf(InvalidPath, "The path is not valid: %s.", fe.Msg)
 	}
+	var se *Error
+	if errors.As(err, &se) {
+		return se
+	}
 	return Errorf(InvalidPath, "The path is not valid.")
+}
+
+// keyError is pathError for the key k of a path-less value, which it
+// names when quotedKey allows.
+func keyError(k string, err error) *Error {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return Errorf(InvalidPath, "A key of the value is not a valid path: %s.", fe.Msg)
+	}
+	if q, ok := quotedKey(k); ok {
+		return Errorf(InvalidPath, "The key %s of the value names no attribute.", q)
+	}
+	return Errorf(InvalidPath, "A key of the value names no attribute.")
 }
 
 // applyPathless applies add or replace with no path: the value is an
@@ -152,7 +186,7 @@ func (p *patcher) applyPathless(kind string, v any) error {
 		} else {
 			var err error
 			if t, err = p.resolve(k); err != nil {
-				return err
+				return keyError(k, err)
 			}
 		}
 		if t.filter == nil {
@@ -230,9 +264,15 @@ func (p *patcher) applyExtension(kind string, ext *schema.Schema, v any) error {
 	}
 	seen := make(map[string]bool, len(m))
 	for _, k := range sortedKeys(m) {
+		if strings.EqualFold(k, "schemas") {
+			continue // ignored here as in a POST or PUT body
+		}
 		a := ext.Attr(k)
 		if a == nil {
-			return Errorf(InvalidPath, "Extension %q has no such attribute.", ext.ID)
+			if q, ok := quotedKey(k); ok {
+				return Errorf(InvalidPath, "Extension %q has no attribute %s.", ext.ID, q)
+			}
+			return Errorf(InvalidPath, "Extension %q has no attribute of that name.", ext.ID)
 		}
 		t := patchTarget{ext: ext, attr: a, name: ext.ID + ":" + a.Name}
 		if seen[a.Name] {

@@ -106,6 +106,15 @@ type Config struct {
 	// the new stored document. It runs on the request's goroutine: keep it
 	// fast.
 	BeforeWrite func(ctx context.Context, w Write) error
+	// WritablePrivileges names the privilege attributes of Users (see
+	// PrivilegeAttributes: "roles", "entitlements", "userType") that
+	// identity providers may write. The others are ignored on input: a
+	// POST stores none, and a PUT or any PATCH keeps the stored values,
+	// so one IdP token cannot grant itself a role while the rest of the
+	// request is provisioned as usual (Entra sends "roles": [] on every
+	// create). Nil, the default, means none: set it when the host maps
+	// these attributes from its identity provider on purpose.
+	WritablePrivileges []string
 
 	// Events, when set, receives an Event after every committed change to
 	// a resource, in the background (see EventHandler). With a Store
@@ -138,6 +147,13 @@ type Config struct {
 
 // Server is an http.Handler serving the SCIM protocol. It works under any
 // mount prefix (use http.StripPrefix) and is safe for concurrent use.
+//
+// A PUT replaces the resource, with two exceptions that keep a request
+// from granting access by what it leaves out: a User's active, when left
+// out or null, keeps its stored value (RFC 7644 section 3.5.1 lets a
+// server default what a PUT omits; a user created without active is
+// stored active), and the privilege attributes identity providers may not
+// write (Config.WritablePrivileges) keep theirs.
 type Server struct {
 	cfg       Config
 	log       *slog.Logger
@@ -146,6 +162,8 @@ type Server struct {
 	writes    writeLocks
 	ev        *delivery    // nil without Config.Events
 	inproc    *inprocQueue // in-process delivery, when the store has no Outbox
+
+	lockedPrivileges []string // PrivilegeAttributes not in cfg.WritablePrivileges
 }
 
 // NewServer checks cfg and returns a Server.
@@ -181,6 +199,11 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Logger, byPath: map[string]*Resource{}}
+	locked, err := checkPrivileges(cfg.WritablePrivileges)
+	if err != nil {
+		return nil, err
+	}
+	s.lockedPrivileges = locked
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -74,7 +74,10 @@ func (u *User) UnmarshalJSON(b []byte) error {
 }
 
 // IsActive reports whether the user is active. A user whose active
-// attribute is absent counts as active.
+// attribute is absent counts as active; the Server stores active on every
+// user it creates or changes (true when a create leaves it out), so that
+// filters on active agree with IsActive. A host writing users to its
+// Store itself should set Active too.
 func (u *User) IsActive() bool { return u.Active == nil || *u.Active }
 
 // Name is the components of a user's name (RFC 7643 section 4.1.1).

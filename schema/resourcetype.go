@@ -21,13 +21,23 @@ type ResourceType struct {
 	Extensions  []Extension
 }
 
+// PreRFCEnterpriseURN is the enterprise extension's URN of the SCIM 2.0
+// drafts, under which OneLogin's "SCIM v2 Enterprise" templates send
+// department, division, manager and the like.
+const PreRFCEnterpriseURN = "urn:scim:schemas:extension:enterprise:2.0"
+
 // Extension returns the extension schema with the given URN, matched
-// case-insensitively, or nil.
+// case-insensitively, or nil. PreRFCEnterpriseURN names the enterprise
+// extension (EnterpriseUserURN) when rt has it, so that what OneLogin
+// sends under it is kept rather than ignored as an unknown URN.
 func (rt *ResourceType) Extension(urn string) *Schema {
 	for _, e := range rt.Extensions {
 		if strings.EqualFold(e.Schema.ID, urn) {
 			return e.Schema
 		}
+	}
+	if strings.EqualFold(urn, PreRFCEnterpriseURN) {
+		return rt.Extension(EnterpriseUserURN)
 	}
 	return nil
 }

@@ -35,6 +35,9 @@ func TestResolve(t *testing.T) {
 		{"urn:ietf:params:scim:schemas:core:2.0", "User", "", "", false},
 		{ent, "userName", "", "", false},
 		{"urn:example:unknown", "x", "", "", false},
+		// OneLogin's pre-RFC enterprise URN.
+		{PreRFCEnterpriseURN, "department", "", ent + ":department", true},
+		{"URN:scim:schemas:extension:enterprise:2.0", "manager", "value", ent + ":manager.value", true},
 	}
 	for _, tc := range tests {
 		p, ok := rt.Resolve(tc.uri, tc.name, tc.sub)
@@ -76,5 +79,35 @@ func TestCharacteristics(t *testing.T) {
 	}
 	if e := u.Schema.Attr("emails"); !e.MultiValued || e.Type != Complex || e.Sub("TYPE") == nil {
 		t.Errorf("emails: %+v", e)
+	}
+}
+
+// TestExtensionPreRFC: OneLogin's pre-RFC enterprise URN names the
+// enterprise extension where a resource type has it, and only there; an
+// extension registered under that URN itself wins.
+func TestExtensionPreRFC(t *testing.T) {
+	own := &Schema{ID: PreRFCEnterpriseURN, Name: "Legacy"}
+	withOwn := User()
+	withOwn.Extensions = append([]Extension{{Schema: own}}, withOwn.Extensions...)
+	tests := []struct {
+		name string
+		rt   *ResourceType
+		urn  string
+		want string // the schema's ID, or "" for nil
+	}{
+		{"User", User(), PreRFCEnterpriseURN, EnterpriseUserURN},
+		{"User, other case", User(), "urn:SCIM:schemas:extension:ENTERPRISE:2.0", EnterpriseUserURN},
+		{"Group", Group(), PreRFCEnterpriseURN, ""},
+		{"registered itself", withOwn, PreRFCEnterpriseURN, PreRFCEnterpriseURN},
+		{"other version", User(), "urn:scim:schemas:extension:enterprise:1.0", ""},
+	}
+	for _, tt := range tests {
+		got := ""
+		if s := tt.rt.Extension(tt.urn); s != nil {
+			got = s.ID
+		}
+		if got != tt.want {
+			t.Errorf("%s: Extension(%q) = %q, want %q", tt.name, tt.urn, got, tt.want)
+		}
 	}
 }
