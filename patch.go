@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
@@ -124,13 +122,21 @@ func (p *patcher) resolve(path string) (patchTarget, error) {
 const maxKeyInMessage = 64
 
 // quotedKey returns a client's key quoted for an error message, and
-// false when it is too long or not printable: a message names what the
-// client got wrong without echoing arbitrary input.
+// false when it is too long or has a character no attribute path has: a
+// message names what the client got wrong without echoing arbitrary input
+// (markup, controls).
 func quotedKey(k string) (string, bool) {
-	if len(k) > maxKeyInMessage || !utf8.ValidString(k) || strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+	if len(k) > maxKeyInMessage || strings.IndexFunc(k, func(r rune) bool { return !isNameChar(r) }) >= 0 {
 		return "", false
 	}
 	return strconv.Quote(k), true
+}
+
+// isNameChar reports whether r may appear in an attribute path as RFC
+// 7643 section 2.1 and URNs write them: nothing that could be markup or
+// a control character.
+func isNameChar(r rune) bool {
+	return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:-$", r))
 }
 
 // pathError turns a filter error into 400 invalidPath. Every kind maps
@@ -154,6 +160,9 @@ func pathError(err error) *Error {
 func keyError(k string, err error) *Error {
 	var fe *filter.Error
 	if errors.As(err, &fe) {
+		if q, ok := quotedKey(k); ok {
+			return Errorf(InvalidPath, "The key %s of the value is not a valid path: %s.", q, fe.Msg)
+		}
 		return Errorf(InvalidPath, "A key of the value is not a valid path: %s.", fe.Msg)
 	}
 	if q, ok := quotedKey(k); ok {
