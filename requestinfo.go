@@ -12,8 +12,9 @@ import (
 // RequestInfoFrom, and events carry it.
 type RequestInfo struct {
 	// ID is the request's X-Request-Id header when the client sent a
-	// usable one (1 to 128 printable ASCII characters, no spaces), else a
-	// new random one. The response echoes it in X-Request-Id.
+	// usable one (1 to 128 ASCII letters, digits, '-', '_', '.' or ':'),
+	// else a new random one. The response echoes it in X-Request-Id and
+	// the request's log line carries it.
 	ID string
 	// UserAgent is the client's User-Agent header, which names the
 	// identity provider, cut to 256 bytes of valid UTF-8.
@@ -50,13 +51,19 @@ func requestInfo(r *http.Request) RequestInfo {
 }
 
 // saneRequestID reports whether a client's request id can be logged and
-// echoed as it is.
+// echoed as it is. The charset covers UUIDs, Okta's and Entra's ids and
+// trace ids, and leaves out quotes, '=', '<', '%' and the like, so an id
+// can neither forge a log field nor carry markup into a log viewer.
 func saneRequestID(id string) bool {
 	if id == "" || len(id) > maxRequestIDLen {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
-		if id[i] <= ' ' || id[i] > '~' {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '_', c == '.', c == ':':
+		default:
 			return false
 		}
 	}
