@@ -5,7 +5,9 @@ import (
 	"sync"
 )
 
-// Log is a buffer a logger may write to while a test reads it.
+// Log is a buffer a logger may write to while a test reads it. Everything
+// written to any Log is also kept for AllLogs, so that a test binary can
+// check every log line its tests produced.
 type Log struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -13,6 +15,9 @@ type Log struct {
 
 // Write appends p.
 func (l *Log) Write(p []byte) (int, error) {
+	all.mu.Lock()
+	all.b.Write(p)
+	all.mu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
@@ -23,4 +28,16 @@ func (l *Log) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+var all struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// AllLogs returns everything written to any Log in this process.
+func AllLogs() string {
+	all.mu.Lock()
+	defer all.mu.Unlock()
+	return all.b.String()
 }

@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// MinSecretLen is the shortest secret Secrets checks for: shorter test
+// tokens ("tok") are words that log lines contain for other reasons.
+const MinSecretLen = 6
+
+// Secrets collects the secrets a test binary sends: the ones it is given
+// and, through Transport, every Authorization header value and bearer
+// token, and every password in a JSON request body (a "password" member at
+// any depth, or the value of a PATCH operation whose path is password).
+type Secrets struct {
+	mu  sync.Mutex
+	set map[string]bool
+}
+
+// Add records secrets.
+func (s *Secrets) Add(secrets ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set == nil {
+		s.set = map[string]bool{}
+	}
+	for _, v := range secrets {
+		if v = strings.TrimSpace(v); len(v) >= MinSecretLen {
+			s.set[v] = true
+		}
+	}
+}
+
+// List returns the secrets recorded, sorted.
+func (s *Secrets) List() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for v := range s.set {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Leaks returns the lines of text that contain a recorded secret, each
+// with the secret it contains.
+func (s *Secrets) Leaks(text string) (lines, secrets []string) {
+	list := s.List()
+	for _, line := range strings.Split(text, "\n") {
+		for _, v := range list {
+			if strings.Contains(line, v) {
+				lines, secrets = append(lines, line), append(secrets, v)
+				break
+			}
+		}
+	}
+	return lines, secrets
+}
+
+// Transport returns next recording the secrets of every request it sends.
+func (s *Secrets) Transport(next http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		s.record(r)
+		return next.RoundTrip(r)
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func (s *Secrets) record(r *http.Request) {
+	for _, a := range r.Header.Values("Authorization") {
+		s.Add(a)
+		if _, cred, ok := strings.Cut(a, " "); ok {
+			s.Add(cred)
+		}
+	}
+	if r.GetBody == nil {
+		return
+	}
+	body, err := r.GetBody()
+	if err != nil {
+		return
+	}
+	defer body.Close()
+	b, _ := io.ReadAll(io.LimitReader(body, 8<<20))
+	d := json.NewDecoder(bytes.NewReader(b))
+	var v any
+	if d.Decode(&v) == nil {
+		s.Add(passwords(v)...)
+	}
+}
+
+// passwords returns the password values in a decoded JSON value.
+func passwords(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if strings.EqualFold(k, "password") {
+				if p, ok := x.(string); ok {
+					out = append(out, p)
+				}
+			}
+			if p, ok := x.(string); ok && strings.EqualFold(k, "path") && strings.EqualFold(p, "password") {
+				for k2, val := range v {
+					if s, ok := val.(string); ok && strings.EqualFold(k2, "value") {
+						out = append(out, s)
+					}
+				}
+			}
+			out = append(out, passwords(x)...)
+		}
+	case []any:
+		for _, x := range v {
+			out = append(out, passwords(x)...)
+		}
+	}
+	return out
+}

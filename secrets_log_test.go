@@ -1,0 +1,43 @@
+package scim_test
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim/internal/e2e"
+)
+
+// TestMain runs the package's tests with slog.Default (and so the log
+// package and every Server without a Logger) writing to a captured sink
+// at Debug level, and every request sent through http.DefaultTransport
+// recorded for its secrets. After the tests, no line of the sink or of any
+// e2e.Log may contain a bearer token, an Authorization header value or a
+// password that a test sent (item 10 of the adversarial checklist).
+func TestMain(m *testing.M) {
+	sink := &e2e.Log{}
+	slog.SetDefault(slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	secrets := &e2e.Secrets{}
+	// The secrets the tests use; requests sent over HTTP add their own.
+	secrets.Add(tokenA, tokenB, advRevokedToken, advExpiringToken, advPassword,
+		"1mz050nq", "t1meMa$heen") // Okta's placeholder password, a PATCHed one
+	http.DefaultTransport = secrets.Transport(http.DefaultTransport)
+	code := m.Run()
+	if code == 0 {
+		lines, found := secrets.Leaks(e2e.AllLogs())
+		for i, line := range lines {
+			fmt.Fprintf(os.Stderr, "log line contains the secret %q:\n%.300s\n", found[i], line)
+		}
+		if len(lines) > 0 {
+			code = 1
+		}
+		if !strings.Contains(e2e.AllLogs(), "scim request") {
+			fmt.Fprintln(os.Stderr, "the captured logs have no request line: the sink is not wired")
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
