@@ -52,11 +52,17 @@ func serve(t *testing.T, args ...string) string {
 // returns the "Name: value" lines it printed on starting.
 func serveLines(t *testing.T, args ...string) map[string]string {
 	t.Helper()
+	return serveLog(t, io.Discard, args...)
+}
+
+// serveLog is serveLines with the server's log written to stderr.
+func serveLog(t *testing.T, stderr io.Writer, args ...string) map[string]string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, io.Discard)
+		err := run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), pw, stderr)
 		pw.CloseWithError(err)
 		done <- err
 	}()
