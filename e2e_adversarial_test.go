@@ -45,16 +45,19 @@ package scim_test
 //     a token store for unknown tokens (TestTokensUnknownFlood).
 //   - 82, memory under 1,000 concurrent full lists: a load test, not a unit
 //     test; lists are capped at 1,000 resources (item 30 below).
-//   - 90 to 93 and 95, 96, crash durability: store/sqlstore's TestCrash and
-//     TestEventsCrash kill a child process during writes.
+//   - 90 to 93 and 96, crash durability: store/sqlstore's TestCrash and
+//     TestEventsCrash kill a child process during writes; 95 is
+//     TestAdversarialSQLiteFull below.
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -288,6 +291,9 @@ func advCases(f *advFixture) []advCase {
 		{item: 14, name: "body over 1 MiB", method: "POST", path: "/Users", body: `{"userName":"big@a.example","displayName":"` + strings.Repeat("a", 1<<20) + `"}`, status: 413},
 		{item: 15, name: "100k nested arrays", method: "POST", path: "/Users", body: strings.Repeat("[", 100000), status: 400, scimType: "invalidSyntax"},
 		{item: 15, name: "100k nested objects", method: "POST", path: "/Users", body: strings.Repeat(`{"a":`, 100000), status: 400, scimType: "invalidSyntax"},
+		{item: 16, name: "100 KiB displayName", method: "POST", path: "/Users", body: `{"userName":"big@a.example","displayName":"` + strings.Repeat("a", 100<<10) + `"}`, status: 400, scimType: "invalidValue", echo: []string{strings.Repeat("a", 64)}},
+		{item: 16, name: "100 KiB userName", method: "POST", path: "/Users", body: `{"userName":"` + strings.Repeat("a", 100<<10) + `"}`, status: 400, scimType: "invalidValue", echo: []string{strings.Repeat("a", 64)}},
+		{item: 16, name: "100 KiB value by PATCH", method: "PATCH", path: u, body: patch(`{"op":"replace","path":"title","value":"` + strings.Repeat("a", 100<<10) + `"}`), status: 400, scimType: "invalidValue"},
 		{item: 16, name: "5 MB displayName", method: "POST", path: "/Users", body: `{"userName":"big@a.example","displayName":"` + strings.Repeat("a", 5<<20) + `"}`, status: 413},
 		{item: 17, name: "NUL in userName", method: "POST", path: "/Users", body: `{"userName":"nul\u0000@a.example"}`, status: 400, scimType: "invalidValue"},
 		{item: 17, name: "control character in userName", method: "POST", path: "/Users", body: `{"userName":"bell\u0007@a.example"}`, status: 400, scimType: "invalidValue"},
@@ -803,4 +809,96 @@ func TestAdversarialManyMembers(t *testing.T) {
 	if !slices.Equal(got, ids) {
 		t.Errorf("group has %d members, want the %d added", len(got), n)
 	}
+}
+
+// TestAdversarialSQLiteFull: on a SQLite database that is full (its
+// max_page_count reached, as a full disk would), writes are a 5xx with a
+// generic detail and change nothing, reads still work, and once the
+// database is opened without the limit writes succeed and the file is
+// intact (item 95). A read-only database is refused when the store opens
+// it, with the path and cause (examples/server's database tests).
+func TestAdversarialSQLiteFull(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "scim.db")
+	open := func(t *testing.T, pragma string) *e2e.Client {
+		db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path)+pragma)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sqlstore.Open(ctx, db, sqlstore.SQLite)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			s.Close()
+			db.Close()
+		})
+		return serveConfig(t, scim.Config{Store: s})
+	}
+	var uid, gid string
+	t.Run("seed", func(t *testing.T) {
+		c := open(t, "")
+		uid = c.CreateUser(e2e.UserBody("ada@a.example"))
+		gid = c.CreateGroup(`{"displayName":"G"}`)
+	})
+	pages := func() int {
+		db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow("PRAGMA page_count").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Three attributes under the per-attribute cap need new pages.
+	big := strings.Repeat("x", 60<<10)
+	bigUser := `"displayName":"` + big + `","title":"` + big + `","nickName":"` + big + `"`
+	writes := []struct{ method, path, body string }{
+		{"POST", "/Users", `{"userName":"big@a.example",` + bigUser + `}`},
+		{"PUT", "/Users/" + uid, `{"userName":"ada@a.example",` + bigUser + `}`},
+		{"PATCH", "/Users/" + uid, e2e.PatchBody(`{"op":"replace","value":{` + bigUser + `}}`)},
+		{"PATCH", "/Groups/" + gid, e2e.PatchBody(`{"op":"add","path":"members","value":[{"value":"` + uid + `"}]},{"op":"replace","path":"displayName","value":"` + big + `"}`)},
+	}
+	for _, mode := range []struct{ name, pragma string }{
+		{"full", "&_pragma=max_page_count(" + fmt.Sprint(pages()) + ")"},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			c := open(t, mode.pragma)
+			before := c.Must(200, "GET", "/Users", "").Raw + c.Must(200, "GET", "/Groups", "").Raw
+			for _, w := range writes {
+				r := c.Do(w.method, w.path, w.body)
+				if r.Status < 500 {
+					t.Errorf("%s %s: %d, want a 5xx\n%.300s", w.method, w.path, r.Status, r.Raw)
+					continue
+				}
+				checkError(t, r, r.Status, "", "full", "readonly", "read-only", "SQLITE", big[:64])
+			}
+			if after := c.Must(200, "GET", "/Users", "").Raw + c.Must(200, "GET", "/Groups", "").Raw; after != before {
+				t.Errorf("failed writes changed the database:\nbefore %.500s\nafter  %.500s", before, after)
+			}
+		})
+	}
+	t.Run("recovered", func(t *testing.T) {
+		c := open(t, "")
+		for _, w := range writes {
+			if r := c.Do(w.method, w.path, w.body); r.Status/100 != 2 {
+				t.Errorf("%s %s after recovery: %d %.300s", w.method, w.path, r.Status, r.Raw)
+			}
+		}
+		if ids := e2e.MemberIDs(c.Must(200, "GET", "/Groups/"+gid, "").Body); !slices.Equal(ids, []string{uid}) {
+			t.Errorf("members %v", ids)
+		}
+		db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var ok string
+		if err := db.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+			t.Errorf("integrity_check: %q %v", ok, err)
+		}
+	})
 }
