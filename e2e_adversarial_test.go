@@ -69,6 +69,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/e2e"
+	"github.com/scimkit/scim/internal/eventtest"
 	"github.com/scimkit/scim/internal/pgtest"
 	"github.com/scimkit/scim/schema"
 	"github.com/scimkit/scim/store/memory"
@@ -86,6 +87,8 @@ const (
 // resources in each.
 type advFixture struct {
 	c         *e2e.Client // as tenant a
+	srv       *scim.Server
+	events    *eventtest.Recorder
 	logs      *e2e.Log
 	uid, gid  string // tenant a's user (with the Juno extension) and group
 	bid, bgid string // tenant b's user and group
@@ -118,16 +121,18 @@ func newAdvFixture(t *testing.T, store scim.Store) *advFixture {
 		t.Fatal(err)
 	}
 	logs := &e2e.Log{}
+	rec := eventtest.NewRecorder()
 	srv, err := scim.NewServer(scim.Config{
 		Store:          store,
 		Auth:           ts,
 		UserExtensions: []schema.Extension{{Schema: junoExtension()}},
 		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Events:         rec.Handle,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &advFixture{c: e2e.Serve(t, srv, tokenA), logs: logs, bUserName: "bob@b.example"}
+	f := &advFixture{c: e2e.Serve(t, srv, tokenA), srv: srv, events: rec, logs: logs, bUserName: "bob@b.example"}
 	f.uid = f.c.CreateUser(`{"userName":"ada@a.example","displayName":"Ada","title":"T",
 		"emails":[{"type":"work","value":"ada@a.example","primary":true}],
 		"roles":[{"value":"viewer"}],
@@ -472,6 +477,7 @@ func TestAdversarial(t *testing.T) {
 	for name, open := range advStores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newAdvFixture(t, open(t))
+			quiet := map[string]string{} // request id to case, for requests that change nothing
 			for _, tc := range advCases(f) {
 				t.Run(fmt.Sprintf("%d %s", tc.item, tc.name), func(t *testing.T) {
 					before := f.snapshot(t)
@@ -488,6 +494,9 @@ func TestAdversarial(t *testing.T) {
 					r := f.c.DoAs(tok, tc.method, tc.path, tc.body, hdr)
 					if r.Status != tc.status {
 						t.Fatalf("status %d, want %d\n%.300s", r.Status, tc.status, r.Raw)
+					}
+					if !tc.changes {
+						quiet[r.Header.Get("X-Request-Id")] = tc.name
 					}
 					if tc.status >= 400 {
 						checkError(t, r, tc.status, tc.scimType, tc.echo...)
@@ -507,6 +516,15 @@ func TestAdversarial(t *testing.T) {
 						t.Errorf("stored resources changed (-before +after):\n%s", diff)
 					}
 				})
+			}
+			// No event comes from a request that changed nothing (item
+			// 52: no audit trail of a refused write), and the events of the
+			// others make consistent streams.
+			checkEvents(t, f.srv, f.events)
+			for _, e := range f.events.Events() {
+				if name, ok := quiet[e.RequestID]; ok {
+					t.Errorf("case %q, which changes nothing, made a %s event", name, e.Kind)
+				}
 			}
 			// Secrets sent by the cases appear in no log line.
 			for _, s := range []string{tokenA, tokenB, advRevokedToken, advExpiringToken, advPassword} {
@@ -568,6 +586,12 @@ func TestAdversarialLifecycle(t *testing.T) {
 			if r := c.Must(200, "GET", byName, ""); r.Body["totalResults"] != 1.0 {
 				t.Errorf("deactivated user not found: %s", r.Raw)
 			}
+			// The host hears of it, to end the user's sessions.
+			f.events.WaitUntil(t, func(evs []scim.Event) bool {
+				return slices.ContainsFunc(evs, func(e scim.Event) bool {
+					return e.Kind == scim.UserDeactivated && e.ResourceID == f.uid
+				})
+			})
 			// 41: a PUT without active keeps it false.
 			c.Must(200, "PUT", u, `{"userName":"ada@a.example","displayName":"Ada","`+junoURN+`":{"cohort":"2026"}}`)
 			if r := c.Must(200, "GET", u, ""); r.Body["active"] != false {
