@@ -17,8 +17,9 @@ package scim_test
 //   - 3, the timing of wrong tokens: no timed assertions in unit tests.
 //     Tokens are looked up by their SHA-256 digest and compared with
 //     crypto/subtle (tokens.go, auth.go; TestBearerToken, TestStaticToken).
-//   - 9, discovery without a token: 401 here, since the host may put
-//     tenant-specific extensions in it; with a token it shows no tenant data.
+//   - 9, discovery without a token: 401, as every endpoint authenticates
+//     first (RFC 7644 section 4 allows either); with a token it shows no
+//     tenant data.
 //   - 10, secrets in logs: TestMain (secrets_log_test.go) checks every log
 //     line of the whole test binary.
 //   - 20, unknown schema URNs: accepted and ignored on purpose, because
