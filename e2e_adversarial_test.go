@@ -18,8 +18,7 @@ package scim_test
 //     Tokens are looked up by their SHA-256 digest and compared with
 //     crypto/subtle (tokens.go, auth.go; TestBearerToken, TestStaticToken).
 //   - 9, discovery without a token: 401, as every endpoint authenticates
-//     first (RFC 7644 section 4 allows either); with a token it shows no
-//     tenant data.
+//     first, so nothing is revealed; with a token it shows no tenant data.
 //   - 10, secrets in logs: TestMain (secrets_log_test.go) checks every log
 //     line of the whole test binary.
 //   - 20, unknown schema URNs: accepted and ignored on purpose, because
