@@ -49,6 +49,7 @@ func TestETagHeaders(t *testing.T) {
 				{"POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Ops"}`, 201, true},
 				{"GET", "/Groups/" + gid, "", 200, true},
 				{"PUT", "/Groups/" + gid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales EU"}`, 200, true},
+				{"PATCH", "/Groups/" + gid + "?attributes=displayName,meta", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Sales US"}]}`, 200, true},
 			} {
 				r := h.Must(tc.status, tc.method, tc.path, tc.body)
 				tag := r.Header.Get("ETag")

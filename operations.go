@@ -127,6 +127,12 @@ func (q *request) replace(res *Resource, id string) {
 }
 
 func (q *request) patch(res *Resource, id string) {
+	v := q.r.URL.Query()
+	proj, err := q.projection(res.Type, v.Get("attributes"), v.Get("excludedAttributes"))
+	if err != nil {
+		q.fail(err)
+		return
+	}
 	ifMatch, err := conditional(q.r, "If-Match")
 	if err != nil {
 		q.fail(err)
@@ -163,6 +169,15 @@ func (q *request) patch(res *Resource, id string) {
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if out == nil && (v.Get("attributes") != "" || v.Get("excludedAttributes") != "") {
+		// The client asked for the resource (RFC 7644 section 3.5.2): the
+		// one read after the write.
+		out, err = res.Handler.Get(q.r.Context(), q.tenant, id, GetOptions{ExcludeMembers: !proj.wants("members")})
+		if err != nil {
+			q.fail(err)
+			return
+		}
 	}
 	if out == nil {
 		q.w.WriteHeader(http.StatusNoContent)
