@@ -47,20 +47,23 @@ type authScheme struct {
 	Type        string `json:"type"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	SpecURI     string `json:"specUri,omitempty"`
 	Primary     bool   `json:"primary,omitempty"`
 }
 
 func (q *request) serviceProviderConfig() {
 	writeJSON(q.w, http.StatusOK, spcDoc{
-		Schemas: []string{spcURN},
-		Patch:   supported{true},
-		Bulk:    bulkCap{Supported: false},
-		Filter:  filterCap{Supported: true, MaxResults: q.s.cfg.MaxResults},
-		ETag:    supported{true},
+		Schemas:          []string{spcURN},
+		DocumentationURI: q.s.cfg.DocumentationURI,
+		Patch:            supported{true},
+		Bulk:             bulkCap{Supported: false},
+		Filter:           filterCap{Supported: true, MaxResults: q.s.cfg.MaxResults},
+		ETag:             supported{true},
 		AuthenticationSchemes: []authScheme{{
 			Type:        "oauthbearertoken",
 			Name:        "OAuth Bearer Token",
 			Description: "Authentication with a bearer token in the Authorization header.",
+			SpecURI:     "https://www.rfc-editor.org/info/rfc6750",
 			Primary:     true,
 		}},
 		Meta: map[string]any{"resourceType": "ServiceProviderConfig", "location": q.base + "/ServiceProviderConfig"},

@@ -61,6 +61,11 @@ type Config struct {
 	// X-Forwarded-* headers count only from TrustedProxies, so a client
 	// cannot choose the URLs in responses, logs and events.
 	BaseURL string
+	// DocumentationURI is the address of the host's help for the
+	// administrators who connect an identity provider (how to get a token,
+	// which attributes are kept), shown as documentationUri in
+	// /ServiceProviderConfig. Empty means none is shown.
+	DocumentationURI string
 	// TrustedProxies lists the addresses of the reverse proxies in front
 	// of the server. When BaseURL is empty and a request comes from one of
 	// them, its X-Forwarded-Proto (http or https) gives the scheme and its
