@@ -30,6 +30,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
 )
@@ -121,6 +123,18 @@ type Config struct {
 	// these attributes from its identity provider on purpose.
 	WritablePrivileges []string
 
+	// RateLimit, when positive, caps the requests each tenant may make, in
+	// requests per second, with bursts of up to RateBurst (0 means twice
+	// RateLimit, rounded up); a request over it gets 429 with a
+	// Retry-After header and nothing is done. Zero, the default, means no
+	// limit. Identity providers send in bursts: Microsoft Entra ID needs at
+	// least 25 requests per second per tenant and puts a job that keeps
+	// getting 429 into quarantine, so never set it below 25 (NewServer
+	// logs a warning) and prefer 50 or more with a burst of 100 or more.
+	// Counted per Server: instances behind a load balancer each allow it.
+	RateLimit rate.Limit
+	RateBurst int
+
 	// Events, when set, receives an Event after every committed change to
 	// a resource, in the background (see EventHandler). With a Store
 	// that is an Outbox (store/sqlstore) events are written in the same
@@ -165,8 +179,9 @@ type Server struct {
 	resources []*Resource // in /ResourceTypes order
 	byPath    map[string]*Resource
 	writes    writeLocks
-	ev        *delivery    // nil without Config.Events
-	inproc    *inprocQueue // in-process delivery, when the store has no Outbox
+	ev        *delivery     // nil without Config.Events
+	inproc    *inprocQueue  // in-process delivery, when the store has no Outbox
+	limits    *tenantLimits // nil without Config.RateLimit
 
 	lockedPrivileges []string // PrivilegeAttributes not in cfg.WritablePrivileges
 }
@@ -211,6 +226,12 @@ func NewServer(cfg Config) (*Server, error) {
 	s.lockedPrivileges = locked
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.limits, err = newTenantLimits(cfg.RateLimit, cfg.RateBurst); err != nil {
+		return nil, err
+	}
+	if cfg.RateLimit > 0 && cfg.RateLimit < minEntraRate {
+		s.log.Warn("scim: Config.RateLimit is below 25 requests per second per tenant, which throttles Microsoft Entra ID provisioning", "rate_limit", float64(cfg.RateLimit))
 	}
 	all, err := resources(cfg)
 	if err != nil {
@@ -296,6 +317,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
 		writeError(w, &Error{Status: http.StatusUnauthorized, Detail: "A valid bearer token is required (Authorization: Bearer <token>)."})
 		return ""
+	}
+	if s.throttled(w, tenant) {
+		return tenant
 	}
 	req := &request{s: s, w: w, r: r, tenant: tenant, base: s.baseURL(r)}
 	req.route()
