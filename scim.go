@@ -123,6 +123,16 @@ type Config struct {
 	// these attributes from its identity provider on purpose.
 	WritablePrivileges []string
 
+	// Me, when set, serves /Me (RFC 7644 section 3.11): it returns the id
+	// of the User the request's authenticated subject is (e.g. from the
+	// claims the host's Authenticator put in the request's context), and
+	// GET, PUT, PATCH and DELETE on /Me act on that user exactly as on
+	// /Users/<id>, meta.location included. Return ErrNotFound (or "") when
+	// the subject is no user (a provisioning client's own token): 404.
+	// Return an *Error to answer with it; any other error is a 500. Nil,
+	// the default, answers /Me with 501, as does a POST to /Me.
+	Me func(r *http.Request, tenant string) (userID string, err error)
+
 	// RateLimit, when positive, caps the requests each tenant may make, in
 	// requests per second, with bursts of up to RateBurst (0 means twice
 	// RateLimit, rounded up); a request over it gets 429 with a
