@@ -59,6 +59,7 @@ func (q *request) serviceProviderConfig() {
 		Bulk:             bulkCap{Supported: false},
 		Filter:           filterCap{Supported: true, MaxResults: q.s.cfg.MaxResults},
 		ETag:             supported{true},
+		ChangePassword:   supported{q.s.cfg.ChangePassword != nil},
 		AuthenticationSchemes: []authScheme{{
 			Type:        "oauthbearertoken",
 			Name:        "OAuth Bearer Token",

@@ -41,6 +41,12 @@ func (q *request) create(res *Resource) {
 	if q.publishes(res) {
 		q.published(q.r.Context(), res, nil, deepCopyMap(out))
 	}
+	if id, _ := out["id"].(string); id != "" {
+		if err := q.changePassword(id); err != nil {
+			q.fail(err)
+			return
+		}
+	}
 	q.decorate(res, out)
 	meta, _ := out["meta"].(map[string]any)
 	if loc, ok := meta["location"].(string); ok {
@@ -118,6 +124,9 @@ func (q *request) replace(res *Resource, id string) {
 		}
 		return doc, q.beforeWrite(q.r.Context(), Write{Op: OpReplace, ResourceType: res.Type.Name, ID: id, Old: old, New: doc})
 	})
+	if err == nil {
+		err = q.changePassword(id)
+	}
 	if err != nil {
 		q.fail(err)
 		return
@@ -150,6 +159,9 @@ func (q *request) patch(res *Resource, id string) {
 		return
 	}
 	ops, err := ParsePatch(b)
+	if err == nil && q.s.takesPasswords(res.Type) {
+		q.password, q.hasPassword, err = patchPassword(res.Type, ops)
+	}
 	if err != nil {
 		q.fail(err)
 		return
@@ -165,6 +177,9 @@ func (q *request) patch(res *Resource, id string) {
 			}
 			return doc, q.beforeWrite(q.r.Context(), Write{Op: OpPatch, ResourceType: res.Type.Name, ID: id, Old: old, New: doc})
 		})
+	}
+	if err == nil {
+		err = q.changePassword(id)
 	}
 	if err != nil {
 		q.fail(err)

@@ -13,6 +13,10 @@ type request struct {
 	r      *http.Request
 	tenant string
 	base   string
+	// password is a new password the request carries for
+	// Config.ChangePassword; hasPassword says there is one.
+	password    string
+	hasPassword bool
 }
 
 func (q *request) route() {

@@ -133,6 +133,19 @@ type Config struct {
 	// the default, answers /Me with 501, as does a POST to /Me.
 	Me func(r *http.Request, tenant string) (userID string, err error)
 
+	// ChangePassword, when set, receives the new password of a User sent
+	// in a POST, PUT or PATCH (the core password attribute, by path or in
+	// a path-less value), once per request, after the write committed
+	// and with the user's id, for the host to hash in its own system
+	// (/ServiceProviderConfig then advertises changePassword). The Server
+	// still never stores, returns, logs or publishes a password; without
+	// the hook it accepts and drops them. A password that is not a string
+	// is 400 invalidValue. An error it returns is the answer (an *Error
+	// as it is, any other a 500) although the rest of the write stands:
+	// a client retries a PUT or PATCH; keep it reliable, since a retried
+	// POST finds the user taken.
+	ChangePassword func(ctx context.Context, tenant, userID, password string) error
+
 	// RateLimit, when positive, caps the requests each tenant may make, in
 	// requests per second, with bursts of up to RateBurst (0 means twice
 	// RateLimit, rounded up); a request over it gets 429 with a
