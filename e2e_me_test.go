@@ -42,20 +42,26 @@ func (m *meSubjects) me(r *http.Request, tenant string) (string, error) {
 	}
 }
 
+// twoTenants is an Authenticator of tokenA for tenant a and tokenB for b.
+func twoTenants(t *testing.T) *scim.Tokens {
+	t.Helper()
+	var ts scim.Tokens
+	for tenant, tok := range map[string]string{"a": tokenA, "b": tokenB} {
+		if _, err := ts.Add(t.Context(), scim.Token{Tenant: tenant, Digest: scim.TokenDigest(tok)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &ts
+}
+
 // TestMe checks /Me on every store: the mapped user is served as
 // /Users/<id> is, for every method, within the tenant; unmapped subjects
 // get 404, the host's errors their status, and no Config.Me 501.
 func TestMe(t *testing.T) {
 	for name, open := range extStores(t) {
 		t.Run(name, func(t *testing.T) {
-			var ts scim.Tokens
-			for tenant, tok := range map[string]string{"a": tokenA, "b": tokenB} {
-				if _, err := ts.Add(t.Context(), scim.Token{Tenant: tenant, Digest: scim.TokenDigest(tok)}); err != nil {
-					t.Fatal(err)
-				}
-			}
 			subjects := &meSubjects{ids: map[string]string{}}
-			srv, err := scim.NewServer(scim.Config{Store: open(t), Auth: &ts, Me: subjects.me})
+			srv, err := scim.NewServer(scim.Config{Store: open(t), Auth: twoTenants(t), Me: subjects.me})
 			if err != nil {
 				t.Fatal(err)
 			}

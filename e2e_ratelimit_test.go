@@ -36,13 +36,7 @@ func TestRateLimit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			logs := &e2e.Log{}
-			var ts scim.Tokens
-			for tenant, tok := range map[string]string{"a": tokenA, "b": tokenB} {
-				if _, err := ts.Add(t.Context(), scim.Token{Tenant: tenant, Digest: scim.TokenDigest(tok)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			srv, err := scim.NewServer(scim.Config{Store: memory.New(), Auth: &ts, RateLimit: tc.limit, RateBurst: tc.burst,
+			srv, err := scim.NewServer(scim.Config{Store: memory.New(), Auth: twoTenants(t), RateLimit: tc.limit, RateBurst: tc.burst,
 				Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			if err != nil {
 				t.Fatal(err)
