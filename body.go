@@ -145,6 +145,11 @@ func (q *request) readResource(res *Resource) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if q.s.takesPasswords(res.Type) {
+		if q.password, q.hasPassword, err = bodyPassword(body); err != nil {
+			return nil, err
+		}
+	}
 	return normalize(res.Type, body)
 }
 

@@ -47,19 +47,24 @@ type authScheme struct {
 	Type        string `json:"type"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	SpecURI     string `json:"specUri,omitempty"`
 	Primary     bool   `json:"primary,omitempty"`
 }
 
 func (q *request) serviceProviderConfig() {
 	writeJSON(q.w, http.StatusOK, spcDoc{
-		Schemas: []string{spcURN},
-		Patch:   supported{true},
-		Bulk:    bulkCap{Supported: false},
-		Filter:  filterCap{Supported: true, MaxResults: q.s.cfg.MaxResults},
+		Schemas:          []string{spcURN},
+		DocumentationURI: q.s.cfg.DocumentationURI,
+		Patch:            supported{true},
+		Bulk:             bulkCap{Supported: false},
+		Filter:           filterCap{Supported: true, MaxResults: q.s.cfg.MaxResults},
+		ETag:             supported{true},
+		ChangePassword:   supported{q.s.cfg.ChangePassword != nil},
 		AuthenticationSchemes: []authScheme{{
 			Type:        "oauthbearertoken",
 			Name:        "OAuth Bearer Token",
 			Description: "Authentication with a bearer token in the Authorization header.",
+			SpecURI:     "https://www.rfc-editor.org/info/rfc6750",
 			Primary:     true,
 		}},
 		Meta: map[string]any{"resourceType": "ServiceProviderConfig", "location": q.base + "/ServiceProviderConfig"},

@@ -48,8 +48,9 @@ type Event struct {
 	Tenant       string `json:"tenant"`
 	ResourceType string `json:"resourceType"`
 	ResourceID   string `json:"resourceId"`
-	// Version is the resource's meta.version after the change; empty
-	// after a delete.
+	// Version is the resource's version after the change as its store
+	// keeps it (responses show it in meta.version and ETag as the weak
+	// entity-tag W/"<Version>"); empty after a delete.
 	Version string `json:"version,omitempty"`
 	// Time is when the store made the change.
 	Time time.Time `json:"time"`

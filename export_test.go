@@ -47,3 +47,6 @@ func SetEventSleep(s *Server, sleep func(ctx context.Context, d time.Duration) b
 
 // Publish is s.publish, the call the built-in handlers make after a write.
 func Publish(ctx context.Context, s *Server, w CommittedWrite) { s.publish(ctx, w) }
+
+// SetRateClock replaces the clock of s's rate limits (Config.RateLimit).
+func SetRateClock(s *Server, now func() time.Time) { s.limits.now = now }

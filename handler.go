@@ -24,7 +24,9 @@ import (
 // meta.resourceType, meta.location and the $ref of references, projects
 // attributes and writes responses. The handler assigns ids; keeps
 // meta.created, meta.lastModified and meta.version (a version that changes
-// on every write, which the Server compares for optimistic concurrency);
+// on every write, which the Server compares for optimistic concurrency
+// and If-Match, and shows as a weak entity-tag, W/"<version>", unless it
+// already is one);
 // enforces uniqueness (ErrConflict) and references (ErrInvalidMember); and
 // evaluates filters (filter.Match evaluates one on a document).
 //

@@ -238,7 +238,7 @@ func appendUser(b []byte, u *User, base string, exts []string) []byte {
 	}
 	f.key("resourceType")
 	f.b = append(f.b, `"User"`...)
-	f.str("version", u.Meta.Version)
+	f.str("version", entityTag(u.Meta.Version)) // as decorate shows it
 	f.close()
 	return append(f.b, '}')
 }

@@ -41,6 +41,12 @@ func (q *request) create(res *Resource) {
 	if q.publishes(res) {
 		q.published(q.r.Context(), res, nil, deepCopyMap(out))
 	}
+	if id, _ := out["id"].(string); id != "" {
+		if err := q.changePassword(id); err != nil {
+			q.fail(err)
+			return
+		}
+	}
 	q.decorate(res, out)
 	meta, _ := out["meta"].(map[string]any)
 	if loc, ok := meta["location"].(string); ok {
@@ -61,6 +67,12 @@ func (q *request) get(res *Resource, id string) {
 			q.fail(err)
 			return
 		}
+		if q.notModified(u.Meta.Version) {
+			return
+		}
+		if u.Meta.Version != "" {
+			q.w.Header().Set("ETag", entityTag(u.Meta.Version))
+		}
 		writeJSON(q.w, http.StatusOK, q.userOut(res, proj, u))
 		return
 	}
@@ -69,7 +81,11 @@ func (q *request) get(res *Resource, id string) {
 		q.fail(err)
 		return
 	}
+	if q.notModified(versionOf(out)) {
+		return
+	}
 	q.decorate(res, out)
+	q.setETag(out)
 	writeJSON(q.w, http.StatusOK, orderedDoc(proj.apply(res.Type, out)))
 }
 
@@ -89,6 +105,11 @@ func (q *request) userOut(res *Resource, proj projection, u *User) any {
 }
 
 func (q *request) replace(res *Resource, id string) {
+	ifMatch, err := conditional(q.r, "If-Match")
+	if err != nil {
+		q.fail(err)
+		return
+	}
 	doc, err := q.readResource(res)
 	if err != nil {
 		q.fail(err)
@@ -96,13 +117,16 @@ func (q *request) replace(res *Resource, id string) {
 	}
 	// A group's members are replaced whole and not read for the check.
 	_, members := res.Handler.(MemberPatcher)
-	out, err := q.update(res, id, "", members, func(old map[string]any) (map[string]any, error) {
+	out, err := q.update(res, id, ifMatch, members, func(old map[string]any) (map[string]any, error) {
 		doc := q.s.guardAccess(res.Type, old, doc)
 		if err := validate(res.Type, old, doc); err != nil {
 			return nil, err
 		}
 		return doc, q.beforeWrite(q.r.Context(), Write{Op: OpReplace, ResourceType: res.Type.Name, ID: id, Old: old, New: doc})
 	})
+	if err == nil {
+		err = q.changePassword(id)
+	}
 	if err != nil {
 		q.fail(err)
 		return
@@ -112,6 +136,17 @@ func (q *request) replace(res *Resource, id string) {
 }
 
 func (q *request) patch(res *Resource, id string) {
+	v := q.r.URL.Query()
+	proj, err := q.projection(res.Type, v.Get("attributes"), v.Get("excludedAttributes"))
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	ifMatch, err := conditional(q.r, "If-Match")
+	if err != nil {
+		q.fail(err)
+		return
+	}
 	b, err := q.readBytes()
 	if err != nil {
 		q.fail(err)
@@ -124,15 +159,18 @@ func (q *request) patch(res *Resource, id string) {
 		return
 	}
 	ops, err := ParsePatch(b)
+	if err == nil && q.s.takesPasswords(res.Type) {
+		q.password, q.hasPassword, err = patchPassword(res.Type, ops)
+	}
 	if err != nil {
 		q.fail(err)
 		return
 	}
 	var out map[string]any
 	if mp, ok := res.Handler.(MemberPatcher); ok {
-		out, err = q.patchMembers(res, mp, id, ops, "")
+		out, err = q.patchMembers(res, mp, id, ops, ifMatch)
 	} else {
-		out, err = q.update(res, id, "", false, func(old map[string]any) (map[string]any, error) {
+		out, err = q.update(res, id, ifMatch, false, func(old map[string]any) (map[string]any, error) {
 			doc, err := q.s.patched(res.Type, old, ops)
 			if err != nil || doc == nil {
 				return nil, err
@@ -140,9 +178,21 @@ func (q *request) patch(res *Resource, id string) {
 			return doc, q.beforeWrite(q.r.Context(), Write{Op: OpPatch, ResourceType: res.Type.Name, ID: id, Old: old, New: doc})
 		})
 	}
+	if err == nil {
+		err = q.changePassword(id)
+	}
 	if err != nil {
 		q.fail(err)
 		return
+	}
+	if out == nil && (v.Get("attributes") != "" || v.Get("excludedAttributes") != "") {
+		// The client asked for the resource (RFC 7644 section 3.5.2): the
+		// one read after the write.
+		out, err = res.Handler.Get(q.r.Context(), q.tenant, id, GetOptions{ExcludeMembers: !proj.wants("members")})
+		if err != nil {
+			q.fail(err)
+			return
+		}
 	}
 	if out == nil {
 		q.w.WriteHeader(http.StatusNoContent)
@@ -170,10 +220,13 @@ func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []Patc
 // update is the optimistic read-modify-write behind PUT and PATCH: change
 // computes the new document from the current one (nil: nothing to
 // write), and the write is a compare-and-swap on the version read,
-// retried when a concurrent write won and the client named no version of
-// its own. A handler that keeps no meta.version gets no compare-and-swap.
-// Updates of one resource through this Server queue for their turn.
-func (q *request) update(res *Resource, id, ifVersion string, excludeMembers bool, change func(old map[string]any) (map[string]any, error)) (map[string]any, error) {
+// retried when a concurrent write won, as long as the version read still
+// meets ifMatch (the request's If-Match; nil for none): of two writes
+// naming one version, exactly one wins and the other gets
+// ErrVersionMismatch. A handler that keeps no meta.version gets no
+// compare-and-swap. Updates of one resource through this Server queue for
+// their turn.
+func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMembers bool, change func(old map[string]any) (map[string]any, error)) (map[string]any, error) {
 	ctx := q.r.Context()
 	unlock, err := q.s.writes.lock(ctx, q.tenant+"\x00"+endpointKey(res.Type)+"\x00"+id)
 	if err != nil {
@@ -189,7 +242,7 @@ func (q *request) update(res *Resource, id, ifVersion string, excludeMembers boo
 			return nil, err
 		}
 		cur := versionOf(old)
-		if ifVersion != "" && ifVersion != cur {
+		if !ifMatch.matches(cur) {
 			return nil, ErrVersionMismatch
 		}
 		doc, err := change(old)
@@ -200,7 +253,7 @@ func (q *request) update(res *Resource, id, ifVersion string, excludeMembers boo
 			return old, nil
 		}
 		out, err := res.Handler.Replace(ctx, q.tenant, id, doc, cur)
-		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && cur != "" {
+		if errors.Is(err, ErrVersionMismatch) && cur != "" {
 			continue
 		}
 		if err == nil && q.publishes(res) {
@@ -215,8 +268,9 @@ func (q *request) update(res *Resource, id, ifVersion string, excludeMembers boo
 // become deltas, the others go through the PATCH engine on the resource
 // read without its members, and only a real change of those takes the
 // compare-and-swap path (Okta re-sends displayName with every membership
-// change).
-func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops []PatchOp, ifVersion string) (map[string]any, error) {
+// change). With ifMatch (If-Match) the group is read first and the write
+// is a compare-and-swap on the version read, whatever changes.
+func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops []PatchOp, ifMatch *etagSet) (map[string]any, error) {
 	ctx := q.r.Context()
 	attrOps, memberOps, err := splitGroupPatch(ops)
 	if err != nil {
@@ -232,16 +286,18 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 	}
 	for range maxWriteRetries {
 		var doc, old map[string]any
-		version := ifVersion
-		if len(attrOps) > 0 || q.s.cfg.BeforeWrite != nil && len(memberOps) > 0 {
+		version := ""
+		if len(attrOps) > 0 || ifMatch != nil || q.s.cfg.BeforeWrite != nil && len(memberOps) > 0 {
 			if old, err = res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true}); err != nil {
 				return nil, err
 			}
 		}
-		if len(attrOps) > 0 {
-			if ifVersion != "" && ifVersion != versionOf(old) {
+		if ifMatch != nil {
+			if version = versionOf(old); !ifMatch.matches(version) {
 				return nil, ErrVersionMismatch
 			}
+		}
+		if len(attrOps) > 0 {
 			if doc, err = q.s.patched(res.Type, old, attrOps); err != nil {
 				return nil, err
 			}
@@ -263,7 +319,7 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 			return nil, err
 		}
 		out, err := mp.PatchMembers(ctx, q.tenant, id, doc, memberOps, version)
-		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && doc != nil && version != "" {
+		if errors.Is(err, ErrVersionMismatch) && version != "" {
 			continue
 		}
 		if err == nil && before != nil {
@@ -277,19 +333,24 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 }
 
 func (q *request) delete(res *Resource, id string) {
-	if err := q.deleteResource(res, id, ""); err != nil {
+	ifMatch, err := conditional(q.r, "If-Match")
+	if err == nil {
+		err = q.deleteResource(res, id, ifMatch)
+	}
+	if err != nil {
 		q.fail(err)
 		return
 	}
 	q.w.WriteHeader(http.StatusNoContent)
 }
 
-// deleteResource deletes; with a BeforeWrite hook or events to publish it
-// reads the resource first, for them, and deletes only the version read.
-func (q *request) deleteResource(res *Resource, id, ifVersion string) error {
+// deleteResource deletes; with a BeforeWrite hook, events to publish or
+// ifMatch (If-Match) it reads the resource first and deletes only the
+// version read.
+func (q *request) deleteResource(res *Resource, id string, ifMatch *etagSet) error {
 	ctx := q.r.Context()
-	if q.s.cfg.BeforeWrite == nil && !q.publishes(res) {
-		return res.Handler.Delete(ctx, q.tenant, id, ifVersion)
+	if q.s.cfg.BeforeWrite == nil && !q.publishes(res) && ifMatch == nil {
+		return res.Handler.Delete(ctx, q.tenant, id, "")
 	}
 	defer q.lockFor(res, id)()
 	for range maxWriteRetries {
@@ -298,14 +359,14 @@ func (q *request) deleteResource(res *Resource, id, ifVersion string) error {
 			return err
 		}
 		cur := versionOf(old)
-		if ifVersion != "" && ifVersion != cur {
+		if !ifMatch.matches(cur) {
 			return ErrVersionMismatch
 		}
 		if err := q.beforeWrite(ctx, Write{Op: OpDelete, ResourceType: res.Type.Name, ID: id, Old: old}); err != nil {
 			return err
 		}
 		err = res.Handler.Delete(ctx, q.tenant, id, cur)
-		if errors.Is(err, ErrVersionMismatch) && ifVersion == "" && cur != "" {
+		if errors.Is(err, ErrVersionMismatch) && cur != "" {
 			continue
 		}
 		if err == nil {

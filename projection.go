@@ -104,12 +104,68 @@ func (p projection) apply(rt *schema.ResourceType, doc map[string]any) map[strin
 		for _, x := range p.include {
 			pick(sel, out, x)
 		}
+		keepAlways(sel, out, rt.Schema.Attributes)
+		for _, e := range rt.Extensions {
+			if from, ok := out[e.Schema.ID].(map[string]any); ok {
+				to, _ := sel[e.Schema.ID].(map[string]any)
+				if to == nil {
+					to = map[string]any{}
+				}
+				if keepAlways(to, from, e.Schema.Attributes); len(to) > 0 {
+					sel[e.Schema.ID] = to
+				}
+			}
+		}
 		return sel
 	}
 	for _, x := range p.exclude {
 		drop(out, x)
 	}
 	return out
+}
+
+// keepAlways copies into dst the attributes of attrs returned "always"
+// that src has, whatever attributes asked for, and the "always"
+// sub-attributes of the complex attributes dst has a part of (RFC 7643
+// section 7).
+func keepAlways(dst, src map[string]any, attrs []*schema.Attribute) {
+	for _, a := range attrs {
+		v, ok := src[a.Name]
+		if !ok {
+			continue
+		}
+		if a.Returned == schema.ReturnedAlways {
+			dst[a.Name] = v
+			continue
+		}
+		part, ok := dst[a.Name]
+		if !ok {
+			continue
+		}
+		for _, sub := range a.SubAttributes {
+			if sub.Returned != schema.ReturnedAlways {
+				continue
+			}
+			switch val := v.(type) {
+			case map[string]any:
+				if m, ok := part.(map[string]any); ok {
+					if sv, ok := val[sub.Name]; ok {
+						m[sub.Name] = sv
+					}
+				}
+			case []any:
+				list, _ := part.([]any)
+				for i, e := range val[:min(len(val), len(list))] {
+					em, _ := e.(map[string]any)
+					if m, ok := list[i].(map[string]any); ok {
+						if sv, ok := em[sub.Name]; ok {
+							m[sub.Name] = sv
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // container returns the map that holds x's attribute within doc: doc itself

@@ -55,6 +55,7 @@ func (q *request) respond(res *Resource, status int, doc map[string]any) {
 	if err != nil {
 		proj = projection{}
 	}
+	q.setETag(doc)
 	writeJSON(q.w, status, orderedDoc(proj.apply(res.Type, doc)))
 }
 
@@ -82,6 +83,9 @@ func (q *request) decorate(res *Resource, doc map[string]any) {
 		doc["meta"] = meta
 	}
 	meta["resourceType"] = rt.Name
+	if v, ok := meta["version"].(string); ok && v != "" {
+		meta["version"] = entityTag(v)
+	}
 	if id, ok := doc["id"].(string); ok {
 		meta["location"] = q.base + "/" + strings.Trim(rt.Endpoint, "/") + "/" + id
 	}

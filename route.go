@@ -13,6 +13,10 @@ type request struct {
 	r      *http.Request
 	tenant string
 	base   string
+	// password is a new password the request carries for
+	// Config.ChangePassword; hasPassword says there is one.
+	password    string
+	hasPassword bool
 }
 
 func (q *request) route() {
@@ -49,7 +53,7 @@ func (q *request) route() {
 		q.fail(&Error{Status: http.StatusNotImplemented, Detail: "Bulk is not supported by this server (see /ServiceProviderConfig)."})
 		return
 	case strings.EqualFold(segs[0], "Me"):
-		q.fail(&Error{Status: http.StatusNotImplemented, Detail: "/Me is not supported by this server."})
+		q.me(segs[1:])
 		return
 	case strings.EqualFold(segs[0], ".search") && len(segs) == 1:
 		q.fail(&Error{Status: http.StatusNotImplemented, Detail: "Search across resource types is not supported; POST to /Users/.search or /Groups/.search."})
@@ -77,8 +81,12 @@ func (q *request) route() {
 		}
 		return
 	}
-	id := segs[1]
-	switch m {
+	q.one(res, segs[1])
+}
+
+// one serves the methods on one resource.
+func (q *request) one(res *Resource, id string) {
+	switch q.r.Method {
 	case http.MethodGet:
 		q.get(res, id)
 	case http.MethodPut:

@@ -30,6 +30,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
 )
@@ -61,6 +63,11 @@ type Config struct {
 	// X-Forwarded-* headers count only from TrustedProxies, so a client
 	// cannot choose the URLs in responses, logs and events.
 	BaseURL string
+	// DocumentationURI is the address of the host's help for the
+	// administrators who connect an identity provider (how to get a token,
+	// which attributes are kept), shown as documentationUri in
+	// /ServiceProviderConfig. Empty means none is shown.
+	DocumentationURI string
 	// TrustedProxies lists the addresses of the reverse proxies in front
 	// of the server. When BaseURL is empty and a request comes from one of
 	// them, its X-Forwarded-Proto (http or https) gives the scheme and its
@@ -116,6 +123,41 @@ type Config struct {
 	// these attributes from its identity provider on purpose.
 	WritablePrivileges []string
 
+	// Me, when set, serves /Me (RFC 7644 section 3.11): it returns the id
+	// of the User the request's authenticated subject is (e.g. from the
+	// claims the host's Authenticator put in the request's context), and
+	// GET, PUT, PATCH and DELETE on /Me act on that user exactly as on
+	// /Users/<id>, meta.location included. Return ErrNotFound (or "") when
+	// the subject is no user (a provisioning client's own token): 404.
+	// Return an *Error to answer with it; any other error is a 500. Nil,
+	// the default, answers /Me with 501, as does a POST to /Me.
+	Me func(r *http.Request, tenant string) (userID string, err error)
+
+	// ChangePassword, when set, receives the new password of a User sent
+	// in a POST, PUT or PATCH (the core password attribute, by path or in
+	// a path-less value), once per request, after the write committed
+	// and with the user's id, for the host to hash in its own system
+	// (/ServiceProviderConfig then advertises changePassword). The Server
+	// still never stores, returns, logs or publishes a password; without
+	// the hook it accepts and drops them. A password that is not a string
+	// is 400 invalidValue. An error it returns is the answer (an *Error
+	// as it is, any other a 500) although the rest of the write stands:
+	// a client retries a PUT or PATCH; keep it reliable, since a retried
+	// POST finds the user taken.
+	ChangePassword func(ctx context.Context, tenant, userID, password string) error
+
+	// RateLimit, when positive, caps the requests each tenant may make, in
+	// requests per second, with bursts of up to RateBurst (0 means twice
+	// RateLimit, rounded up); a request over it gets 429 with a
+	// Retry-After header and nothing is done. Zero, the default, means no
+	// limit. Identity providers send in bursts: Microsoft Entra ID needs at
+	// least 25 requests per second per tenant and puts a job that keeps
+	// getting 429 into quarantine, so never set it below 25 (NewServer
+	// logs a warning) and prefer 50 or more with a burst of 100 or more.
+	// Counted per Server: instances behind a load balancer each allow it.
+	RateLimit rate.Limit
+	RateBurst int
+
 	// Events, when set, receives an Event after every committed change to
 	// a resource, in the background (see EventHandler). With a Store
 	// that is an Outbox (store/sqlstore) events are written in the same
@@ -160,8 +202,9 @@ type Server struct {
 	resources []*Resource // in /ResourceTypes order
 	byPath    map[string]*Resource
 	writes    writeLocks
-	ev        *delivery    // nil without Config.Events
-	inproc    *inprocQueue // in-process delivery, when the store has no Outbox
+	ev        *delivery     // nil without Config.Events
+	inproc    *inprocQueue  // in-process delivery, when the store has no Outbox
+	limits    *tenantLimits // nil without Config.RateLimit
 
 	lockedPrivileges []string // PrivilegeAttributes not in cfg.WritablePrivileges
 }
@@ -206,6 +249,12 @@ func NewServer(cfg Config) (*Server, error) {
 	s.lockedPrivileges = locked
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.limits, err = newTenantLimits(cfg.RateLimit, cfg.RateBurst); err != nil {
+		return nil, err
+	}
+	if cfg.RateLimit > 0 && cfg.RateLimit < minEntraRate {
+		s.log.Warn("scim: Config.RateLimit is below 25 requests per second per tenant, which throttles Microsoft Entra ID provisioning", "rate_limit", float64(cfg.RateLimit))
 	}
 	all, err := resources(cfg)
 	if err != nil {
@@ -291,6 +340,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
 		writeError(w, &Error{Status: http.StatusUnauthorized, Detail: "A valid bearer token is required (Authorization: Bearer <token>)."})
 		return ""
+	}
+	if s.throttled(w, tenant) {
+		return tenant
 	}
 	req := &request{s: s, w: w, r: r, tenant: tenant, base: s.baseURL(r)}
 	req.route()

@@ -146,6 +146,8 @@ type Meta struct {
 	LastModified time.Time `json:"lastModified,omitzero"`
 	Location     string    `json:"location,omitempty"`
 	// Version changes on every write to the resource. It is opaque to
-	// clients; the server compares it to detect concurrent writes.
+	// clients; the server compares it to detect concurrent writes and
+	// with If-Match, and shows it as the weak entity-tag W/"<Version>"
+	// in meta.version and the ETag header.
 	Version string `json:"version,omitempty"`
 }

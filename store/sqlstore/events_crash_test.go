@@ -282,7 +282,9 @@ func writeForCrash(t *testing.T, c *eventtest.Client, ack func(expectation)) {
 				case 0:
 					st, u = c.Do(t, "PATCH", "", "/Users/"+id, eventtest.Patch("replace", "title", fmt.Sprint("t", k)))
 					if st == http.StatusOK {
-						ack(expectation{Kind: scim.UserUpdated, Resource: id, Version: u["meta"].(map[string]any)["version"].(string)})
+						// meta.version is the entity-tag W/"<version>".
+						tag := u["meta"].(map[string]any)["version"].(string)
+						ack(expectation{Kind: scim.UserUpdated, Resource: id, Version: strings.TrimSuffix(strings.TrimPrefix(tag, `W/"`), `"`)})
 					}
 				case 1:
 					st, _ = c.Do(t, "PATCH", "", "/Groups/"+gid, eventtest.Patch("add", "members", []any{map[string]any{"value": id}}))
