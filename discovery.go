@@ -56,6 +56,7 @@ func (q *request) serviceProviderConfig() {
 		Patch:   supported{true},
 		Bulk:    bulkCap{Supported: false},
 		Filter:  filterCap{Supported: true, MaxResults: q.s.cfg.MaxResults},
+		Sort:    supported{true},
 		AuthenticationSchemes: []authScheme{{
 			Type:        "oauthbearertoken",
 			Name:        "OAuth Bearer Token",
