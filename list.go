@@ -243,12 +243,16 @@ func sortParams(rt *schema.ResourceType, by, order any) (filter.AttrPath, bool, 
 	default:
 		return filter.AttrPath{}, false, Errorf(InvalidValue, "sortOrder must be \"ascending\" or \"descending\".")
 	}
-	ap, err := sortPath(rt, bs)
+	ap, err := ParseSortBy(rt, bs)
 	return ap, desc, err
 }
 
-// sortPath resolves a sortBy value against rt; see sortParams.
-func sortPath(rt *schema.ResourceType, s string) (filter.AttrPath, error) {
+// ParseSortBy parses and resolves a sortBy value ("userName",
+// "name.familyName", "emails", an extension attribute with or without its
+// schema URN) against rt, into the form Query.SortBy takes: a complex
+// attribute without a sub-attribute sorts by its "value". Its errors are
+// the server's 400 invalidValue answers (see README "Sorting").
+func ParseSortBy(rt *schema.ResourceType, s string) (filter.AttrPath, error) {
 	if len(s) > maxSortBy {
 		return filter.AttrPath{}, Errorf(InvalidValue, "sortBy is longer than %d bytes.", maxSortBy)
 	}
