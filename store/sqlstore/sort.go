@@ -19,6 +19,14 @@ import (
 // run is an index range read in index order.
 type segment struct{ where, order string }
 
+// from narrows from, "FROM table a WHERE ...", to the run.
+func (sg segment) from(from string) string {
+	if sg.where == "" {
+		return from
+	}
+	return from + " AND " + sg.where
+}
+
 // sortSegments returns the runs of q's order over the rows of alias a,
 // or false when SQL cannot order by q.SortBy exactly as scim.SortKey
 // does: strings are ordered only through columns holding the same form
@@ -81,10 +89,7 @@ func sortedPage(ctx context.Context, t *tx, cols, from string, args []any, segs 
 		if want == 0 {
 			return nil
 		}
-		where := from
-		if sg.where != "" {
-			where += " AND " + sg.where
-		}
+		where := sg.from(from)
 		q := "SELECT " + cols + " " + where + " ORDER BY " + sg.order + " LIMIT ? OFFSET ?"
 		n := 0
 		if err := queryEach(ctx, t, q, append(args[:len(args):len(args)], want, skip), func(rs *sql.Rows) error {
