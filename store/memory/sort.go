@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/scimkit/scim"
@@ -18,7 +17,10 @@ type hit[R any] struct {
 // from start of at most count hits.
 func sortWindow[R interface{ seqNo() uint64 }](hits []hit[R], descending bool, start, count int) []hit[R] {
 	slices.SortFunc(hits, func(a, b hit[R]) int {
-		c := cmp.Or(a.key.Compare(b.key), bySeq(a.r, b.r))
+		c := a.key.Compare(b.key)
+		if c == 0 {
+			c = bySeq(a.r, b.r)
+		}
 		if descending {
 			return -c
 		}
