@@ -172,9 +172,9 @@ func testSortGroups(t *testing.T, s scim.Store) {
 	}
 }
 
-// testSortParity checks the store's order against scim.UserSortKey on the
-// same users, for mixed-case and non-ASCII values where a database
-// collation would differ from filter.Fold.
+// testSortParity checks the store's order against scim.UserSortKey and
+// scim.GroupSortKey on the same resources, for mixed-case and non-ASCII
+// values where a database collation would differ from filter.Fold.
 func testSortParity(t *testing.T, s scim.Store) {
 	names := []string{"ß", "SS", "é", "E\u0301", "Ω", "ω", "K", "\u212a", "z", "Z", "_", "a", "ǅ", "ǆ", "Ǆ", "İ", "i", "ı", "１", "1"}
 	var us []*scim.User
@@ -186,16 +186,45 @@ func testSortParity(t *testing.T, s scim.Store) {
 			Title:       n,
 		}))
 	}
+	var gs []*scim.Group
+	for i, n := range names {
+		g, err := s.CreateGroup(t.Context(), tenantA, &scim.Group{DisplayName: fmt.Sprintf("%s %d", n, i%3), ExternalID: n})
+		if err != nil {
+			t.Fatalf("CreateGroup: %v", err)
+		}
+		gs = append(gs, g)
+	}
+	for _, by := range []string{"displayName", "externalId", "meta.created"} {
+		p := sortBy(t, groupType(), by)
+		for _, desc := range []bool{false, true} {
+			want := slices.Clone(gs)
+			slices.SortStableFunc(want, func(a, b *scim.Group) int {
+				return scim.GroupSortKey(p, a).Compare(scim.GroupSortKey(p, b))
+			})
+			if desc {
+				slices.Reverse(want)
+			}
+			got := listGroups(t, s, tenantA, scim.Query{StartIndex: 1, Count: 100, SortBy: p, Descending: desc, ExcludeMembers: true})
+			if d := gocmp.Diff(ids(want, groupID), ids(got.Resources, groupID)); d != "" {
+				t.Errorf("groups sortBy=%s descending=%v: store order differs from scim.GroupSortKey (-want +got):\n%s", by, desc, d)
+			}
+		}
+	}
 	rt := userType()
 	for _, by := range []string{"userName", "displayName", "externalId", "title", "meta.lastModified"} {
 		p := sortBy(t, rt, by)
-		want := slices.Clone(us)
-		slices.SortStableFunc(want, func(a, b *scim.User) int {
-			return scim.UserSortKey(p, a).Compare(scim.UserSortKey(p, b))
-		})
-		got := listUsers(t, s, tenantA, scim.Query{StartIndex: 1, Count: 100, SortBy: p})
-		if d := gocmp.Diff(ids(want, userID), ids(got.Resources, userID)); d != "" {
-			t.Errorf("sortBy=%s: store order differs from scim.UserSortKey (-want +got):\n%s", by, d)
+		for _, desc := range []bool{false, true} {
+			want := slices.Clone(us)
+			slices.SortStableFunc(want, func(a, b *scim.User) int {
+				return scim.UserSortKey(p, a).Compare(scim.UserSortKey(p, b))
+			})
+			if desc {
+				slices.Reverse(want)
+			}
+			got := listUsers(t, s, tenantA, scim.Query{StartIndex: 1, Count: 100, SortBy: p, Descending: desc})
+			if d := gocmp.Diff(ids(want, userID), ids(got.Resources, userID)); d != "" {
+				t.Errorf("users sortBy=%s descending=%v: store order differs from scim.UserSortKey (-want +got):\n%s", by, desc, d)
+			}
 		}
 	}
 }
