@@ -204,7 +204,8 @@ func (h *topK[R]) window(start int) []R {
 // must be evaluated in Go, the candidates stream in sort order and the
 // scan stops keeping rows at the end of the page. Other attributes are
 // keyed in Go with scim.SortKeyOf over candidates streamed in creation
-// order, keeping only the rows up to the end of the page (topK).
+// order, keeping only the keys and ids up to the end of the page (topK);
+// the page's users are then read by id in the same snapshot.
 func (s *Store) sortedUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.User], error) {
 	start, count := window(q)
 	needGroups := filter.Touches(q.Filter, "groups") || q.SortBy.IsCore("groups")
@@ -243,14 +244,19 @@ func (s *Store) sortedUsers(ctx context.Context, tenant string, q scim.Query) (*
 				rows = append(rows, rs...)
 			}
 		default:
-			top := &topK[userRow]{k: keep(start, count), desc: q.Descending}
+			// Only keys and ids are kept: the documents of the page are
+			// read again at the end, so a deep page holds no documents.
+			top := &topK[string]{k: keep(start, count), desc: q.Descending}
 			if err := s.eachUser(ctx, t, ls, q.Filter, needGroups, func(r userRow, doc map[string]any) {
-				top.add(keyed[userRow]{scim.SortKeyOf(q.SortBy, doc), page.TotalResults, r})
+				top.add(keyed[string]{scim.SortKeyOf(q.SortBy, doc), page.TotalResults, r.id})
 				page.TotalResults++
 			}); err != nil {
 				return err
 			}
-			rows = top.window(start)
+			var err error
+			if rows, err = s.usersByID(ctx, t, tenant, top.window(start)); err != nil {
+				return err
+			}
 		}
 		groups, err := s.groupsFor(ctx, t, tenant, rows)
 		if err != nil {
@@ -344,4 +350,31 @@ func (s *Store) sortedGroups(ctx context.Context, tenant string, q scim.Query) (
 		return nil, err
 	}
 	return page, nil
+}
+
+// usersByID reads the users with the given ids, in that order.
+func (s *Store) usersByID(ctx context.Context, t *tx, tenant string, ids []string) ([]userRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	byID := make(map[string]userRow, len(ids))
+	err := queryEach(ctx, t, "SELECT "+userCols+" FROM scim_users u WHERE u.tenant = ? AND "+s.d.inList("u.id"), []any{tenant, jsonList(ids)}, func(rs *sql.Rows) error {
+		var r userRow
+		if err := rs.Scan(r.dest()...); err != nil {
+			return err
+		}
+		byID[r.id] = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]userRow, 0, len(ids))
+	for _, id := range ids {
+		// Each was read in this transaction's snapshot a moment ago.
+		if r, ok := byID[id]; ok {
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
 }
