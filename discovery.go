@@ -60,6 +60,7 @@ func (q *request) serviceProviderConfig() {
 		Filter:           filterCap{Supported: true, MaxResults: q.s.cfg.MaxResults},
 		ETag:             supported{true},
 		ChangePassword:   supported{q.s.cfg.ChangePassword != nil},
+		Sort:             supported{true},
 		AuthenticationSchemes: []authScheme{{
 			Type:        "oauthbearertoken",
 			Name:        "OAuth Bearer Token",

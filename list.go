@@ -24,6 +24,8 @@ type listParams struct {
 	Count              any    `json:"count"`
 	Attributes         any    `json:"attributes"`
 	ExcludedAttributes any    `json:"excludedAttributes"`
+	SortBy             any    `json:"sortBy"`
+	SortOrder          any    `json:"sortOrder"`
 }
 
 func (q *request) list(res *Resource, search bool) {
@@ -50,6 +52,7 @@ func (q *request) list(res *Resource, search bool) {
 		}
 		p.Attributes = v.Get("attributes")
 		p.ExcludedAttributes = v.Get("excludedAttributes")
+		p.SortBy, p.SortOrder = v.Get("sortBy"), v.Get("sortOrder")
 	}
 	start, err := intParam("startIndex", p.StartIndex, 1)
 	if err != nil {
@@ -86,6 +89,10 @@ func (q *request) list(res *Resource, search bool) {
 			return
 		}
 		query.Filter = f
+	}
+	if query.SortBy, query.Descending, err = sortParams(res.Type, p.SortBy, p.SortOrder); err != nil {
+		q.fail(err)
+		return
 	}
 	var docs []any
 	var total int
@@ -199,4 +206,83 @@ func stringListParam(name string, v any) (string, error) {
 		return strings.Join(parts, ","), nil
 	}
 	return "", Errorf(InvalidValue, "%s must be a list of attribute names.", name)
+}
+
+// maxSortBy bounds a sortBy path: an attribute path with a URN is far
+// shorter.
+const maxSortBy = 512
+
+// sortParams reads sortBy and sortOrder (RFC 7644 section 3.4.2.3). An
+// empty sortBy leaves the store's default order, and sortOrder alone is
+// then ignored.
+//
+// A sortBy that names no attribute of the resource type, or one that
+// cannot be sorted on (a whole extension, a complex attribute without a
+// sub-attribute of that name, a returned:never attribute such as
+// password, whose order would leak its values), is 400 invalidValue,
+// never ignored: a client paging through an order it did not get would
+// silently skip and repeat resources. So is a sortOrder other than
+// "ascending" or "descending" (compared case-insensitively).
+func sortParams(rt *schema.ResourceType, by, order any) (filter.AttrPath, bool, error) {
+	bs, ok := by.(string)
+	if by != nil && !ok {
+		return filter.AttrPath{}, false, Errorf(InvalidValue, "sortBy must be a string.")
+	}
+	ord, ok := order.(string)
+	if order != nil && !ok {
+		return filter.AttrPath{}, false, Errorf(InvalidValue, "sortOrder must be a string.")
+	}
+	if strings.TrimSpace(bs) == "" {
+		return filter.AttrPath{}, false, nil
+	}
+	var desc bool
+	switch {
+	case ord == "" || strings.EqualFold(ord, "ascending"):
+	case strings.EqualFold(ord, "descending"):
+		desc = true
+	default:
+		return filter.AttrPath{}, false, Errorf(InvalidValue, "sortOrder must be \"ascending\" or \"descending\".")
+	}
+	ap, err := ParseSortBy(rt, bs)
+	return ap, desc, err
+}
+
+// ParseSortBy parses and resolves a sortBy value ("userName",
+// "name.familyName", "emails", an extension attribute with or without its
+// schema URN) against rt, into the form Query.SortBy takes: a complex
+// attribute without a sub-attribute sorts by its "value". Its errors are
+// the server's 400 invalidValue answers (see README "Sorting").
+func ParseSortBy(rt *schema.ResourceType, s string) (filter.AttrPath, error) {
+	if len(s) > maxSortBy {
+		return filter.AttrPath{}, Errorf(InvalidValue, "sortBy is longer than %d bytes.", maxSortBy)
+	}
+	p, err := filter.ParsePath(s)
+	if err != nil || p.Filter != nil {
+		return filter.AttrPath{}, Errorf(InvalidValue, "sortBy must be an attribute path such as userName, name.familyName or meta.created.")
+	}
+	p, err = filter.ResolvePath(p, rt)
+	if err != nil || p.Attr.Resolved.Attr == nil {
+		return filter.AttrPath{}, Errorf(InvalidValue, "sortBy names no attribute of %s (GET /Schemas lists them).", rt.Name)
+	}
+	ap := p.Attr
+	for _, a := range []*schema.Attribute{ap.Resolved.Attr, ap.Resolved.Sub} {
+		if a != nil && a.Returned == schema.ReturnedNever {
+			return filter.AttrPath{}, Errorf(InvalidValue, "Sorting on that attribute is not allowed.")
+		}
+	}
+	if ap.Resolved.Sub == nil && ap.Resolved.Attr.Type == schema.Complex {
+		v := ap.Resolved.Attr.Sub("value")
+		if v == nil {
+			return filter.AttrPath{}, Errorf(InvalidValue, "sortBy must name a sub-attribute of %q, such as %s.%s.", ap.Name, ap.Name, firstSub(ap.Resolved.Attr))
+		}
+		ap.Sub, ap.Resolved.Sub = v.Name, v
+	}
+	return ap, nil
+}
+
+func firstSub(a *schema.Attribute) string {
+	if len(a.SubAttributes) == 0 {
+		return "value"
+	}
+	return a.SubAttributes[0].Name
 }

@@ -39,14 +39,29 @@ type Query struct {
 	// ExcludeMembers asks a group store not to read members; the returned
 	// groups have nil Members. Ignored for users.
 	ExcludeMembers bool
+	// SortBy, when it names an attribute (SortBy.Resolved.Attr is set),
+	// orders the matches before paging (RFC 7644 section 3.4.2.3): by the
+	// order SortKey.Compare defines on UserSortKey, GroupSortKey or
+	// SortKeyOf, ties broken by creation order. The server resolves it
+	// against the resource type; a multi-valued or complex attribute
+	// always comes with its sub-attribute ("emails.value"). When it is
+	// zero, the order is the store's stable default (creation order).
+	SortBy filter.AttrPath
+	// Descending reverses the whole order, ties included, so that missing
+	// values come first (sortOrder=descending).
+	Descending bool
 }
+
+// Sorted reports whether q asks for an order by attribute.
+func (q Query) Sorted() bool { return q.SortBy.Resolved.Attr != nil }
 
 // Page is one page of a List result: of typed resources from a Store
 // (Page[*User], Page[*Group]) or of documents from a ResourceHandler
 // (Page[map[string]any]).
 type Page[T any] struct {
 	// Resources are the matching resources from StartIndex, at most Count,
-	// in a stable order (creation order unless the store documents another).
+	// in the order Query.SortBy asks for, else in a stable order (creation
+	// order unless the store documents another).
 	Resources []T
 	// TotalResults is the exact number of matching resources.
 	TotalResults int

@@ -197,7 +197,8 @@ func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) e
 	return nil
 }
 
-// ListGroups implements scim.GroupStore. Results are in creation order.
+// ListGroups implements scim.GroupStore. Results are in creation order, or
+// sorted by q.SortBy as ListUsers sorts.
 // A filter on members sees every member even with q.ExcludeMembers, which
 // only trims the result.
 func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.Group], error) {
@@ -227,11 +228,16 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*s
 		}
 		return scim.MatchGroup(q.Filter, g)
 	}
+	var hits []hit[*groupRec] // every match, when sorted
 	visit := func(r *groupRec) {
 		if !match(r) {
 			return
 		}
 		page.TotalResults++
+		if q.Sorted() {
+			hits = append(hits, hit[*groupRec]{r, groupKey(r, q)})
+			return
+		}
 		if page.TotalResults >= start && len(page.Resources) < count {
 			page.Resources = append(page.Resources, groupOut(r, q.ExcludeMembers))
 		}
@@ -242,6 +248,9 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*s
 		}
 	} else {
 		t.groupOrder.each(visit)
+	}
+	for _, h := range sortWindow(hits, q.Descending, start, count) {
+		page.Resources = append(page.Resources, groupOut(h.r, q.ExcludeMembers))
 	}
 	return page, nil
 }

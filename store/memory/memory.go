@@ -33,7 +33,8 @@ import (
 // to use. It is safe for concurrent use and must not be copied after
 // first use.
 //
-// Beyond the scim.Store contract: List results are in creation order;
+// Beyond the scim.Store contract: List results are in creation order
+// unless Query.SortBy orders them (ties then keep creation order);
 // ListUsers fills Groups like GetUser; Meta.Version is a decimal counter
 // per resource; IDs are lower-case version 4 UUIDs, and a string in any
 // other form names no resource; groups may only have users as members (no

@@ -132,8 +132,9 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id, ifVersion string) er
 	return nil
 }
 
-// ListUsers implements scim.UserStore. Results are in creation order and
-// have Groups filled.
+// ListUsers implements scim.UserStore. Results are in creation order, or
+// sorted by q.SortBy (every match is keyed and sorted under the tenant's
+// read lock, then paged), and have Groups filled.
 func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.User], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -152,6 +153,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 	// again for the page when it matches; index candidates are few, so
 	// each is decoded once, for both.
 	var sc *unpackScratch
+	var hits []hit[*userRec] // every match, when sorted
 	visit := func(r *userRec) {
 		var u *scim.User
 		if q.Filter != nil {
@@ -174,6 +176,10 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 			}
 		}
 		page.TotalResults++
+		if q.Sorted() {
+			hits = append(hits, hit[*userRec]{r, userKey(r, u, q)})
+			return
+		}
 		if page.TotalResults >= start && len(page.Resources) < count {
 			if u == nil || sc != nil {
 				u = r.unpack() // the caller's own, not the scratch
@@ -193,6 +199,9 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 			sc = new(unpackScratch)
 		}
 		t.userOrder.each(visit)
+	}
+	for _, h := range sortWindow(hits, q.Descending, start, count) {
+		page.Resources = append(page.Resources, t.userOut(h.r))
 	}
 	return page, nil
 }

@@ -568,17 +568,27 @@ func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) e
 }
 
 func (s *Store) groupListSQL(tenant string, f filter.Expr) listSQL {
+	return s.groupListSQLMembers(tenant, f, filter.Touches(f, "members"))
+}
+
+// groupListSQLMembers is groupListSQL whose scan reads each group's
+// members when needMembers is set.
+func (s *Store) groupListSQLMembers(tenant string, f filter.Expr, needMembers bool) listSQL {
 	extra := ""
-	if filter.Touches(f, "members") {
+	if needMembers {
 		extra = s.d.membersOf("g")
 	}
 	return s.listSQL(groupAttrs, "scim_groups", "g", groupCols, "", extra, tenant, f)
 }
 
-// ListGroups implements scim.GroupStore. Results are in creation order. A
+// ListGroups implements scim.GroupStore. Results are in creation order,
+// or in q.SortBy's (as ListUsers sorts). A
 // filter on members sees every member even with q.ExcludeMembers, which
 // only trims the result.
 func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.Group], error) {
+	if q.Sorted() {
+		return s.sortedGroups(ctx, tenant, q)
+	}
 	start, count := window(q)
 	ls := s.groupListSQL(tenant, q.Filter)
 	page := &scim.Page[*scim.Group]{Resources: []*scim.Group{}}
@@ -654,14 +664,26 @@ func (s *Store) exactGroups(ctx context.Context, t *tx, ls listSQL, start, count
 // scanGroups is scanUsers for groups: members are read for a candidate
 // only when the filter looks at them.
 func (s *Store) scanGroups(ctx context.Context, t *tx, ls listSQL, f filter.Expr, start, count int) (int, []groupRow, error) {
-	needMembers := filter.Touches(f, "members")
-	rs, err := t.query(ctx, ls.scan, ls.args...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rs.Close()
 	var rows []groupRow
 	total := 0
+	err := s.eachGroup(ctx, t, ls, f, filter.Touches(f, "members"), func(r groupRow, _ *scim.Group) {
+		total++
+		if total >= start && len(rows) < count {
+			rows = append(rows, r)
+		}
+	})
+	return total, rows, err
+}
+
+// eachGroup streams the candidates of ls.scan and calls fn with each that
+// matches f, and the group (with members when needMembers is set, which
+// says ls.scan reads them).
+func (s *Store) eachGroup(ctx context.Context, t *tx, ls listSQL, f filter.Expr, needMembers bool, fn func(groupRow, *scim.Group)) error {
+	rs, err := t.query(ctx, ls.scan, ls.args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
 	for rs.Next() {
 		var r groupRow
 		var raw []byte
@@ -670,23 +692,19 @@ func (s *Store) scanGroups(ctx context.Context, t *tx, ls listSQL, f filter.Expr
 			dest = append(dest, &raw)
 		}
 		if err := rs.Scan(dest...); err != nil {
-			return 0, nil, err
+			return err
 		}
 		var members []scim.Member
 		if needMembers {
 			if members, err = decodeMembers(raw); err != nil {
-				return 0, nil, err
+				return err
 			}
 		}
-		if !scim.MatchGroup(f, r.group(members)) {
-			continue
-		}
-		total++
-		if total >= start && len(rows) < count {
-			rows = append(rows, r)
+		if g := r.group(members); scim.MatchGroup(f, g) {
+			fn(r, g)
 		}
 	}
-	return total, rows, rs.Err()
+	return rs.Err()
 }
 
 // membersFor reads the members of the groups of a page in one query.

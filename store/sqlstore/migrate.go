@@ -93,7 +93,7 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions}
+}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions, sqliteSortIndexes}
 
 // plannerHints gives SQLite's query planner the shape of the membership
 // tables before ANALYZE has ever run. Without statistics, SQLite 3.54
@@ -191,7 +191,7 @@ var postgresMigrations = []migration{{
 		)`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, postgresTokensMigration, postgresEvents, postgresExtensions}
+}, metaMigration, postgresTokensMigration, postgresEvents, postgresExtensions, postgresSortIndexes}
 
 // sqliteTokensMigration adds the bearer tokens of scim.Tokens: one row per
 // token, found by the digest of its secret (unique across tenants) and
@@ -355,6 +355,45 @@ var postgresEvents = migration{
 			CONSTRAINT scim_events_pkey PRIMARY KEY (seq)
 		)`,
 		`CREATE INDEX scim_events_resource ON scim_events (tenant, resource_type, resource_id, seq)`,
+	},
+}
+
+// sqliteSortIndexes serves sortBy=meta.created and meta.lastModified
+// (sort.go) from an index. The other orders admin screens ask for
+// (userName, displayName, externalId) use the lookup indexes of version
+// 1: a SQLite index ends with the rowid, seq, which breaks ties.
+var sqliteSortIndexes = migration{
+	version: 7,
+	name:    "sort indexes",
+	stmts: []string{
+		`CREATE INDEX scim_users_created ON scim_users (tenant, created_ns)`,
+		`CREATE INDEX scim_users_modified ON scim_users (tenant, modified_ns)`,
+		`CREATE INDEX scim_groups_created ON scim_groups (tenant, created_ns)`,
+		`CREATE INDEX scim_groups_modified ON scim_groups (tenant, modified_ns)`,
+	},
+}
+
+// postgresSortIndexes is sqliteSortIndexes for PostgreSQL, where an index
+// does not end with seq: the lookup indexes on displayName and externalId
+// are rebuilt (under the same names, so they still serve the lookups)
+// with seq last, so that a sort with its tie-break reads one index in
+// order. userName and id are unique and need no tie-break.
+var postgresSortIndexes = migration{
+	version: 7,
+	name:    "sort indexes",
+	stmts: []string{
+		`DROP INDEX scim_users_display_name`,
+		`CREATE INDEX scim_users_display_name ON scim_users (tenant, display_name_fold, seq)`,
+		`DROP INDEX scim_users_external_id`,
+		`CREATE INDEX scim_users_external_id ON scim_users (tenant, external_id, seq)`,
+		`CREATE INDEX scim_users_created ON scim_users (tenant, created_ns, seq)`,
+		`CREATE INDEX scim_users_modified ON scim_users (tenant, modified_ns, seq)`,
+		`DROP INDEX scim_groups_display_name`,
+		`CREATE INDEX scim_groups_display_name ON scim_groups (tenant, display_name_fold, seq)`,
+		`DROP INDEX scim_groups_external_id`,
+		`CREATE INDEX scim_groups_external_id ON scim_groups (tenant, external_id, seq)`,
+		`CREATE INDEX scim_groups_created ON scim_groups (tenant, created_ns, seq)`,
+		`CREATE INDEX scim_groups_modified ON scim_groups (tenant, modified_ns, seq)`,
 	},
 }
 

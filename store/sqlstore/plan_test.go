@@ -249,3 +249,72 @@ func TestMembershipPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestSortPlans checks that a sorted page deep into a large tenant, by
+// userName or meta.created, either way, reads one index in order: no scan
+// of the tenant, no sort of its rows.
+func TestSortPlans(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t, d)
+			n := 2000
+			if d == Postgres {
+				n = 20000
+			}
+			seedUsers(t, s, "bench", n)
+			seedUsers(t, s, "other", n/10)
+			seedGroups(t, s, "bench", n)
+			settle(t, s)
+			for _, tt := range []struct {
+				by, index string
+				group     bool
+			}{
+				{"userName", "scim_users_user_name", false},
+				{"meta.created", "scim_users_created", false},
+				{"meta.lastModified", "scim_users_modified", false},
+				{"displayName", "scim_users_display_name", false},
+				{"externalId", "scim_users_external_id", false},
+				{"displayName", "scim_groups_display_name", true},
+				{"meta.created", "scim_groups_created", true},
+			} {
+				for _, desc := range []bool{false, true} {
+					rt, at, a, cols, ls := schema.User(), userAttrs, "u", userCols, s.userListSQL("bench", nil)
+					if tt.group {
+						rt, at, a, cols, ls = schema.Group(), groupAttrs, "g", groupCols, s.groupListSQL("bench", nil)
+					}
+					by, err := scim.ParseSortBy(rt, tt.by)
+					if err != nil {
+						t.Fatal(err)
+					}
+					segs, ok := sortSegments(at, a, scim.Query{SortBy: by, Descending: desc})
+					if !ok {
+						t.Fatalf("sortBy=%s is not sorted in SQL", tt.by)
+					}
+					// The run of values, where a deep page is.
+					sg := segs[0]
+					if desc && len(segs) > 1 {
+						sg = segs[1]
+					}
+					q := "SELECT " + cols + " " + sg.from(ls.from) + " ORDER BY " + sg.order + " LIMIT ? OFFSET ?"
+					args := append(append([]any{}, ls.args...), 50, n*9/10)
+					var plan string
+					if d == Postgres {
+						plan = pgPlan(t, s, q, args)
+					} else {
+						plan = sqlitePlan(t, s, q, args)
+					}
+					what := fmt.Sprintf("sortBy=%s descending=%v group=%v", tt.by, desc, tt.group)
+					t.Logf("%s:\n%s", what, plan)
+					if msg := checkPlan(d, plan, tt.index); msg != "" {
+						t.Errorf("%s: %s\nplan:\n%s", what, msg, plan)
+					}
+					if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort ") || strings.Contains(plan, "Incremental Sort") {
+						t.Errorf("%s: the plan sorts rows instead of reading the index in order\nplan:\n%s", what, plan)
+					}
+				}
+			}
+		})
+	}
+}

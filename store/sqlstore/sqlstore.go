@@ -90,7 +90,8 @@ func (d Dialect) String() string {
 // It is also a scim.Outbox: with a Server whose Config.Events is set,
 // each write records its events in its own transaction (see outbox.go).
 //
-// Beyond the scim.Store contract: List results are in creation order;
+// Beyond the scim.Store contract: List results are in creation order
+// unless Query.SortBy orders them (ties then keep creation order);
 // ListUsers fills Groups like GetUser; Meta.Version is a decimal counter
 // per resource; ids are random lower-case UUIDs; groups may only have
 // users as members; member $ref values are not stored.

@@ -367,6 +367,7 @@ func queryEach(ctx context.Context, t *tx, q string, args []any, scan func(*sql.
 // OFFSET.
 type listSQL struct {
 	count, page, scan string
+	from              string // "FROM table a WHERE ...", which args fill
 	args              []any
 	exact             bool
 }
@@ -392,6 +393,7 @@ func (s *Store) listSQL(at *attrs, table, a, cols, pageExtra, scanExtra, tenant 
 		scanCols += ", " + scanExtra
 	}
 	return listSQL{
+		from:  from[1:],
 		count: "SELECT count(*)" + from,
 		page:  page,
 		scan:  "SELECT " + scanCols + from + " ORDER BY " + a + ".seq",
@@ -401,16 +403,25 @@ func (s *Store) listSQL(at *attrs, table, a, cols, pageExtra, scanExtra, tenant 
 }
 
 func (s *Store) userListSQL(tenant string, f filter.Expr) listSQL {
+	return s.userListSQLGroups(tenant, f, filter.Touches(f, "groups"))
+}
+
+// userListSQLGroups is userListSQL whose scan reads each user's groups
+// when needGroups is set.
+func (s *Store) userListSQLGroups(tenant string, f filter.Expr, needGroups bool) listSQL {
 	extra := ""
-	if filter.Touches(f, "groups") {
+	if needGroups {
 		extra = s.d.groupsOf("u")
 	}
 	return s.listSQL(userAttrs, "scim_users", "u", userCols, s.d.groupsOf("p"), extra, tenant, f)
 }
 
-// ListUsers implements scim.UserStore. Results are in creation order and
-// have Groups filled.
+// ListUsers implements scim.UserStore. Results are in creation order, or
+// in q.SortBy's (see sortedUsers), and have Groups filled.
 func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.User], error) {
+	if q.Sorted() {
+		return s.sortedUsers(ctx, tenant, q)
+	}
 	start, count := window(q)
 	ls := s.userListSQL(tenant, q.Filter)
 	page := &scim.Page[*scim.User]{Resources: []*scim.User{}}
@@ -521,14 +532,25 @@ func queryPage(ctx context.Context, t *tx, ls listSQL, start, count int, scan fu
 // creation order, and evaluates the whole filter on each. It keeps only
 // the page, but counts every match for an exact total.
 func (s *Store) scanUsers(ctx context.Context, t *tx, ls listSQL, f filter.Expr, start, count int) (int, []userRow, error) {
-	needGroups := filter.Touches(f, "groups")
-	rs, err := t.query(ctx, ls.scan, ls.args...)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer rs.Close()
 	var rows []userRow
 	total := 0
+	err := s.eachUser(ctx, t, ls, f, filter.Touches(f, "groups"), func(r userRow, _ map[string]any) {
+		total++
+		if total >= start && len(rows) < count {
+			rows = append(rows, r)
+		}
+	})
+	return total, rows, err
+}
+
+// eachUser streams the candidates of ls.scan and calls fn with each that
+// matches f, and its JSON form. needGroups says ls.scan reads groups.
+func (s *Store) eachUser(ctx context.Context, t *tx, ls listSQL, f filter.Expr, needGroups bool, fn func(userRow, map[string]any)) error {
+	rs, err := t.query(ctx, ls.scan, ls.args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
 	for rs.Next() {
 		var r userRow
 		var groups []byte
@@ -537,27 +559,23 @@ func (s *Store) scanUsers(ctx context.Context, t *tx, ls listSQL, f filter.Expr,
 			dest = append(dest, &groups)
 		}
 		if err := rs.Scan(dest...); err != nil {
-			return 0, nil, err
+			return err
 		}
 		var refs []scim.GroupRef
 		if needGroups {
 			if refs, err = decodeGroupRefs(groups); err != nil {
-				return 0, nil, err
+				return err
 			}
 		}
 		doc, err := r.matchDoc(refs)
 		if err != nil {
-			return 0, nil, fmt.Errorf("sqlstore: user %s: %w", r.id, err)
+			return fmt.Errorf("sqlstore: user %s: %w", r.id, err)
 		}
-		if !filter.Match(f, doc) {
-			continue
-		}
-		total++
-		if total >= start && len(rows) < count {
-			rows = append(rows, r)
+		if filter.Match(f, doc) {
+			fn(r, doc)
 		}
 	}
-	return total, rows, rs.Err()
+	return rs.Err()
 }
 
 // groupsFor reads the groups of the users of a page in one query.

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"Membership", membershipTests},
 		{"Filter", filterTests},
 		{"Paging", pagingTests},
+		{"Sorting", sortingTests},
 		{"Tenancy", tenancyTests},
 		{"Concurrency", concurrencyTests},
 		{"Extensions", extensionTests},
