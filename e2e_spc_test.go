@@ -21,6 +21,7 @@ func TestServiceProviderConfigCapabilities(t *testing.T) {
 		{"defaults", scim.Config{}, map[string]any{
 			"patch":            map[string]any{"supported": true},
 			"etag":             map[string]any{"supported": true},
+			"sort":             map[string]any{"supported": true},
 			"filter":           map[string]any{"supported": true, "maxResults": 1000.0},
 			"bulk":             map[string]any{"supported": false, "maxOperations": 0.0, "maxPayloadSize": 0.0},
 			"changePassword":   map[string]any{"supported": false},
