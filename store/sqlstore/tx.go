@@ -83,6 +83,7 @@ func (d Dialect) rebind(query string) string {
 const (
 	sqliteConstraintForeignKey = 787  // SQLITE_CONSTRAINT_FOREIGNKEY
 	sqliteConstraintPrimaryKey = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
+	sqliteBusy                 = 5    // SQLITE_BUSY, the primary code
 	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT_UNIQUE
 )
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 // maxBatch is the most writes one SQLite transaction carries. It bounds
@@ -61,7 +62,7 @@ func newWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 
 // writeConn takes a connection from db and configures it for writing.
 func writeConn(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
-	conn, err := db.Conn(ctx)
+	conn, err := openConn(ctx, db)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +86,28 @@ func writeConn(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
 		return nil, fmt.Errorf("sqlstore: the database cannot use WAL mode (journal_mode is %q); an in-memory database is not supported", mode)
 	}
 	return conn, nil
+}
+
+// openConn takes a connection from db. Opening one runs the DSN's pragmas,
+// and switching a new database file to WAL there is refused with
+// SQLITE_BUSY, not waited for, while another process opens the same new
+// file: such a connection is tried again, for up to about 10 seconds.
+func openConn(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	wait := 10 * time.Millisecond
+	for {
+		conn, err := db.Conn(ctx)
+		var sc sqliteCoder
+		if err == nil || !errors.As(err, &sc) || sc.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return conn, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
 }
 
 // reconnect replaces a connection the driver has given up on, so that
