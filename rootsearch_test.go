@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/e2e"
+	"github.com/scimkit/scim/store/memory"
 )
 
 // sortedDevices is the devices handler in a stable order, sorted as
@@ -210,4 +212,46 @@ func searchBody(params url.Values) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// TestRootSearchBatches pages a sorted search across types deeper than
+// Config.MaxResults, so that the merge reads each type in several
+// batches, and checks the bound on how deep it may go.
+func TestRootSearchBatches(t *testing.T) {
+	srv, err := scim.NewServer(scim.Config{Store: memory.New(), Auth: scim.StaticToken("a", tokenA), MaxResults: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := e2e.Serve(t, srv, tokenA)
+	var want []string
+	for i, name := range []string{"A", "B", "C", "D", "E", "F", "G"} {
+		if i%2 == 0 {
+			want = append(want, h.CreateUser(`{"userName":"`+name+`@x","displayName":"`+name+`"}`))
+		} else {
+			want = append(want, h.CreateGroup(`{"displayName":"`+name+`"}`))
+		}
+	}
+	for _, order := range []string{"ascending", "descending"} {
+		var got []string
+		for start := 1; start <= len(want); start += 2 {
+			r := h.Must(200, "GET", fmt.Sprintf("/?sortBy=displayName&sortOrder=%s&startIndex=%d&count=2", order, start), "")
+			if r.Body["totalResults"] != float64(len(want)) {
+				t.Errorf("%s from %d: totalResults %v", order, start, r.Body["totalResults"])
+			}
+			got = append(got, ids(r)...)
+		}
+		w := slices.Clone(want)
+		if order == "descending" {
+			slices.Reverse(w)
+		}
+		if d := cmp.Diff(w, got); d != "" {
+			t.Errorf("%s walk (-want +got):\n%s", order, d)
+		}
+	}
+	h.Must(200, "GET", "/?sortBy=displayName&startIndex=19&count=2", "")
+	if r := h.Do("GET", "/?sortBy=displayName&startIndex=20&count=2", ""); r.Status != 400 || r.Body["scimType"] != scim.TooMany {
+		t.Errorf("past 10 x MaxResults: %d %s", r.Status, r.Raw)
+	}
+	// Unsorted paging has no such bound.
+	h.Must(200, "GET", "/?startIndex=1000&count=2", "")
 }
