@@ -25,6 +25,9 @@ type rootPart struct {
 	res   *Resource
 	query Query // Filter resolved for res.Type; SortBy when res.Type has it
 	proj  projection
+	// byType: sortBy is meta.resourceType, which the Server fills and the
+	// stores do not keep: every resource's key is the type's name.
+	byType bool
 }
 
 func (q *request) rootSearch(search bool) {
@@ -237,7 +240,11 @@ func rootSort(parts []rootPart, by, order any) (sorted, desc bool, err error) {
 		if err != nil {
 			return false, false, err
 		}
-		parts[i].query.SortBy, parts[i].query.Descending = ap, d
+		if ap.IsCore("meta") && ap.Sub == "resourceType" {
+			parts[i].byType = true
+		} else {
+			parts[i].query.SortBy, parts[i].query.Descending = ap, d
+		}
 		sorted, desc = true, d
 	}
 	if !sorted {
@@ -301,8 +308,11 @@ func (q *request) fill(s *rootStream, batch int) error {
 	}
 	s.docs = page.Resources
 	s.keys = make([]SortKey, len(s.docs))
-	if query.Sorted() {
-		for i, d := range s.docs {
+	for i, d := range s.docs {
+		switch {
+		case s.part.byType:
+			s.keys[i] = SortKey{kind: sortString, s: filter.Fold(s.part.res.Type.Name)}
+		case query.Sorted():
 			s.keys[i] = SortKeyOf(query.SortBy, d)
 		}
 	}

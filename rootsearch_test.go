@@ -102,6 +102,8 @@ func testRootSearch(t *testing.T, store scim.Store) {
 		{"sorted by creation", url.Values{"sortBy": {"meta.created"}}, []string{u0, g0, d0, u1, g1, d1}, 6},
 		{"sorted by creation descending, paged", url.Values{"sortBy": {"meta.created"}, "sortOrder": {"descending"}, "startIndex": {"2"}, "count": {"2"}}, []string{g1, u1}, 6},
 		{"sorted by an attribute of one type, filtered to another", url.Values{"sortBy": {"userName"}, "filter": {`meta.resourceType ne "User"`}}, []string{g0, g1, d0, d1}, 4},
+		{"sorted by resource type", url.Values{"sortBy": {"meta.resourceType"}, "sortOrder": {"descending"}}, []string{u0, u1, g0, g1, d0, d1}, 6},
+		{"sorted by resource type, paged", url.Values{"sortBy": {"meta.resourceType"}, "startIndex": {"2"}, "count": {"3"}}, []string{d1, g0, g1}, 6},
 		{"sorted by a host attribute", url.Values{"sortBy": {"serialNumber"}, "sortOrder": {"descending"}, "filter": {`serialNumber pr or displayName eq "Zed"`}}, []string{u0, d1, d0}, 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
