@@ -317,7 +317,8 @@ func (q *request) fill(s *rootStream, batch int) error {
 		}
 	}
 	s.next += len(s.docs)
-	s.done = len(s.docs) < batch || s.next > s.total || len(s.docs) == 0
+	// A short page is not the end: a handler may return fewer than asked.
+	s.done = len(s.docs) == 0 || s.next > s.total
 	return nil
 }
 
