@@ -28,18 +28,27 @@ type listParams struct {
 	SortOrder          any    `json:"sortOrder"`
 }
 
-func (q *request) list(res *Resource, search bool) {
-	var p listParams
+// listArgs are the parameters of a list or search request that do not
+// depend on the resource type, checked, with count capped.
+type listArgs struct {
+	listParams
+	start, count int
+	attrs, excl  string
+}
+
+// listArgs reads the query parameters, or the SearchRequest body when
+// search is set.
+func (q *request) listArgs(search bool) (listArgs, error) {
+	var a listArgs
+	p := &a.listParams
 	if search {
 		body, err := q.readBody()
 		if err != nil {
-			q.fail(err)
-			return
+			return a, err
 		}
 		b, _ := json.Marshal(body)
-		if err := json.Unmarshal(b, &p); err != nil {
-			q.fail(Errorf(InvalidSyntax, "filter must be a string in a SearchRequest."))
-			return
+		if err := json.Unmarshal(b, p); err != nil {
+			return a, Errorf(InvalidSyntax, "filter must be a string in a SearchRequest.")
 		}
 	} else {
 		v := q.r.URL.Query()
@@ -54,28 +63,29 @@ func (q *request) list(res *Resource, search bool) {
 		p.ExcludedAttributes = v.Get("excludedAttributes")
 		p.SortBy, p.SortOrder = v.Get("sortBy"), v.Get("sortOrder")
 	}
-	start, err := intParam("startIndex", p.StartIndex, 1)
+	var err error
+	if a.start, err = intParam("startIndex", p.StartIndex, 1); err != nil {
+		return a, err
+	}
+	a.start = max(a.start, 1)
+	if a.count, err = intParam("count", p.Count, q.s.cfg.DefaultCount); err != nil {
+		return a, err
+	}
+	a.count = min(max(a.count, 0), q.s.cfg.MaxResults)
+	if a.attrs, err = stringListParam("attributes", p.Attributes); err != nil {
+		return a, err
+	}
+	a.excl, err = stringListParam("excludedAttributes", p.ExcludedAttributes)
+	return a, err
+}
+
+func (q *request) list(res *Resource, search bool) {
+	a, err := q.listArgs(search)
 	if err != nil {
 		q.fail(err)
 		return
 	}
-	start = max(start, 1)
-	count, err := intParam("count", p.Count, q.s.cfg.DefaultCount)
-	if err != nil {
-		q.fail(err)
-		return
-	}
-	count = min(max(count, 0), q.s.cfg.MaxResults)
-	attrs, err := stringListParam("attributes", p.Attributes)
-	if err != nil {
-		q.fail(err)
-		return
-	}
-	excl, err := stringListParam("excludedAttributes", p.ExcludedAttributes)
-	if err != nil {
-		q.fail(err)
-		return
-	}
+	p, start, count, attrs, excl := a.listParams, a.start, a.count, a.attrs, a.excl
 	proj, err := q.projection(res.Type, attrs, excl)
 	if err != nil {
 		q.fail(err)
@@ -148,17 +158,23 @@ func (q *request) parseFilter(rt *schema.ResourceType, s string, search bool) (f
 	if err == nil {
 		return e, nil
 	}
+	return nil, filterError(err, search)
+}
+
+// filterError maps a filter.ParseWith or filter.Resolve error to the SCIM
+// error, as parseFilter describes.
+func filterError(err error, search bool) error {
 	var fe *filter.Error
 	if !errors.As(err, &fe) {
-		return nil, Errorf(InvalidFilter, "The filter is invalid.")
+		return Errorf(InvalidFilter, "The filter is invalid.")
 	}
 	if fe.Kind == filter.Sensitive {
 		if search {
-			return nil, Errorf(InvalidFilter, "Filtering on that attribute is not allowed.")
+			return Errorf(InvalidFilter, "Filtering on that attribute is not allowed.")
 		}
-		return nil, &Error{Status: http.StatusForbidden, ScimType: Sensitive, Detail: "Filtering on that attribute is not allowed."}
+		return &Error{Status: http.StatusForbidden, ScimType: Sensitive, Detail: "Filtering on that attribute is not allowed."}
 	}
-	return nil, Errorf(InvalidFilter, "%s", fe.Msg)
+	return Errorf(InvalidFilter, "%s", fe.Msg)
 }
 
 // intParam reads an integer parameter given as a query string or a JSON

@@ -32,7 +32,9 @@ func (q *request) route() {
 	m := q.r.Method
 	switch {
 	case len(segs) == 0:
-		q.fail(&Error{Status: http.StatusNotFound, Detail: "No endpoint here; try /Users, /Groups or /ServiceProviderConfig."})
+		if q.allow(m, http.MethodGet) {
+			q.rootSearch(false)
+		}
 		return
 	case strings.EqualFold(segs[0], "ServiceProviderConfig") && len(segs) == 1:
 		if q.allow(m, http.MethodGet) {
@@ -56,7 +58,9 @@ func (q *request) route() {
 		q.me(segs[1:])
 		return
 	case strings.EqualFold(segs[0], ".search") && len(segs) == 1:
-		q.fail(&Error{Status: http.StatusNotImplemented, Detail: "Search across resource types is not supported; POST to /Users/.search or /Groups/.search."})
+		if q.allow(m, http.MethodPost) {
+			q.rootSearch(true)
+		}
 		return
 	}
 	res := q.s.byPath[strings.ToLower(segs[0])]
