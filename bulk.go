@@ -274,33 +274,36 @@ func (q *request) runBulk(ops []*bulkOp, failOnErrors int) []bulkResult {
 		}
 		return failOnErrors > 0 && errs >= failOnErrors
 	}
-	pending := len(ops)
+	first := 0 // the first operation not run
 loop:
-	for pending > 0 {
-		progressed := false
-		for _, op := range ops {
-			if results[op.index] != nil || !depsDone(op, results) {
-				continue
-			}
-			progressed = true
-			pending--
-			r := q.runOp(op, ids, results)
-			if done(op, r) {
-				break loop
+	for first < len(ops) {
+		// The first operation in request order whose dependencies have
+		// run goes next, so that what the request orders stays ordered.
+		var next *bulkOp
+		for _, op := range ops[first:] {
+			if results[op.index] == nil && depsDone(op, results) {
+				next = op
+				break
 			}
 		}
-		if !progressed {
+		if next != nil {
+			if done(next, q.runOp(next, ids, results)) {
+				break loop
+			}
+		} else {
 			// What is left waits on itself: a cycle, or operations waiting
 			// on one.
 			for _, op := range ops {
 				if results[op.index] != nil {
 					continue
 				}
-				pending--
 				if done(op, errResult(op, &Error{Status: http.StatusConflict, Detail: "The operation is part of, or waits on, a circular bulkId reference, which this server does not resolve."})) {
 					break loop
 				}
 			}
+		}
+		for first < len(ops) && results[first] != nil {
+			first++
 		}
 	}
 	out := make([]bulkResult, 0, len(ops))
