@@ -261,8 +261,9 @@ func resolve(v any, ids map[string]string) any {
 // runBulk runs ops in dependency order, each after the operations whose
 // bulkIds it references, else in request order; an operation whose
 // dependency failed fails too, and operations left in a cycle get 409
-// (section 3.7.1). After failOnErrors errors (when not 0) it stops. The
-// results are in request order, for the operations that ran.
+// (section 3.7.1). After failOnErrors errors (when not 0), or when the
+// client has gone, it stops. The results are in request order, for the
+// operations that ran.
 func (q *request) runBulk(ops []*bulkOp, failOnErrors int) []bulkResult {
 	results := make([]*bulkResult, len(ops))
 	ids := map[string]string{} // bulkId -> id created
@@ -276,7 +277,7 @@ func (q *request) runBulk(ops []*bulkOp, failOnErrors int) []bulkResult {
 	}
 	first := 0 // the first operation not run
 loop:
-	for first < len(ops) {
+	for first < len(ops) && q.r.Context().Err() == nil {
 		// The first operation in request order whose dependencies have
 		// run goes next, so that what the request orders stays ordered.
 		var next *bulkOp

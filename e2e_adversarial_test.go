@@ -42,8 +42,8 @@ package scim_test
 //     one PATCH, and store/sqlstore's TestMembershipPlans checks the
 //     membership statements' plans.
 //   - 62 to 67, ETags and If-Match: tested where they are implemented.
-//   - 72, a bulkId cycle: answered 409 per operation in the cycle (RFC
-//     7644 section 3.7.1 allows it), found before anything runs.
+//   - 72, a bulkId cycle: answered 409 per operation in or waiting on the
+//     cycle, none of which runs (RFC 7644 section 3.7.1 allows it).
 //   - 77, version negotiation: not supported; an unknown base path is 404.
 //   - 80, slowloris: timeouts belong to the host's http.Server (the example
 //     server sets ReadHeaderTimeout and ReadTimeout).
