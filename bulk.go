@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -75,11 +74,8 @@ func (q *request) bulk() {
 // readBulk reads the Bulk body within BulkMaxPayloadBytes, which stands in
 // for MaxBodyBytes here.
 func (q *request) readBulk() ([]byte, error) {
-	if ct := q.r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/json" || mt == "application/scim+json" || strings.HasSuffix(mt, "+json")) {
-			return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: "Send the body as application/scim+json or application/json."}
-		}
+	if err := mediaTypeError(q.r); err != nil {
+		return nil, err
 	}
 	limit := q.s.cfg.BulkMaxPayloadBytes
 	b, err := io.ReadAll(http.MaxBytesReader(q.w, q.r.Body, limit))

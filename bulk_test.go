@@ -327,4 +327,6 @@ func TestBulkRequestErrors(t *testing.T) {
 		t.Errorf("users created: %v", n)
 	}
 	h.Must(405, "GET", "/Bulk", "")
+	r := h.DoAs(tokenA, "POST", "/Bulk", bulkBody(0, bulkPost("a", "/Users", bulkUser("a@example.com"))), map[string]string{"Content-Type": "text/plain"})
+	checkError(t, r, 415, "")
 }
