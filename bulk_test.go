@@ -1,10 +1,12 @@
 package scim_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -246,6 +248,33 @@ func TestBulk(t *testing.T) {
 				}
 				if n := f.a.Must(200, "GET", "/Users", "").Body["totalResults"]; n != 0.0 {
 					t.Errorf("users created: %v", n)
+				}
+			})
+
+			t.Run("BeforeWrite per operation", func(t *testing.T) {
+				var mu sync.Mutex
+				var seen []string
+				f := newBulkFixture(t, open(t), scim.Config{BeforeWrite: func(_ context.Context, w scim.Write) error {
+					mu.Lock()
+					defer mu.Unlock()
+					name, _ := w.New["userName"].(string)
+					seen = append(seen, fmt.Sprint(w.Op, " ", w.Tenant, " ", name))
+					if name == "blocked@example.com" {
+						return scim.Errorf(scim.InvalidValue, "Not in a verified domain.")
+					}
+					return nil
+				}})
+				r := f.a.Do("POST", "/Bulk", bulkBody(0,
+					bulkPost("x", "/Users", bulkUser("blocked@example.com")),
+					bulkPost("y", "/Users", bulkUser("fine@example.com")),
+				))
+				got, _ := entries(t, r)
+				if diff := cmp.Diff([]bulkEntry{{"POST", "x", "400", "invalidValue"}, {"POST", "y", "201", ""}}, got); diff != "" {
+					t.Errorf("entries (-want +got):\n%s", diff)
+				}
+				want := []string{fmt.Sprint(scim.OpCreate, " a blocked@example.com"), fmt.Sprint(scim.OpCreate, " a fine@example.com")}
+				if diff := cmp.Diff(want, seen); diff != "" {
+					t.Errorf("BeforeWrite calls (-want +got):\n%s", diff)
 				}
 			})
 
