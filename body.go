@@ -19,11 +19,8 @@ const maxJSONDepth = 32
 // readBytes reads a request body within the configured size, after
 // checking its media type.
 func (q *request) readBytes() ([]byte, error) {
-	if ct := q.r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/json" || mt == "application/scim+json" || strings.HasSuffix(mt, "+json")) {
-			return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: "Send the body as application/scim+json or application/json."}
-		}
+	if err := mediaTypeError(q.r); err != nil {
+		return nil, err
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(q.w, q.r.Body, q.s.cfg.MaxBodyBytes))
 	if err != nil {
@@ -40,6 +37,17 @@ func (q *request) readBytes() ([]byte, error) {
 		return nil, errInvalidUTF8(jsonx.InvalidUTF8At(b))
 	}
 	return b, nil
+}
+
+// mediaTypeError refuses a body that says it is not JSON.
+func mediaTypeError(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(mt == "application/json" || mt == "application/scim+json" || strings.HasSuffix(mt, "+json")) {
+			return &Error{Status: http.StatusUnsupportedMediaType, Detail: "Send the body as application/scim+json or application/json."}
+		}
+	}
+	return nil
 }
 
 // errInvalidUTF8 is the 400 for a body that is not UTF-8 at offset, or

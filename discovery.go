@@ -56,7 +56,7 @@ func (q *request) serviceProviderConfig() {
 		Schemas:          []string{spcURN},
 		DocumentationURI: q.s.cfg.DocumentationURI,
 		Patch:            supported{true},
-		Bulk:             bulkCap{Supported: false},
+		Bulk:             bulkCap{Supported: true, MaxOperations: q.s.cfg.BulkMaxOperations, MaxPayloadSize: int(q.s.cfg.BulkMaxPayloadBytes)},
 		Filter:           filterCap{Supported: true, MaxResults: q.s.cfg.MaxResults},
 		ETag:             supported{true},
 		ChangePassword:   supported{q.s.cfg.ChangePassword != nil},

@@ -42,8 +42,8 @@ package scim_test
 //     one PATCH, and store/sqlstore's TestMembershipPlans checks the
 //     membership statements' plans.
 //   - 62 to 67, ETags and If-Match: tested where they are implemented.
-//   - 68 to 75, Bulk: not implemented (TestAdversarialBulk skips them);
-//     76, Bulk answering 501, is below.
+//   - 72, a bulkId cycle: answered 409 per operation in or waiting on the
+//     cycle, none of which runs (RFC 7644 section 3.7.1 allows it).
 //   - 77, version negotiation: not supported; an unknown base path is 404.
 //   - 80, slowloris: timeouts belong to the host's http.Server (the example
 //     server sets ReadHeaderTimeout and ReadTimeout).
@@ -459,7 +459,23 @@ func advCases(f *advFixture) []advCase {
 		{item: 60, name: "a group created with itself", method: "PUT", path: g, body: `{"displayName":"A group","members":[{"value":"` + f.gid + `"}]}`, status: 400, scimType: "invalidValue"},
 
 		// G, H. Bulk and protocol errors.
-		{item: 76, name: "Bulk", method: "POST", path: "/Bulk", body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]}`, status: 501},
+		{item: 68, name: "Bulk over maxOperations", method: "POST", path: "/Bulk", body: bulkBody(0, slices.Repeat([]string{bulkPost("x", "/Users", bulkUser("x@example.com"))}, 1001)...), status: 413},
+		{item: 69, name: "Bulk over maxPayloadSize", method: "POST", path: "/Bulk", body: bulkBody(0, bulkPost("x", "/Users", `{"userName":"x","displayName":"`+strings.Repeat("x", 1<<20)+`"}`)), status: 413},
+		{item: 70, name: "Bulk failOnErrors stops at the first error", method: "POST", path: "/Bulk", body: bulkBody(1, bulkPost("x", "/Users", `{"displayName":"no userName"}`), bulkPost("y", "/Users", bulkUser("y@example.com"))), status: 200,
+			check: bulkEntries(bulkEntry{"POST", "x", "400", "invalidValue"})},
+		{item: 71, name: "Bulk without failOnErrors runs every operation", method: "POST", path: "/Bulk", body: bulkBody(0, bulkPost("x", "/Users", `{"displayName":"no userName"}`), `{"method":"DELETE","path":"/Users/no-such-user"}`), status: 200,
+			check: bulkEntries(bulkEntry{"POST", "x", "400", "invalidValue"}, bulkEntry{"DELETE", "", "404", ""})},
+		{item: 72, name: "Bulk bulkId cycle", method: "POST", path: "/Bulk", body: bulkBody(0, bulkPost("a", "/Groups", bulkGroup("A", "bulkId:b")), bulkPost("b", "/Groups", bulkGroup("B", "bulkId:a"))), status: 200,
+			check: bulkEntries(bulkEntry{"POST", "a", "409", ""}, bulkEntry{"POST", "b", "409", ""})},
+		{item: 73, name: "Bulk undefined bulkId", method: "POST", path: "/Bulk", body: bulkBody(0, bulkPost("a", "/Groups", bulkGroup("A", "bulkId:nope")), `{"method":"DELETE","path":"/Users/bulkId:nope"}`), status: 200,
+			check: bulkEntries(bulkEntry{"POST", "a", "400", "invalidValue"}, bulkEntry{"DELETE", "", "400", "invalidValue"})},
+		{item: 73, name: "Bulk duplicated bulkId", method: "POST", path: "/Bulk", body: bulkBody(0, bulkPost("a", "/Users", bulkUser("a1@example.com")), bulkPost("a", "/Users", bulkUser("a2@example.com"))), status: 400, scimType: "invalidValue"},
+		{item: 74, name: "Bulk POST with an id, PUT and DELETE without", method: "POST", path: "/Bulk", body: bulkBody(0, bulkPost("a", "/Users/"+f.uid, bulkUser("a1@example.com")), `{"method":"PUT","path":"/Users","data":`+bulkUser("a2@example.com")+`}`, `{"method":"DELETE","path":"/Groups"}`), status: 200,
+			check: bulkEntries(bulkEntry{"POST", "a", "404", ""}, bulkEntry{"PUT", "", "404", ""}, bulkEntry{"DELETE", "", "404", ""})},
+		{item: 75, name: "Bulk operations on another tenant", method: "POST", path: "/Bulk", body: bulkBody(0, `{"method":"PUT","path":"/Users/`+f.bid+`","data":`+bulkUser(f.bUserName)+`}`, `{"method":"DELETE","path":"/Groups/`+f.bgid+`"}`, `{"method":"PATCH","path":"/Groups/`+f.gid+`","data":`+patch(`{"op":"add","path":"members","value":[{"value":"`+f.bid+`"}]}`)+`}`), status: 200,
+			check: bulkEntries(bulkEntry{"PUT", "", "404", ""}, bulkEntry{"DELETE", "", "404", ""}, bulkEntry{"PATCH", "", "400", "invalidValue"})},
+		{item: 75, name: "Bulk without a token", token: "-", method: "POST", path: "/Bulk", body: bulkBody(0, bulkPost("x", "/Users", bulkUser("x@example.com"))), status: 401},
+		{item: 76, name: "empty Bulk", method: "POST", path: "/Bulk", body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]}`, status: 200},
 		{item: 77, name: "unknown base path", method: "GET", path: "/v1/Users", status: 404},
 		{item: 78, name: "PATCH on the collection", method: "PATCH", path: "/Users", body: patch(`{"op":"replace","path":"title","value":"x"}`), status: 405},
 		{item: 78, name: "DELETE on the collection", method: "DELETE", path: "/Groups", status: 405},
@@ -788,19 +804,14 @@ func TestAdversarialStoreFailure(t *testing.T) {
 	}
 }
 
-// TestAdversarialBulk lists the Bulk items; Bulk is not implemented yet.
-func TestAdversarialBulk(t *testing.T) {
-	for _, item := range []string{
-		"68 too many operations is 413 before any runs",
-		"69 payload over maxPayloadSize is 413 while streaming",
-		"70 failOnErrors stops at the first error",
-		"71 without failOnErrors every operation runs",
-		"72 a bulkId cycle is 409 in bounded time",
-		"73 an undefined or duplicated bulkId is 400 invalidValue",
-		"74 POST with an id, PUT or DELETE without one is 404",
-		"75 each operation is authorized and tenant-scoped",
-	} {
-		t.Run(item, func(t *testing.T) { t.Skip("Bulk (RFC 7644 section 3.7) is not implemented; POST /Bulk is 501") })
+// bulkEntries checks a BulkResponse's entries.
+func bulkEntries(want ...bulkEntry) func(t *testing.T, f *advFixture, r e2e.Resp) {
+	return func(t *testing.T, f *advFixture, r e2e.Resp) {
+		t.Helper()
+		got, _ := entries(t, r)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Bulk entries (-want +got):\n%s\n%.2000s", diff, r.Raw)
+		}
 	}
 }
 

@@ -42,7 +42,7 @@ func TestErrors(t *testing.T) {
 		{"unknown group", "", "GET", "/Groups/does-not-exist", "", nil, 404, ""},
 		{"user id under Groups", "", "GET", "/Groups/" + uid, "", nil, 404, ""},
 		{"unknown endpoint", "", "GET", "/Widgets", "", nil, 404, ""},
-		{"bulk", "", "POST", "/Bulk", `{}`, nil, 501, ""},
+		{"bulk without Operations", "", "POST", "/Bulk", `{}`, nil, 400, "invalidSyntax"},
 		{"PATCH on collection", "", "PATCH", "/Users", e2e.PatchBody(""), nil, 405, ""},
 		{"POST on resource", "", "POST", "/Users/" + uid, e2e.UserBody("x"), nil, 405, ""},
 		{"duplicate userName other case", "", "POST", "/Users", e2e.UserBody("TAKEN@contoso.com"), nil, 409, "uniqueness"},
@@ -137,7 +137,7 @@ func TestErrors(t *testing.T) {
 func TestDiscovery(t *testing.T) {
 	h := newHarness(t)
 	spc := h.Must(200, "GET", "/ServiceProviderConfig", "").Body
-	if e2e.Path(spc, "patch", "supported") != true || e2e.Path(spc, "bulk", "supported") != false ||
+	if e2e.Path(spc, "patch", "supported") != true || e2e.Path(spc, "bulk", "supported") != true ||
 		e2e.Path(spc, "filter", "supported") != true || e2e.Path(spc, "filter", "maxResults") != 1000.0 {
 		t.Errorf("ServiceProviderConfig: %v", spc)
 	}

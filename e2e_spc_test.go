@@ -23,11 +23,12 @@ func TestServiceProviderConfigCapabilities(t *testing.T) {
 			"etag":             map[string]any{"supported": true},
 			"sort":             map[string]any{"supported": true},
 			"filter":           map[string]any{"supported": true, "maxResults": 1000.0},
-			"bulk":             map[string]any{"supported": false, "maxOperations": 0.0, "maxPayloadSize": 0.0},
+			"bulk":             map[string]any{"supported": true, "maxOperations": 1000.0, "maxPayloadSize": 1048576.0},
 			"changePassword":   map[string]any{"supported": false},
 			"documentationUri": nil,
 		}},
-		{"configured", scim.Config{MaxResults: 50, DocumentationURI: "https://app.example.com/help/scim"}, map[string]any{
+		{"configured", scim.Config{MaxResults: 50, DocumentationURI: "https://app.example.com/help/scim", BulkMaxOperations: 10, BulkMaxPayloadBytes: 4096}, map[string]any{
+			"bulk":             map[string]any{"supported": true, "maxOperations": 10.0, "maxPayloadSize": 4096.0},
 			"filter":           map[string]any{"supported": true, "maxResults": 50.0},
 			"documentationUri": "https://app.example.com/help/scim",
 		}},

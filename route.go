@@ -52,7 +52,9 @@ func (q *request) route() {
 		}
 		return
 	case strings.EqualFold(segs[0], "Bulk") && len(segs) == 1:
-		q.fail(&Error{Status: http.StatusNotImplemented, Detail: "Bulk is not supported by this server (see /ServiceProviderConfig)."})
+		if q.allow(m, http.MethodPost) {
+			q.bulk()
+		}
 		return
 	case strings.EqualFold(segs[0], "Me"):
 		q.me(segs[1:])

@@ -79,6 +79,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes caps request bodies; larger ones get 413. Default 1 MiB.
 	MaxBodyBytes int64
+	// BulkMaxOperations caps the operations of one /Bulk request
+	// (bulk.maxOperations in ServiceProviderConfig); more get 413 and none
+	// runs. Default 1000.
+	BulkMaxOperations int
+	// BulkMaxPayloadBytes caps a /Bulk request body (bulk.maxPayloadSize),
+	// in place of MaxBodyBytes; each operation's data is still held to
+	// MaxBodyBytes. Default 1 MiB.
+	BulkMaxPayloadBytes int64
 	// MaxResults caps count on list requests (filter.maxResults in
 	// ServiceProviderConfig). Default 1000.
 	MaxResults int
@@ -221,6 +229,12 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.BulkMaxOperations <= 0 {
+		cfg.BulkMaxOperations = 1000
+	}
+	if cfg.BulkMaxPayloadBytes <= 0 {
+		cfg.BulkMaxPayloadBytes = 1 << 20
 	}
 	if cfg.MaxResults <= 0 {
 		cfg.MaxResults = 1000

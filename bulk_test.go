@@ -1,0 +1,361 @@
+package scim_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/e2e"
+	"github.com/scimkit/scim/internal/eventtest"
+)
+
+// bulkFixture is a Server on one store with the tenants a (Client) and
+// b, and the events it publishes.
+type bulkFixture struct {
+	a, b *e2e.Client
+	rec  *eventtest.Recorder
+}
+
+func newBulkFixture(t *testing.T, store scim.Store, cfg scim.Config) *bulkFixture {
+	t.Helper()
+	var ts scim.Tokens
+	for tenant, tok := range map[string]string{"a": tokenA, "b": tokenB} {
+		if _, err := ts.Add(t.Context(), scim.Token{Tenant: tenant, Digest: scim.TokenDigest(tok)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := eventtest.NewRecorder()
+	cfg.Store, cfg.Auth, cfg.Events = store, &ts, rec.Handle
+	srv, err := scim.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { checkEvents(t, srv, rec) })
+	a := e2e.Serve(t, srv, tokenA)
+	b := *a
+	b.Token = tokenB
+	return &bulkFixture{a: a, b: &b, rec: rec}
+}
+
+// bulkBody is a BulkRequest of ops (JSON objects), with failOnErrors
+// when not 0.
+func bulkBody(failOnErrors int, ops ...string) string {
+	f := ""
+	if failOnErrors > 0 {
+		f = fmt.Sprintf(`"failOnErrors":%d,`, failOnErrors)
+	}
+	return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],` + f + `"Operations":[` + strings.Join(ops, ",") + `]}`
+}
+
+func bulkPost(bulkID, path, data string) string {
+	return `{"method":"POST","bulkId":"` + bulkID + `","path":"` + path + `","data":` + data + `}`
+}
+
+func bulkUser(userName string) string {
+	return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName + `"}`
+}
+
+func bulkGroup(name string, memberRefs ...string) string {
+	var ms []string
+	for _, m := range memberRefs {
+		ms = append(ms, `{"value":"`+m+`"}`)
+	}
+	return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"` + name + `","members":[` + strings.Join(ms, ",") + `]}`
+}
+
+// bulkEntry is what a test checks of a BulkResponse entry.
+type bulkEntry struct {
+	Method, BulkID, Status, ScimType string
+}
+
+// entries decodes a BulkResponse's operations.
+func entries(t *testing.T, r e2e.Resp) ([]bulkEntry, []map[string]any) {
+	t.Helper()
+	if r.Status != 200 {
+		t.Fatalf("Bulk: %d %s", r.Status, r.Raw)
+	}
+	if !slices.Equal(anyStrings(r.Body["schemas"]), []string{"urn:ietf:params:scim:api:messages:2.0:BulkResponse"}) {
+		t.Errorf("schemas: %v", r.Body["schemas"])
+	}
+	ops, _ := r.Body["Operations"].([]any)
+	var out []bulkEntry
+	var raw []map[string]any
+	for _, o := range ops {
+		m := o.(map[string]any)
+		e := bulkEntry{Method: str(m["method"]), BulkID: str(m["bulkId"]), Status: str(m["status"])}
+		if resp, ok := m["response"].(map[string]any); ok {
+			e.ScimType = str(resp["scimType"])
+		}
+		out = append(out, e)
+		raw = append(raw, m)
+	}
+	return out, raw
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func anyStrings(v any) []string {
+	var out []string
+	for _, e := range v.([]any) {
+		out = append(out, str(e))
+	}
+	return out
+}
+
+// idOf returns the id at the end of a BulkResponse entry's location.
+func idOf(m map[string]any) string {
+	loc := str(m["location"])
+	return loc[strings.LastIndexByte(loc, '/')+1:]
+}
+
+func TestBulk(t *testing.T) {
+	for name, open := range extStores(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Run("users and a group by bulkId, in dependency order", func(t *testing.T) {
+				f := newBulkFixture(t, open(t), scim.Config{})
+				// The group comes first in the request and references users
+				// created after it; the PATCH and DELETE name bulkIds in
+				// their paths.
+				r := f.a.Do("POST", "/Bulk", bulkBody(0,
+					`{"method":"PATCH","path":"/Groups/bulkId:g","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"bulkId:u3"}]}]}}`,
+					bulkPost("g", "/Groups", bulkGroup("Engineering", "bulkId:u1", "bulkId:u2")),
+					bulkPost("u1", "/Users", bulkUser("ada@example.com")),
+					bulkPost("u2", "/Users", bulkUser("grace@example.com")),
+					bulkPost("u3", "/Users", bulkUser("alan@example.com")),
+					`{"method":"DELETE","path":"/Users/bulkId:u2"}`,
+				))
+				got, raw := entries(t, r)
+				want := []bulkEntry{
+					{Method: "PATCH", Status: "204"},
+					{Method: "POST", BulkID: "g", Status: "201"},
+					{Method: "POST", BulkID: "u1", Status: "201"},
+					{Method: "POST", BulkID: "u2", Status: "201"},
+					{Method: "POST", BulkID: "u3", Status: "201"},
+					{Method: "DELETE", Status: "204"},
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("entries (-want +got):\n%s\n%s", diff, r.Raw)
+				}
+				gid, u1, u2, u3 := idOf(raw[1]), idOf(raw[2]), idOf(raw[3]), idOf(raw[4])
+				for _, m := range raw[1:5] {
+					if !strings.HasPrefix(str(m["location"]), f.a.Base+"/") || !strings.HasPrefix(str(m["version"]), `W/"`) {
+						t.Errorf("entry without location or version: %v", m)
+					}
+				}
+				if idOf(raw[0]) != gid || idOf(raw[5]) != u2 {
+					t.Errorf("locations of the PATCH and DELETE: %v %v", raw[0], raw[5])
+				}
+				g := f.a.Must(200, "GET", "/Groups/"+gid, "").Body
+				members := e2e.MemberIDs(g)
+				slices.Sort(members)
+				wantMembers := []string{u1, u3}
+				slices.Sort(wantMembers)
+				if diff := cmp.Diff(wantMembers, members); diff != "" {
+					t.Errorf("members (-want +got):\n%s", diff)
+				}
+				f.a.Must(404, "GET", "/Users/"+u2, "")
+				// Events fire per operation.
+				f.rec.WaitUntil(t, func(evs []scim.Event) bool {
+					kinds := map[string]bool{}
+					for _, e := range evs {
+						kinds[string(e.Kind)+" "+e.ResourceID] = true
+					}
+					return kinds["user.created "+u1] && kinds["user.created "+u3] && kinds["group.created "+gid] &&
+						kinds["group.members.added "+gid] && kinds["user.deleted "+u2]
+				})
+			})
+
+			t.Run("circular references and unresolvable ones", func(t *testing.T) {
+				f := newBulkFixture(t, open(t), scim.Config{})
+				r := f.a.Do("POST", "/Bulk", bulkBody(0,
+					bulkPost("g1", "/Groups", bulkGroup("One", "bulkId:g2")),
+					bulkPost("g2", "/Groups", bulkGroup("Two", "bulkId:g1")),
+					bulkPost("g3", "/Groups", bulkGroup("Three", "bulkId:g1")), // waits on the cycle
+					bulkPost("self", "/Groups", bulkGroup("Self", "bulkId:self")),
+					bulkPost("u", "/Users", bulkUser("ok@example.com")),
+					bulkPost("g4", "/Groups", bulkGroup("Four", "bulkId:nope")),
+					`{"method":"PUT","path":"/Users/bulkId:nope","data":`+bulkUser("x@example.com")+`}`,
+				))
+				got, _ := entries(t, r)
+				want := []bulkEntry{
+					{"POST", "g1", "409", ""},
+					{"POST", "g2", "409", ""},
+					{"POST", "g3", "409", ""},
+					{"POST", "self", "409", ""},
+					{"POST", "u", "201", ""},
+					{"POST", "g4", "400", "invalidValue"},
+					{"PUT", "", "400", "invalidValue"},
+				}
+				if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b bulkEntry) bool { return a == b })); diff != "" {
+					t.Fatalf("entries (-want +got):\n%s\n%s", diff, r.Raw)
+				}
+				if n := f.a.Must(200, "GET", "/Groups", "").Body["totalResults"]; n != 0.0 {
+					t.Errorf("groups created: %v", n)
+				}
+			})
+
+			t.Run("failOnErrors", func(t *testing.T) {
+				for _, tc := range []struct {
+					failOnErrors int
+					want         []bulkEntry
+					users        float64
+				}{
+					{1, []bulkEntry{{"POST", "bad", "400", "invalidValue"}}, 0},
+					{2, []bulkEntry{{"POST", "bad", "400", "invalidValue"}, {"POST", "ok1", "201", ""}, {"POST", "dup", "409", "uniqueness"}}, 1},
+					{0, []bulkEntry{{"POST", "bad", "400", "invalidValue"}, {"POST", "ok1", "201", ""}, {"POST", "dup", "409", "uniqueness"}, {"POST", "ok2", "201", ""}}, 2},
+				} {
+					t.Run(fmt.Sprint(tc.failOnErrors), func(t *testing.T) {
+						f := newBulkFixture(t, open(t), scim.Config{})
+						r := f.a.Do("POST", "/Bulk", bulkBody(tc.failOnErrors,
+							bulkPost("bad", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`),
+							bulkPost("ok1", "/Users", bulkUser("one@example.com")),
+							bulkPost("dup", "/Users", bulkUser("ONE@example.com")),
+							bulkPost("ok2", "/Users", bulkUser("two@example.com")),
+						))
+						got, _ := entries(t, r)
+						if diff := cmp.Diff(tc.want, got); diff != "" {
+							t.Errorf("entries (-want +got):\n%s\n%s", diff, r.Raw)
+						}
+						if n := f.a.Must(200, "GET", "/Users", "").Body["totalResults"]; n != tc.users {
+							t.Errorf("users: %v, want %v", n, tc.users)
+						}
+					})
+				}
+			})
+
+			t.Run("limits are 413 with nothing run", func(t *testing.T) {
+				f := newBulkFixture(t, open(t), scim.Config{BulkMaxOperations: 2, BulkMaxPayloadBytes: 600, MaxBodyBytes: 200})
+				three := bulkBody(0, bulkPost("a", "/Users", bulkUser("a@example.com")), bulkPost("b", "/Users", bulkUser("b@example.com")), bulkPost("c", "/Users", bulkUser("c@example.com")))
+				big := bulkBody(0, bulkPost("a", "/Users", `{"userName":"a@example.com","displayName":"`+strings.Repeat("x", 700)+`"}`))
+				for _, body := range []string{three, big} {
+					r := f.a.Do("POST", "/Bulk", body)
+					if r.Status != 413 || r.Body["status"] != "413" {
+						t.Errorf("%d %s", r.Status, r.Raw)
+					}
+				}
+				// An operation's data is held to MaxBodyBytes as on its own.
+				r := f.a.Do("POST", "/Bulk", bulkBody(0, bulkPost("a", "/Users", `{"userName":"a@example.com","displayName":"`+strings.Repeat("x", 250)+`"}`)))
+				got, _ := entries(t, r)
+				if diff := cmp.Diff([]bulkEntry{{"POST", "a", "413", ""}}, got); diff != "" {
+					t.Errorf("entries (-want +got):\n%s", diff)
+				}
+				if n := f.a.Must(200, "GET", "/Users", "").Body["totalResults"]; n != 0.0 {
+					t.Errorf("users created: %v", n)
+				}
+			})
+
+			t.Run("BeforeWrite per operation", func(t *testing.T) {
+				var mu sync.Mutex
+				var seen []string
+				f := newBulkFixture(t, open(t), scim.Config{BeforeWrite: func(_ context.Context, w scim.Write) error {
+					mu.Lock()
+					defer mu.Unlock()
+					name, _ := w.New["userName"].(string)
+					seen = append(seen, fmt.Sprint(w.Op, " ", w.Tenant, " ", name))
+					if name == "blocked@example.com" {
+						return scim.Errorf(scim.InvalidValue, "Not in a verified domain.")
+					}
+					return nil
+				}})
+				r := f.a.Do("POST", "/Bulk", bulkBody(0,
+					bulkPost("x", "/Users", bulkUser("blocked@example.com")),
+					bulkPost("y", "/Users", bulkUser("fine@example.com")),
+				))
+				got, _ := entries(t, r)
+				if diff := cmp.Diff([]bulkEntry{{"POST", "x", "400", "invalidValue"}, {"POST", "y", "201", ""}}, got); diff != "" {
+					t.Errorf("entries (-want +got):\n%s", diff)
+				}
+				want := []string{fmt.Sprint(scim.OpCreate, " a blocked@example.com"), fmt.Sprint(scim.OpCreate, " a fine@example.com")}
+				if diff := cmp.Diff(want, seen); diff != "" {
+					t.Errorf("BeforeWrite calls (-want +got):\n%s", diff)
+				}
+			})
+
+			t.Run("tenant-scoped, authenticated, each operation its own answer", func(t *testing.T) {
+				f := newBulkFixture(t, open(t), scim.Config{})
+				other := f.b.CreateUser(e2e.UserBody("b@example.com"))
+				mine := f.a.CreateUser(e2e.UserBody("mine@example.com"))
+				stale := `W/"stale"`
+				r := f.a.Do("POST", "/Bulk", bulkBody(0,
+					`{"method":"PUT","path":"/Users/`+other+`","data":`+bulkUser("b@example.com")+`}`,
+					`{"method":"DELETE","path":"/Users/`+other+`"}`,
+					bulkPost("g", "/Groups", bulkGroup("G", other)),
+					`{"method":"PUT","path":"/Users/`+mine+`","version":"`+strings.ReplaceAll(stale, `"`, `\"`)+`","data":`+bulkUser("mine@example.com")+`}`,
+					`{"method":"POST","bulkId":"x","path":"/Users/`+mine+`","data":`+bulkUser("x@example.com")+`}`,
+					`{"method":"DELETE","path":"/Users"}`,
+					`{"method":"GET","path":"/Users/`+mine+`"}`,
+					`{"method":"POST","path":"/Users","data":`+bulkUser("nobulkid@example.com")+`}`,
+					`{"method":"POST","bulkId":"y","path":"/Bulk","data":{}}`,
+					bulkPost("ok", "/Users", bulkUser("ok@example.com")),
+				))
+				got, _ := entries(t, r)
+				want := []bulkEntry{
+					{"PUT", "", "404", ""},
+					{"DELETE", "", "404", ""},
+					{"POST", "g", "400", "invalidValue"},
+					{"PUT", "", "412", ""},
+					{"POST", "x", "404", ""},
+					{"DELETE", "", "404", ""},
+					{"GET", "", "400", "invalidSyntax"},
+					{"POST", "", "400", "invalidSyntax"},
+					{"POST", "y", "404", ""},
+					{"POST", "ok", "201", ""},
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("entries (-want +got):\n%s\n%s", diff, r.Raw)
+				}
+				f.b.Must(200, "GET", "/Users/"+other, "")
+				// The right version wins.
+				v := f.a.Must(200, "GET", "/Users/"+mine, "").Header.Get("ETag")
+				vjson, _ := json.Marshal(v)
+				r = f.a.Do("POST", "/Bulk", bulkBody(0, `{"method":"PATCH","path":"/Users/`+mine+`","version":`+string(vjson)+`,"data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Mine"}]}}`))
+				if got, raw := entries(t, r); got[0].Status != "200" || str(raw[0]["version"]) == v {
+					t.Errorf("PATCH with the current version: %s", r.Raw)
+				}
+				// Without a valid token nothing runs.
+				r = f.a.DoAs("wrong", "POST", "/Bulk", bulkBody(0, bulkPost("z", "/Users", bulkUser("z@example.com"))), nil)
+				if r.Status != 401 {
+					t.Errorf("wrong token: %d", r.Status)
+				}
+			})
+		})
+	}
+}
+
+// TestBulkRequestErrors: faults of the request as a whole are one SCIM
+// error, and nothing runs.
+func TestBulkRequestErrors(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		scimType   string
+	}{
+		{"empty", "", 400, "invalidSyntax"},
+		{"not JSON", "{", 400, "invalidSyntax"},
+		{"an array", "[]", 400, "invalidSyntax"},
+		{"no Operations", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]}`, 400, "invalidSyntax"},
+		{"wrong schema", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}`, 400, "invalidSyntax"},
+		{"failOnErrors 0", `{"failOnErrors":0,"Operations":[]}`, 400, "invalidValue"},
+		{"failOnErrors text", `{"failOnErrors":"1","Operations":[]}`, 400, "invalidValue"},
+		{"duplicate bulkId", bulkBody(0, bulkPost("a", "/Users", bulkUser("a@example.com")), bulkPost("a", "/Users", bulkUser("b@example.com"))), 400, "invalidValue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.Do("POST", "/Bulk", tc.body)
+			checkError(t, r, tc.status, tc.scimType)
+		})
+	}
+	if n := h.Must(200, "GET", "/Users", "").Body["totalResults"]; n != 0.0 {
+		t.Errorf("users created: %v", n)
+	}
+	h.Must(405, "GET", "/Bulk", "")
+	r := h.DoAs(tokenA, "POST", "/Bulk", bulkBody(0, bulkPost("a", "/Users", bulkUser("a@example.com"))), map[string]string{"Content-Type": "text/plain"})
+	checkError(t, r, 415, "")
+}
