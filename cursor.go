@@ -122,6 +122,25 @@ func (c *cursorCodec) decode(s string, bind [cursorBindLen]byte) (Position, erro
 	return p, nil
 }
 
+// Value returns the key as a Go value, for a store that compares keys in
+// its own engine: nil for a missing value, else a string (the form that
+// compares), int64, float64, time.Time or bool.
+func (k SortKey) Value() any {
+	switch k.kind {
+	case sortString:
+		return k.s
+	case sortInt:
+		return k.i
+	case sortFloat:
+		return k.f
+	case sortTime:
+		return k.t
+	case sortBool:
+		return k.b
+	}
+	return nil
+}
+
 // appendBinary appends k in the form unmarshalBinary reads.
 func (k SortKey) appendBinary(b []byte) []byte {
 	b = append(b, byte(k.kind))

@@ -101,6 +101,7 @@ func (q *request) list(res *Resource, search bool) {
 	var bind [cursorBindLen]byte
 	paged := p.Cursor != nil // cursor paging (RFC 9865)
 	if paged {
+		query.Keyset = true
 		bind = cursorBinding(q.tenant, res.Type.Name, strings.TrimSpace(p.Filter), sortKeyName(query.SortBy), query.Descending)
 		if query.After, err = q.cursorParam(p, bind); err != nil {
 			q.fail(err)

@@ -59,6 +59,10 @@ type Query struct {
 	// TotalResults still counts every match. A store that pages by
 	// keyset sets Page.Last; one that does not must leave it nil.
 	After *Position
+	// Keyset marks every page of a cursor walk, the first (After nil,
+	// from the first match) included: a store may then read the page by
+	// keyset and must set Page.Last if it supports After.
+	Keyset bool
 }
 
 // Position is a place in a list's order, for keyset paging: the sort key

@@ -17,7 +17,11 @@ import (
 // in the column) ascending, the reverse descending, because an index
 // keeps "" first and section 3.4.2.3 wants missing values last; each
 // run is an index range read in index order.
-type segment struct{ where, order string }
+type segment struct {
+	where, order string
+	col          string // the column of a run ordered by it, then by seq
+	args         []any  // of where
+}
 
 // from narrows from, "FROM table a WHERE ...", to the run.
 func (sg segment) from(from string) string {
@@ -50,7 +54,7 @@ func sortSegments(at *attrs, a string, q scim.Query) ([]segment, bool) {
 		if !unique {
 			order += ", " + seq
 		}
-		out := []segment{{col + " " + present, order}, {col + " " + missing, seq}}
+		out := []segment{{where: col + " " + present, order: order, col: col}, {where: col + " " + missing, order: seq}}
 		if q.Descending {
 			out[0], out[1] = out[1], out[0]
 		}
@@ -58,9 +62,9 @@ func sortSegments(at *attrs, a string, q scim.Query) ([]segment, bool) {
 	}
 	switch {
 	case name == "meta" && p.Sub == "created":
-		return []segment{{"", a + ".created_ns" + dir + ", " + seq}}, true
+		return []segment{{order: a + ".created_ns" + dir + ", " + seq, col: a + ".created_ns"}}, true
 	case name == "meta" && p.Sub == "lastModified":
-		return []segment{{"", a + ".modified_ns" + dir + ", " + seq}}, true
+		return []segment{{order: a + ".modified_ns" + dir + ", " + seq, col: a + ".modified_ns"}}, true
 	case p.Sub != "":
 		return nil, false
 	case at.kind == "user" && name == "active":

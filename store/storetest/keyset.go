@@ -19,7 +19,7 @@ func checkKeyset(t *testing.T, what string, want []string, q scim.Query, list li
 	t.Helper()
 	for _, size := range []int{1, 2, 3, len(want) + 1} {
 		q := q
-		q.StartIndex, q.Count, q.After = 1, size, nil
+		q.StartIndex, q.Count, q.After, q.Keyset = 1, size, nil, true
 		var got []string
 		for range len(want) + 2 {
 			page, total, last := list(q)
@@ -61,7 +61,7 @@ func testKeysetChurn(t *testing.T, s scim.Store) {
 			for _, u := range us {
 				alive[u.ID] = true
 			}
-			q.StartIndex, q.Count = 1, 3
+			q.StartIndex, q.Count, q.Keyset = 1, 3, true
 			seen := map[string]int{}
 			deleted := map[string]bool{}
 			for i := 0; ; i++ {
