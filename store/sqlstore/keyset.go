@@ -94,7 +94,7 @@ func keysetRows[R any](ctx context.Context, t *tx, q scim.Query, ls listSQL, seg
 				break
 			}
 			args := append(append(ls.args[:len(ls.args):len(ls.args)], sg.args...), want)
-			err := queryEach(ctx, t, "SELECT "+cols+" "+sg.from(ls.from)+" ORDER BY "+sg.order+" LIMIT ?", args, func(rs *sql.Rows) error {
+			err := queryEach(ctx, t, keysetStatement(cols, ls.from, sg), args, func(rs *sql.Rows) error {
 				r, err := scan(rs)
 				rows = append(rows, r)
 				return err
@@ -113,6 +113,12 @@ func keysetRows[R any](ctx context.Context, t *tx, q scim.Query, ls listSQL, seg
 		}
 	})
 	return top.window(1), total, err
+}
+
+// keysetStatement reads the next rows of run sg; it takes the list's
+// args, sg.args and a LIMIT.
+func keysetStatement(cols, from string, sg segment) string {
+	return "SELECT " + cols + " " + sg.from(from) + " ORDER BY " + sg.order + " LIMIT ?"
 }
 
 // keysetUsers answers a keyset page of users (scim.Query.Keyset) in one

@@ -1,0 +1,98 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/schema"
+)
+
+// TestCursorPlans checks that a cursor page deep into a large tenant,
+// unsorted or sorted in SQL, either way, reads one index range from the
+// cursor's key on: no scan of the tenant, no sort, no OFFSET.
+func TestCursorPlans(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t, d)
+			n := 2000
+			if d == Postgres {
+				n = 20000
+			}
+			seedUsers(t, s, "bench", n)
+			seedUsers(t, s, "other", n/10)
+			seedGroups(t, s, "bench", n)
+			settle(t, s)
+			deep := firstIDs(t, s, "bench")[n*9/10]
+			u, err := s.GetUser(t.Context(), "bench", deep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seq int64
+			if err := s.single().queryRow(t.Context(), "SELECT seq FROM scim_users WHERE tenant = ? AND id = ?", "bench", deep).Scan(&seq); err != nil {
+				t.Fatal(err)
+			}
+			for _, tt := range []struct {
+				by, index string
+				group     bool
+			}{
+				{"", "scim_users_seq", false},
+				{"userName", "scim_users_user_name", false},
+				{"meta.created", "scim_users_created", false},
+				{"displayName", "scim_users_display_name", false},
+				{"", "scim_groups_seq", true},
+				{"displayName", "scim_groups_display_name", true},
+			} {
+				for _, desc := range []bool{false, true} {
+					rt, at, a, cols, ls := schema.User(), userAttrs, "u", userCols, s.userListSQL("bench", nil)
+					if tt.group {
+						rt, at, a, cols, ls = schema.Group(), groupAttrs, "g", groupCols, s.groupListSQL("bench", nil)
+					}
+					q := scim.Query{Keyset: true, Descending: desc && tt.by != ""}
+					if tt.by != "" {
+						if q.SortBy, err = scim.ParseSortBy(rt, tt.by); err != nil {
+							t.Fatal(err)
+						}
+					}
+					// A deep position: the user's key (a group's displayName
+					// key is a string too), with a real seq.
+					q.After = &scim.Position{Seq: seq}
+					if q.Sorted() {
+						q.After.Key = scim.UserSortKey(q.SortBy, u)
+					}
+					segs, ok := keysetRuns(at, a, q)
+					if !ok {
+						t.Fatalf("sortBy=%s is not sorted in SQL", tt.by)
+					}
+					segs = afterSegments(segs, q, a)
+					if len(segs) == 0 {
+						t.Fatalf("sortBy=%s: no run after the position", tt.by)
+					}
+					sg := segs[0]
+					stmt := keysetStatement(cols, ls.from, sg)
+					if strings.Contains(stmt, "OFFSET") {
+						t.Fatalf("a keyset page uses OFFSET: %s", stmt)
+					}
+					args := append(append(append([]any{}, ls.args...), sg.args...), 50)
+					var plan string
+					if d == Postgres {
+						plan = pgPlan(t, s, stmt, args)
+					} else {
+						plan = sqlitePlan(t, s, stmt, args)
+					}
+					what := fmt.Sprintf("sortBy=%q descending=%v group=%v", tt.by, desc, tt.group)
+					t.Logf("%s: %s\n%s", what, stmt, plan)
+					if msg := checkPlan(d, plan, tt.index); msg != "" {
+						t.Errorf("%s: %s\nplan:\n%s", what, msg, plan)
+					}
+					if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort ") {
+						t.Errorf("%s: the plan sorts rows instead of reading the index in order\nplan:\n%s", what, plan)
+					}
+				}
+			}
+		})
+	}
+}
