@@ -17,15 +17,7 @@ func TestCursorPlans(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			t.Parallel()
-			s := newStore(t, d)
-			n := 2000
-			if d == Postgres {
-				n = 20000
-			}
-			seedUsers(t, s, "bench", n)
-			seedUsers(t, s, "other", n/10)
-			seedGroups(t, s, "bench", n)
-			settle(t, s)
+			s, n := planTenant(t, d)
 			deep := firstIDs(t, s, "bench")[n*9/10]
 			u, err := s.GetUser(t.Context(), "bench", deep)
 			if err != nil {
@@ -77,20 +69,7 @@ func TestCursorPlans(t *testing.T) {
 						t.Fatalf("a keyset page uses OFFSET: %s", stmt)
 					}
 					args := append(append(append([]any{}, ls.args...), sg.args...), 50)
-					var plan string
-					if d == Postgres {
-						plan = pgPlan(t, s, stmt, args)
-					} else {
-						plan = sqlitePlan(t, s, stmt, args)
-					}
-					what := fmt.Sprintf("sortBy=%q descending=%v group=%v", tt.by, desc, tt.group)
-					t.Logf("%s: %s\n%s", what, stmt, plan)
-					if msg := checkPlan(d, plan, tt.index); msg != "" {
-						t.Errorf("%s: %s\nplan:\n%s", what, msg, plan)
-					}
-					if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort ") {
-						t.Errorf("%s: the plan sorts rows instead of reading the index in order\nplan:\n%s", what, plan)
-					}
+					checkOrderedPlan(t, s, fmt.Sprintf("sortBy=%q descending=%v group=%v", tt.by, desc, tt.group), stmt, args, tt.index)
 				}
 			}
 		})
