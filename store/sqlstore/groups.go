@@ -628,16 +628,8 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*s
 		if err != nil {
 			return err
 		}
-		var members map[string][]scim.Member
-		if !q.ExcludeMembers {
-			if members, err = s.membersFor(ctx, t, tenant, rows); err != nil {
-				return err
-			}
-		}
-		for i := range rows {
-			page.Resources = append(page.Resources, rows[i].group(members[rows[i].id]))
-		}
-		return nil
+		page.Resources, _, err = s.groupsOfRows(ctx, t, tenant, rows, !q.ExcludeMembers)
+		return err
 	})
 	if err != nil {
 		return nil, err

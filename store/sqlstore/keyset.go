@@ -147,16 +147,8 @@ func (s *Store) keysetUsers(ctx context.Context, tenant string, q scim.Query) (*
 			return err
 		}
 		page.TotalResults = total
-		groups, err := s.groupsFor(ctx, t, tenant, rows)
-		if err != nil {
+		if page.Resources, err = s.usersOfRows(ctx, t, tenant, rows); err != nil {
 			return err
-		}
-		for i := range rows {
-			u, err := rows[i].user(groups[rows[i].id])
-			if err != nil {
-				return err
-			}
-			page.Resources = append(page.Resources, u)
 		}
 		if n := len(rows); n > 0 {
 			page.Last = &scim.Position{Seq: rows[n-1].seq}
@@ -198,13 +190,8 @@ func (s *Store) keysetGroups(ctx context.Context, tenant string, q scim.Query) (
 		}
 		page.TotalResults = total
 		var members map[string][]scim.Member
-		if !q.ExcludeMembers {
-			if members, err = s.membersFor(ctx, t, tenant, rows); err != nil {
-				return err
-			}
-		}
-		for i := range rows {
-			page.Resources = append(page.Resources, rows[i].group(members[rows[i].id]))
+		if page.Resources, members, err = s.groupsOfRows(ctx, t, tenant, rows, !q.ExcludeMembers); err != nil {
+			return err
 		}
 		if n := len(rows); n > 0 {
 			page.Last = &scim.Position{Seq: rows[n-1].seq}
@@ -228,4 +215,38 @@ func (s *Store) keysetGroups(ctx context.Context, tenant string, q scim.Query) (
 		return nil, err
 	}
 	return page, nil
+}
+
+// usersOfRows returns the users of rows, read in t, with their groups.
+func (s *Store) usersOfRows(ctx context.Context, t *tx, tenant string, rows []userRow) ([]*scim.User, error) {
+	groups, err := s.groupsFor(ctx, t, tenant, rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*scim.User, 0, len(rows))
+	for i := range rows {
+		u, err := rows[i].user(groups[rows[i].id])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// groupsOfRows returns the groups of rows, read in t, with their members
+// (also returned by group id) when withMembers is set.
+func (s *Store) groupsOfRows(ctx context.Context, t *tx, tenant string, rows []groupRow, withMembers bool) ([]*scim.Group, map[string][]scim.Member, error) {
+	var members map[string][]scim.Member
+	if withMembers {
+		var err error
+		if members, err = s.membersFor(ctx, t, tenant, rows); err != nil {
+			return nil, nil, err
+		}
+	}
+	out := make([]*scim.Group, 0, len(rows))
+	for i := range rows {
+		out = append(out, rows[i].group(members[rows[i].id]))
+	}
+	return out, members, nil
 }

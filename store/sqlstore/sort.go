@@ -262,18 +262,9 @@ func (s *Store) sortedUsers(ctx context.Context, tenant string, q scim.Query) (*
 				return err
 			}
 		}
-		groups, err := s.groupsFor(ctx, t, tenant, rows)
-		if err != nil {
-			return err
-		}
-		for i := range rows {
-			u, err := rows[i].user(groups[rows[i].id])
-			if err != nil {
-				return err
-			}
-			page.Resources = append(page.Resources, u)
-		}
-		return nil
+		var err error
+		page.Resources, err = s.usersOfRows(ctx, t, tenant, rows)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -338,17 +329,9 @@ func (s *Store) sortedGroups(ctx context.Context, tenant string, q scim.Query) (
 			}
 			rows = top.window(start)
 		}
-		var members map[string][]scim.Member
-		if !q.ExcludeMembers {
-			var err error
-			if members, err = s.membersFor(ctx, t, tenant, rows); err != nil {
-				return err
-			}
-		}
-		for i := range rows {
-			page.Resources = append(page.Resources, rows[i].group(members[rows[i].id]))
-		}
-		return nil
+		var err error
+		page.Resources, _, err = s.groupsOfRows(ctx, t, tenant, rows, !q.ExcludeMembers)
+		return err
 	})
 	if err != nil {
 		return nil, err
