@@ -13,6 +13,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
+	"github.com/scimkit/scim/store/storetest"
 )
 
 // largeEnv enables the benchmarks that build a million-row dataset.
@@ -303,35 +304,7 @@ func BenchmarkCursorPage(b *testing.B) {
 			s := newStore(b, d)
 			seedUsers(b, s, "bench", n)
 			settle(b, s)
-			ctx := context.Background()
-			for _, by := range []string{"", "userName", "meta.created"} {
-				for _, desc := range []bool{false, true} {
-					if by == "" && desc {
-						continue
-					}
-					b.Run(fmt.Sprintf("users=%d/sortBy=%s/descending=%v", n, by, desc), func(b *testing.B) {
-						q := scim.Query{Keyset: true, Count: 90_000, Descending: desc}
-						if by != "" {
-							p, err := scim.ParseSortBy(schema.User(), by)
-							if err != nil {
-								b.Fatal(err)
-							}
-							q.SortBy = p
-						}
-						deep, err := s.ListUsers(ctx, "bench", q)
-						if err != nil || deep.Last == nil {
-							b.Fatal(err)
-						}
-						q.After, q.Count = deep.Last, 100
-						for b.Loop() {
-							page, err := s.ListUsers(ctx, "bench", q)
-							if err != nil || len(page.Resources) != 100 || page.TotalResults != n {
-								b.Fatal(err, len(page.Resources), page.TotalResults)
-							}
-						}
-					})
-				}
-			}
+			storetest.BenchCursorPage(b, s, "bench", n)
 		})
 	}
 }
