@@ -259,3 +259,44 @@ func TestCursorWalkUnderChurn(t *testing.T) {
 		}
 	}
 }
+
+// TestCursorUnsupported: a host's handler that does not page by keyset
+// (it never sets Page.Last) answers a cursor walk that would need a
+// second page with 400 invalidValue, not with a silently short walk.
+func TestCursorUnsupported(t *testing.T) {
+	srv, err := scim.NewServer(scim.Config{
+		Resources: []scim.Resource{{Type: deviceType(), Handler: &devices{rows: map[string]map[string]doc{}}}},
+		Auth:      scim.StaticToken("a", tokenA),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := e2e.Serve(t, srv, tokenA)
+	for _, tt := range []struct {
+		query  string
+		status int
+	}{
+		{"count=5&cursor=", 200}, // nothing yet: one page holds it all
+		{"count=1&cursor=", 200},
+		{"count=1", 200},
+	} {
+		if r := h.Do("GET", "/Devices?"+tt.query, ""); r.Status != tt.status || r.Body["nextCursor"] != nil {
+			t.Errorf("GET /Devices?%s with no devices: %d %s", tt.query, r.Status, r.Raw)
+		}
+	}
+	h.Must(201, "POST", "/Devices", `{"serialNumber":"S1"}`)
+	h.Must(201, "POST", "/Devices", `{"serialNumber":"S2"}`)
+	for _, tt := range []struct {
+		query, scimType string
+		status          int
+	}{
+		{"count=5&cursor=", "", 200},
+		{"count=1&cursor=", scim.InvalidValue, 400},
+		{"count=1", "", 200}, // index paging still works
+	} {
+		r := h.Do("GET", "/Devices?"+tt.query, "")
+		if r.Status != tt.status || tt.scimType != "" && r.Body["scimType"] != tt.scimType || r.Body["nextCursor"] != nil {
+			t.Errorf("GET /Devices?%s: %d %s, want %d %s", tt.query, r.Status, r.Raw, tt.status, tt.scimType)
+		}
+	}
+}

@@ -143,6 +143,12 @@ func (q *request) list(res *Resource, search bool) {
 		Resources:    docs,
 		cursor:       paged,
 	}
+	// A handler that does not page by keyset gives no Last: a walk
+	// would end early, silently. Say so instead.
+	if paged && last == nil && len(docs) > 0 && total > len(docs) {
+		q.fail(Errorf(InvalidValue, "%s cannot be paged by cursor; page with startIndex instead.", res.Type.Name))
+		return
+	}
 	// A full page may have a next one; the last page of a walk may so be
 	// empty, and has no nextCursor.
 	if paged && last != nil && count > 0 && len(docs) == count {
