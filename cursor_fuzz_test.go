@@ -92,3 +92,16 @@ func TestCursorCodec(t *testing.T) {
 		})
 	}
 }
+
+// TestCursorKey: a CursorKey too short to sign with is refused (NewServer
+// returns the error); nil means a random key.
+func TestCursorKey(t *testing.T) {
+	for _, tt := range []struct {
+		key []byte
+		ok  bool
+	}{{nil, true}, {[]byte("0123456789abcdef"), true}, {[]byte("short"), false}, {[]byte{}, false}} {
+		if _, err := newCursorCodec(tt.key, 0); (err == nil) != tt.ok {
+			t.Errorf("CursorKey %q: err %v, want ok %v", tt.key, err, tt.ok)
+		}
+	}
+}
