@@ -3,6 +3,7 @@ package scim
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/schema"
 )
@@ -28,6 +29,7 @@ type spcDoc struct {
 	ChangePassword        supported      `json:"changePassword"`
 	Sort                  supported      `json:"sort"`
 	ETag                  supported      `json:"etag"`
+	Pagination            paginationCap  `json:"pagination"`
 	AuthenticationSchemes []authScheme   `json:"authenticationSchemes"`
 	Meta                  map[string]any `json:"meta"`
 }
@@ -41,6 +43,16 @@ type bulkCap struct {
 type filterCap struct {
 	Supported  bool `json:"supported"`
 	MaxResults int  `json:"maxResults"`
+}
+
+// paginationCap is RFC 9865 section 4's pagination attribute.
+type paginationCap struct {
+	Cursor                  bool   `json:"cursor"`
+	Index                   bool   `json:"index"`
+	DefaultPaginationMethod string `json:"defaultPaginationMethod"`
+	DefaultPageSize         int    `json:"defaultPageSize"`
+	MaxPageSize             int    `json:"maxPageSize"`
+	CursorTimeout           int    `json:"cursorTimeout"` // seconds
 }
 
 type authScheme struct {
@@ -61,6 +73,9 @@ func (q *request) serviceProviderConfig() {
 		ETag:             supported{true},
 		ChangePassword:   supported{q.s.cfg.ChangePassword != nil},
 		Sort:             supported{true},
+		Pagination: paginationCap{Cursor: true, Index: true, DefaultPaginationMethod: "index",
+			DefaultPageSize: q.s.cfg.DefaultCount, MaxPageSize: q.s.cfg.MaxResults,
+			CursorTimeout: int(q.s.cursors.timeout / time.Second)},
 		AuthenticationSchemes: []authScheme{{
 			Type:        "oauthbearertoken",
 			Name:        "OAuth Bearer Token",

@@ -50,3 +50,7 @@ func Publish(ctx context.Context, s *Server, w CommittedWrite) { s.publish(ctx, 
 
 // SetRateClock replaces the clock of s's rate limits (Config.RateLimit).
 func SetRateClock(s *Server, now func() time.Time) { s.limits.now = now }
+
+// SetCursorClock sets the clock cursors are issued and checked by; call
+// it before serving.
+func SetCursorClock(s *Server, now func() time.Time) { s.cursors.now = now }

@@ -70,7 +70,7 @@ func (h groupHandler) List(ctx context.Context, tenant string, q Query) (*Page[m
 	if err != nil {
 		return nil, err
 	}
-	res := &Page[map[string]any]{TotalResults: p.TotalResults, Resources: make([]map[string]any, len(p.Resources))}
+	res := &Page[map[string]any]{TotalResults: p.TotalResults, Last: p.Last, Resources: make([]map[string]any, len(p.Resources))}
 	for i, g := range p.Resources {
 		res.Resources[i] = groupDoc(g, !q.ExcludeMembers)
 	}

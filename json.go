@@ -131,10 +131,16 @@ func (l listResponse) MarshalJSON() ([]byte, error) {
 	b, _ = appendJSON(b, l.Schemas)
 	b = append(b, `,"totalResults":`...)
 	b = strconv.AppendInt(b, int64(l.TotalResults), 10)
-	b = append(b, `,"startIndex":`...)
-	b = strconv.AppendInt(b, int64(l.StartIndex), 10)
+	if !l.cursor {
+		b = append(b, `,"startIndex":`...)
+		b = strconv.AppendInt(b, int64(l.StartIndex), 10)
+	}
 	b = append(b, `,"itemsPerPage":`...)
 	b = strconv.AppendInt(b, int64(l.ItemsPerPage), 10)
+	if l.NextCursor != "" {
+		b = append(b, `,"nextCursor":`...)
+		b = appendString(b, l.NextCursor)
+	}
 	b = append(b, `,"Resources":`...)
 	var err error
 	if b, err = appendJSON(b, l.Resources); err != nil {

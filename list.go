@@ -26,6 +26,7 @@ type listParams struct {
 	ExcludedAttributes any    `json:"excludedAttributes"`
 	SortBy             any    `json:"sortBy"`
 	SortOrder          any    `json:"sortOrder"`
+	Cursor             any    `json:"cursor"`
 }
 
 // listArgs are the parameters of a list or search request that do not
@@ -62,6 +63,9 @@ func (q *request) listArgs(search bool) (listArgs, error) {
 		p.Attributes = v.Get("attributes")
 		p.ExcludedAttributes = v.Get("excludedAttributes")
 		p.SortBy, p.SortOrder = v.Get("sortBy"), v.Get("sortOrder")
+		if v.Has("cursor") {
+			p.Cursor = v.Get("cursor")
+		}
 	}
 	var err error
 	if a.start, err = intParam("startIndex", p.StartIndex, 1); err != nil {
@@ -104,8 +108,19 @@ func (q *request) list(res *Resource, search bool) {
 		q.fail(err)
 		return
 	}
+	var bind [cursorBindLen]byte
+	paged := p.Cursor != nil // cursor paging (RFC 9865)
+	if paged {
+		query.Keyset = true
+		bind = cursorBinding(q.tenant, res.Type.Name, strings.TrimSpace(p.Filter), sortKeyName(query.SortBy), query.Descending)
+		if query.After, err = q.cursorParam(p, bind); err != nil {
+			q.fail(err)
+			return
+		}
+	}
 	var docs []any
 	var total int
+	var last *Position
 	if us, ok := res.Handler.(UserSource); ok && proj.isDefault() {
 		page, err := us.ListUsers(q.r.Context(), q.tenant, query)
 		if err != nil {
@@ -116,7 +131,7 @@ func (q *request) list(res *Resource, search bool) {
 		for i, u := range page.Resources {
 			docs[i] = q.userOut(res, proj, u)
 		}
-		total = page.TotalResults
+		total, last = page.TotalResults, page.Last
 	} else {
 		out, err := res.Handler.List(q.r.Context(), q.tenant, query)
 		if err != nil {
@@ -128,15 +143,58 @@ func (q *request) list(res *Resource, search bool) {
 			q.decorate(res, d)
 			docs[i] = orderedDoc(proj.apply(res.Type, d))
 		}
-		total = out.TotalResults
+		total, last = out.TotalResults, out.Last
 	}
-	writeJSON(q.w, http.StatusOK, listResponse{
+	resp := listResponse{
 		Schemas:      []string{listResponseURN},
 		TotalResults: total,
 		StartIndex:   start,
 		ItemsPerPage: len(docs),
 		Resources:    docs,
-	})
+		cursor:       paged,
+	}
+	// A handler that does not page by keyset gives no Last: a walk
+	// would end early, silently. Say so instead.
+	if paged && last == nil && len(docs) > 0 && total > len(docs) {
+		q.fail(Errorf(InvalidValue, "%s cannot be paged by cursor; page with startIndex instead.", res.Type.Name))
+		return
+	}
+	// A full page may have a next one; the last page of a walk may so be
+	// empty, and has no nextCursor.
+	if paged && last != nil && count > 0 && len(docs) == count {
+		resp.NextCursor = q.s.cursors.encode(bind, *last)
+	}
+	writeJSON(q.w, http.StatusOK, resp)
+}
+
+// cursorParam reads the cursor of a cursor-paged request: nil for the
+// first page (an empty cursor), else the position it continues after.
+// startIndex with a cursor is 400 invalidValue: the two pagings exclude
+// each other.
+func (q *request) cursorParam(p listParams, bind [cursorBindLen]byte) (*Position, error) {
+	s, ok := p.Cursor.(string)
+	if !ok {
+		return nil, &Error{Status: http.StatusBadRequest, ScimType: InvalidCursor, Detail: "cursor must be a string."}
+	}
+	if p.StartIndex != nil {
+		return nil, Errorf(InvalidValue, "startIndex and cursor cannot be used together; use one way of paging.")
+	}
+	if s == "" {
+		return nil, nil
+	}
+	pos, err := q.s.cursors.decode(s, bind)
+	if err != nil {
+		return nil, err
+	}
+	return &pos, nil
+}
+
+// sortKeyName is the resolved sortBy a cursor is bound to.
+func sortKeyName(p filter.AttrPath) string {
+	if p.Resolved.Attr == nil {
+		return ""
+	}
+	return strings.ToLower(p.URI + ":" + p.Name + "." + p.Sub)
 }
 
 type listResponse struct {
@@ -145,6 +203,8 @@ type listResponse struct {
 	StartIndex   int      `json:"startIndex"`
 	ItemsPerPage int      `json:"itemsPerPage"`
 	Resources    []any    `json:"Resources"`
+	NextCursor   string   `json:"nextCursor,omitempty"`
+	cursor       bool     // cursor paging: no startIndex
 }
 
 // parseFilter parses and resolves a filter, mapping errors to SCIM errors.

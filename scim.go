@@ -193,6 +193,17 @@ type Config struct {
 	// it, so the lease only ends when the instance is gone. Default 1
 	// minute.
 	EventLease time.Duration
+
+	// CursorKey signs the cursors of cursor paging (RFC 9865) with
+	// HMAC-SHA256, so a client cannot forge or alter one. Give every
+	// instance behind a load balancer the same key (32 random bytes or
+	// more) so that a cursor from one works on the others. Nil, the
+	// default, means a random key per Server: cursors then work only on
+	// the instance that made them and end with it.
+	CursorKey []byte
+	// CursorTimeout is how long a cursor stays valid after it is issued;
+	// an older one gets 400 expiredCursor. Default 1 hour.
+	CursorTimeout time.Duration
 }
 
 // Server is an http.Handler serving the SCIM protocol. It works under any
@@ -213,6 +224,7 @@ type Server struct {
 	ev        *delivery     // nil without Config.Events
 	inproc    *inprocQueue  // in-process delivery, when the store has no Outbox
 	limits    *tenantLimits // nil without Config.RateLimit
+	cursors   *cursorCodec
 
 	lockedPrivileges []string // PrivilegeAttributes not in cfg.WritablePrivileges
 }
@@ -261,6 +273,9 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.lockedPrivileges = locked
+	if s.cursors, err = newCursorCodec(cfg.CursorKey, cfg.CursorTimeout); err != nil {
+		return nil, err
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 
@@ -50,6 +51,36 @@ type Query struct {
 	// Descending reverses the whole order, ties included, so that missing
 	// values come first (sortOrder=descending).
 	Descending bool
+	// After, when not nil, asks for keyset paging (a cursor page, RFC
+	// 9865): only the matches strictly after After in the order above,
+	// at most Count of them; StartIndex is ignored. A resource that
+	// existed before and after the call is never skipped or repeated by
+	// a walk of such pages, whatever is created and deleted between them.
+	// TotalResults still counts every match. A store that pages by
+	// keyset sets Page.Last; one that does not must leave it nil.
+	After *Position
+	// Keyset marks every page of a cursor walk, the first (After nil,
+	// from the first match) included: a store may then read the page by
+	// keyset and must set Page.Last if it supports After.
+	Keyset bool
+}
+
+// Position is a place in a list's order, for keyset paging: the sort key
+// of a resource under Query.SortBy (zero when unsorted) and its creation
+// sequence in the store, which breaks ties. Seq must be unique per tenant
+// and resource type and grow with creation order.
+type Position struct {
+	Key SortKey
+	Seq int64
+}
+
+// Compare orders positions ascending, as Query.SortBy does: by Key, then
+// by Seq. Negate it for Query.Descending.
+func (p Position) Compare(o Position) int {
+	if c := p.Key.Compare(o.Key); c != 0 {
+		return c
+	}
+	return cmp.Compare(p.Seq, o.Seq)
 }
 
 // Sorted reports whether q asks for an order by attribute.
@@ -65,6 +96,10 @@ type Page[T any] struct {
 	Resources []T
 	// TotalResults is the exact number of matching resources.
 	TotalResults int
+	// Last is the Position of the last of Resources, set by a store that
+	// supports Query.After (both bundled stores do); nil otherwise, and
+	// when Resources is empty. The server turns it into nextCursor.
+	Last *Position
 }
 
 // GetOptions tunes a single-resource read.

@@ -54,7 +54,7 @@ func (h userHandler) List(ctx context.Context, tenant string, q Query) (*Page[ma
 	if err != nil {
 		return nil, err
 	}
-	res := &Page[map[string]any]{TotalResults: p.TotalResults, Resources: make([]map[string]any, len(p.Resources))}
+	res := &Page[map[string]any]{TotalResults: p.TotalResults, Last: p.Last, Resources: make([]map[string]any, len(p.Resources))}
 	for i, u := range p.Resources {
 		res.Resources[i] = UserDoc(u)
 	}

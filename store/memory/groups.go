@@ -229,6 +229,7 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*s
 		return scim.MatchGroup(q.Filter, g)
 	}
 	var hits []hit[*groupRec] // every match, when sorted
+	var last *groupRec        // the last of the page, when unsorted
 	visit := func(r *groupRec) {
 		if !match(r) {
 			return
@@ -238,7 +239,11 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*s
 			hits = append(hits, hit[*groupRec]{r, groupKey(r, q)})
 			return
 		}
-		if page.TotalResults >= start && len(page.Resources) < count {
+		if q.After != nil && int64(r.seq) <= q.After.Seq {
+			return
+		}
+		if (q.After != nil || page.TotalResults >= start) && len(page.Resources) < count {
+			last = r
 			page.Resources = append(page.Resources, groupOut(r, q.ExcludeMembers))
 		}
 	}
@@ -249,7 +254,11 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*s
 	} else {
 		t.groupOrder.each(visit)
 	}
-	for _, h := range sortWindow(hits, q.Descending, start, count) {
+	if last != nil {
+		page.Last = &scim.Position{Seq: int64(last.seq)}
+	}
+	for _, h := range sortWindow(hits, q.Descending, q.After, start, count) {
+		page.Last = &scim.Position{Key: h.key, Seq: int64(h.r.seq)}
 		page.Resources = append(page.Resources, groupOut(h.r, q.ExcludeMembers))
 	}
 	return page, nil

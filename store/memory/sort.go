@@ -14,8 +14,9 @@ type hit[R any] struct {
 
 // sortWindow orders hits by key, ties by creation order, the whole order
 // reversed when descending (scim.Query), and returns the 1-based window
-// from start of at most count hits.
-func sortWindow[R interface{ seqNo() uint64 }](hits []hit[R], descending bool, start, count int) []hit[R] {
+// from start of at most count hits, or, when after is set, the first
+// count hits past it.
+func sortWindow[R interface{ seqNo() uint64 }](hits []hit[R], descending bool, after *scim.Position, start, count int) []hit[R] {
 	slices.SortFunc(hits, func(a, b hit[R]) int {
 		c := a.key.Compare(b.key)
 		if c == 0 {
@@ -26,6 +27,19 @@ func sortWindow[R interface{ seqNo() uint64 }](hits []hit[R], descending bool, s
 		}
 		return c
 	})
+	if after != nil {
+		i, _ := slices.BinarySearchFunc(hits, *after, func(h hit[R], p scim.Position) int {
+			c := position(h.r, h.key).Compare(p)
+			if descending {
+				c = -c
+			}
+			if c == 0 {
+				return -1 // the position itself is before the page
+			}
+			return c
+		})
+		start = i + 1
+	}
 	if start > len(hits) {
 		return nil
 	}
@@ -63,4 +77,9 @@ func groupKey(r *groupRec, q scim.Query) scim.SortKey {
 		g = &c
 	}
 	return scim.GroupSortKey(q.SortBy, g)
+}
+
+// position is r's place in a list's order under key.
+func position[R interface{ seqNo() uint64 }](r R, key scim.SortKey) scim.Position {
+	return scim.Position{Key: key, Seq: int64(r.seqNo())}
 }

@@ -154,6 +154,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 	// each is decoded once, for both.
 	var sc *unpackScratch
 	var hits []hit[*userRec] // every match, when sorted
+	var last *userRec        // the last of the page, when unsorted
 	visit := func(r *userRec) {
 		var u *scim.User
 		if q.Filter != nil {
@@ -180,7 +181,11 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 			hits = append(hits, hit[*userRec]{r, userKey(r, u, q)})
 			return
 		}
-		if page.TotalResults >= start && len(page.Resources) < count {
+		if q.After != nil && int64(r.seq) <= q.After.Seq {
+			return
+		}
+		if (q.After != nil || page.TotalResults >= start) && len(page.Resources) < count {
+			last = r
 			if u == nil || sc != nil {
 				u = r.unpack() // the caller's own, not the scratch
 			}
@@ -200,7 +205,11 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*sc
 		}
 		t.userOrder.each(visit)
 	}
-	for _, h := range sortWindow(hits, q.Descending, start, count) {
+	if last != nil {
+		page.Last = &scim.Position{Seq: int64(last.seq)}
+	}
+	for _, h := range sortWindow(hits, q.Descending, q.After, start, count) {
+		page.Last = &scim.Position{Key: h.key, Seq: int64(h.r.seq)}
 		page.Resources = append(page.Resources, t.userOut(h.r))
 	}
 	return page, nil

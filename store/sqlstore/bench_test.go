@@ -13,6 +13,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/schema"
+	"github.com/scimkit/scim/store/storetest"
 )
 
 // largeEnv enables the benchmarks that build a million-row dataset.
@@ -265,29 +266,48 @@ func BenchmarkFilterScan(b *testing.B) {
 // name.familyName, which no column holds, is keyed in Go over a scan.
 func BenchmarkSortedPage(b *testing.B) {
 	const n = 100_000
+	onSeeded(b, n, func(b *testing.B, s *Store) {
+		ctx := context.Background()
+		for _, by := range []string{"userName", "meta.created", "name.familyName"} {
+			for _, desc := range []bool{false, true} {
+				b.Run(fmt.Sprintf("users=%d/sortBy=%s/descending=%v", n, by, desc), func(b *testing.B) {
+					p, err := scim.ParseSortBy(schema.User(), by)
+					if err != nil {
+						b.Fatal(err)
+					}
+					q := scim.Query{StartIndex: 90_001, Count: 100, SortBy: p, Descending: desc}
+					for b.Loop() {
+						page, err := s.ListUsers(ctx, "bench", q)
+						if err != nil || len(page.Resources) != 100 || page.TotalResults != n {
+							b.Fatal(err, len(page.Resources), page.TotalResults)
+						}
+					}
+				})
+			}
+		}
+	})
+}
+
+// BenchmarkCursorPage reads a cursor page (scim.Query.After) of 100
+// users 90,000 users deep into a tenant of 100,000, unsorted and sorted
+// by userName and meta.created: one index range read from the cursor's
+// key (TestCursorPlans shows the plans), plus the count(*).
+func BenchmarkCursorPage(b *testing.B) {
+	const n = 100_000
+	onSeeded(b, n, func(b *testing.B, s *Store) {
+		storetest.BenchCursorPage(b, s, "bench", n)
+	})
+}
+
+// onSeeded runs fn as a sub-benchmark per dialect, on a store whose
+// tenant "bench" holds n users.
+func onSeeded(b *testing.B, n int, fn func(b *testing.B, s *Store)) {
 	for _, d := range dialects {
 		b.Run(d.String(), func(b *testing.B) {
 			s := newStore(b, d)
 			seedUsers(b, s, "bench", n)
 			settle(b, s)
-			ctx := context.Background()
-			for _, by := range []string{"userName", "meta.created", "name.familyName"} {
-				for _, desc := range []bool{false, true} {
-					b.Run(fmt.Sprintf("users=%d/sortBy=%s/descending=%v", n, by, desc), func(b *testing.B) {
-						p, err := scim.ParseSortBy(schema.User(), by)
-						if err != nil {
-							b.Fatal(err)
-						}
-						q := scim.Query{StartIndex: 90_001, Count: 100, SortBy: p, Descending: desc}
-						for b.Loop() {
-							page, err := s.ListUsers(ctx, "bench", q)
-							if err != nil || len(page.Resources) != 100 || page.TotalResults != n {
-								b.Fatal(err, len(page.Resources), page.TotalResults)
-							}
-						}
-					})
-				}
-			}
+			fn(b, s)
 		})
 	}
 }

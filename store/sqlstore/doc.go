@@ -21,6 +21,7 @@ type userRow struct {
 	created, modified int64 // Unix nanoseconds
 	version           int64
 	doc               []byte
+	seq               int64 // creation order, for keyset paging
 }
 
 // encodeUser returns the document stored for u: its JSON form without

@@ -13,17 +13,18 @@ import (
 	"github.com/scimkit/scim/filter"
 )
 
-const groupCols = "g.id, g.display_name, g.external_id, g.created_ns, g.modified_ns, g.version, g.ext"
+const groupCols = "g.id, g.display_name, g.external_id, g.created_ns, g.modified_ns, g.version, g.ext, g.seq"
 
 // groupRow is a groups row as read.
 type groupRow struct {
 	id, displayName, externalID string
 	created, modified, version  int64
 	ext                         scim.Extensions
+	seq                         int64 // creation order, for keyset paging
 }
 
 func (r *groupRow) dest() []any {
-	return []any{&r.id, &r.displayName, &r.externalID, &r.created, &r.modified, &r.version, extColumn{&r.ext}}
+	return []any{&r.id, &r.displayName, &r.externalID, &r.created, &r.modified, &r.version, extColumn{&r.ext}, &r.seq}
 }
 
 func (r *groupRow) group(members []scim.Member) *scim.Group {
@@ -541,7 +542,7 @@ func (s *Store) DeleteGroup(ctx context.Context, tenant, id, ifVersion string) e
 		}
 		if ev {
 			var old groupRow
-			err := t.queryRow(ctx, q+" RETURNING id, display_name, external_id, created_ns, modified_ns, version, ext", args...).Scan(old.dest()...)
+			err := t.queryRow(ctx, q+" RETURNING id, display_name, external_id, created_ns, modified_ns, version, ext, seq", args...).Scan(old.dest()...)
 			if errors.Is(err, sql.ErrNoRows) {
 				return missingOrStale(ctx, t, "scim_groups", tenant, id)
 			}
@@ -586,6 +587,9 @@ func (s *Store) groupListSQLMembers(tenant string, f filter.Expr, needMembers bo
 // filter on members sees every member even with q.ExcludeMembers, which
 // only trims the result.
 func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.Group], error) {
+	if q.Keyset || q.After != nil {
+		return s.keysetGroups(ctx, tenant, q)
+	}
 	if q.Sorted() {
 		return s.sortedGroups(ctx, tenant, q)
 	}
@@ -624,16 +628,8 @@ func (s *Store) ListGroups(ctx context.Context, tenant string, q scim.Query) (*s
 		if err != nil {
 			return err
 		}
-		var members map[string][]scim.Member
-		if !q.ExcludeMembers {
-			if members, err = s.membersFor(ctx, t, tenant, rows); err != nil {
-				return err
-			}
-		}
-		for i := range rows {
-			page.Resources = append(page.Resources, rows[i].group(members[rows[i].id]))
-		}
-		return nil
+		page.Resources, _, err = s.groupsOfRows(ctx, t, tenant, rows, !q.ExcludeMembers)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -17,7 +17,11 @@ import (
 // in the column) ascending, the reverse descending, because an index
 // keeps "" first and section 3.4.2.3 wants missing values last; each
 // run is an index range read in index order.
-type segment struct{ where, order string }
+type segment struct {
+	where, order string
+	col          string // the column of a run ordered by it, then by seq
+	args         []any  // of where
+}
 
 // from narrows from, "FROM table a WHERE ...", to the run.
 func (sg segment) from(from string) string {
@@ -50,7 +54,7 @@ func sortSegments(at *attrs, a string, q scim.Query) ([]segment, bool) {
 		if !unique {
 			order += ", " + seq
 		}
-		out := []segment{{col + " " + present, order}, {col + " " + missing, seq}}
+		out := []segment{{where: col + " " + present, order: order, col: col}, {where: col + " " + missing, order: seq}}
 		if q.Descending {
 			out[0], out[1] = out[1], out[0]
 		}
@@ -58,9 +62,9 @@ func sortSegments(at *attrs, a string, q scim.Query) ([]segment, bool) {
 	}
 	switch {
 	case name == "meta" && p.Sub == "created":
-		return []segment{{"", a + ".created_ns" + dir + ", " + seq}}, true
+		return []segment{{order: a + ".created_ns" + dir + ", " + seq, col: a + ".created_ns"}}, true
 	case name == "meta" && p.Sub == "lastModified":
-		return []segment{{"", a + ".modified_ns" + dir + ", " + seq}}, true
+		return []segment{{order: a + ".modified_ns" + dir + ", " + seq, col: a + ".modified_ns"}}, true
 	case p.Sub != "":
 		return nil, false
 	case at.kind == "user" && name == "active":
@@ -258,18 +262,9 @@ func (s *Store) sortedUsers(ctx context.Context, tenant string, q scim.Query) (*
 				return err
 			}
 		}
-		groups, err := s.groupsFor(ctx, t, tenant, rows)
-		if err != nil {
-			return err
-		}
-		for i := range rows {
-			u, err := rows[i].user(groups[rows[i].id])
-			if err != nil {
-				return err
-			}
-			page.Resources = append(page.Resources, u)
-		}
-		return nil
+		var err error
+		page.Resources, err = s.usersOfRows(ctx, t, tenant, rows)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -334,17 +329,9 @@ func (s *Store) sortedGroups(ctx context.Context, tenant string, q scim.Query) (
 			}
 			rows = top.window(start)
 		}
-		var members map[string][]scim.Member
-		if !q.ExcludeMembers {
-			var err error
-			if members, err = s.membersFor(ctx, t, tenant, rows); err != nil {
-				return err
-			}
-		}
-		for i := range rows {
-			page.Resources = append(page.Resources, rows[i].group(members[rows[i].id]))
-		}
-		return nil
+		var err error
+		page.Resources, _, err = s.groupsOfRows(ctx, t, tenant, rows, !q.ExcludeMembers)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -14,10 +14,10 @@ import (
 
 var errNil = errors.New("sqlstore: nil resource")
 
-const userCols = "u.id, u.created_ns, u.modified_ns, u.version, u.doc"
+const userCols = "u.id, u.created_ns, u.modified_ns, u.version, u.doc, u.seq"
 
 func (r *userRow) dest() []any {
-	return []any{&r.id, &r.created, &r.modified, &r.version, &r.doc}
+	return []any{&r.id, &r.created, &r.modified, &r.version, &r.doc, &r.seq}
 }
 
 // userArgs are the columns derived from the document, in the order of
@@ -385,7 +385,8 @@ func (s *Store) listSQL(at *attrs, table, a, cols, pageExtra, scanExtra, tenant 
 	from := " FROM " + table + " " + a + " WHERE " + where
 	page := "SELECT " + cols + from + " ORDER BY " + a + ".seq LIMIT ? OFFSET ?"
 	if pageExtra != "" {
-		inner := "SELECT " + a + ".tenant, " + a + ".seq, " + cols + from + " ORDER BY " + a + ".seq LIMIT ? OFFSET ?"
+		// cols has a.seq, which the outer ORDER BY reads.
+		inner := "SELECT " + a + ".tenant, " + cols + from + " ORDER BY " + a + ".seq LIMIT ? OFFSET ?"
 		page = "SELECT " + strings.ReplaceAll(cols, a+".", "p.") + ", " + pageExtra + " FROM (" + inner + ") AS p ORDER BY p.seq"
 	}
 	scanCols := cols
@@ -419,6 +420,9 @@ func (s *Store) userListSQLGroups(tenant string, f filter.Expr, needGroups bool)
 // ListUsers implements scim.UserStore. Results are in creation order, or
 // in q.SortBy's (see sortedUsers), and have Groups filled.
 func (s *Store) ListUsers(ctx context.Context, tenant string, q scim.Query) (*scim.Page[*scim.User], error) {
+	if q.Keyset || q.After != nil {
+		return s.keysetUsers(ctx, tenant, q)
+	}
 	if q.Sorted() {
 		return s.sortedUsers(ctx, tenant, q)
 	}

@@ -15,6 +15,7 @@ import (
 var pagingTests = []subtest{
 	{"Users", testPagingUsers},
 	{"Groups", testPagingGroups},
+	{"KeysetChurn", testKeysetChurn},
 }
 
 func testPagingUsers(t *testing.T, s scim.Store) {
@@ -30,9 +31,9 @@ func testPagingUsers(t *testing.T, s scim.Store) {
 		t.Errorf("two identical ListUsers calls returned different orders")
 	}
 
-	list := func(q scim.Query) ([]string, int) {
+	list := func(q scim.Query) ([]string, int, *scim.Position) {
 		p := listUsers(t, s, tenantA, q)
-		return ids(p.Resources, userID), p.TotalResults
+		return ids(p.Resources, userID), p.TotalResults, p.Last
 	}
 	checkPages(t, "users", order, nil, list)
 	checkWindows(t, "users", order, nil, list)
@@ -74,14 +75,14 @@ func testPagingGroups(t *testing.T, s scim.Store) {
 		t.Fatalf("ListGroups: TotalResults %d, %d resources, want 7", full.TotalResults, len(full.Resources))
 	}
 	order := ids(full.Resources, groupID)
-	list := func(q scim.Query) ([]string, int) {
+	list := func(q scim.Query) ([]string, int, *scim.Position) {
 		p := listGroups(t, s, tenantA, q)
 		for _, g := range p.Resources {
 			if len(g.Members) != 1 {
 				t.Errorf("ListGroups page: group %q has %d members, want 1", g.DisplayName, len(g.Members))
 			}
 		}
-		return ids(p.Resources, groupID), p.TotalResults
+		return ids(p.Resources, groupID), p.TotalResults, p.Last
 	}
 	checkPages(t, "groups", order, nil, list)
 	checkWindows(t, "groups", order, nil, list)
@@ -89,12 +90,12 @@ func testPagingGroups(t *testing.T, s scim.Store) {
 
 // checkPages walks want in pages of several sizes and checks that the pages
 // are complete, do not overlap, keep the order and report the total.
-func checkPages(t *testing.T, what string, want []string, f filter.Expr, list func(scim.Query) ([]string, int)) {
+func checkPages(t *testing.T, what string, want []string, f filter.Expr, list lister) {
 	t.Helper()
 	for _, size := range []int{1, 4, 5, len(want), len(want) + 3} {
 		var got []string
 		for start := 1; start <= len(want); start += size {
-			page, total := list(scim.Query{Filter: f, StartIndex: start, Count: size})
+			page, total, _ := list(scim.Query{Filter: f, StartIndex: start, Count: size})
 			if total != len(want) {
 				t.Errorf("%s: page at %d of %d: TotalResults = %d, want %d", what, start, size, total, len(want))
 			}
@@ -107,10 +108,11 @@ func checkPages(t *testing.T, what string, want []string, f filter.Expr, list fu
 			t.Errorf("%s: pages of %d put together (-want +got):\n%s", what, size, d)
 		}
 	}
+	checkKeyset(t, what, want, scim.Query{Filter: f}, list)
 }
 
 // checkWindows checks startIndex and count at and beyond their edges.
-func checkWindows(t *testing.T, what string, order []string, f filter.Expr, list func(scim.Query) ([]string, int)) {
+func checkWindows(t *testing.T, what string, order []string, f filter.Expr, list lister) {
 	t.Helper()
 	n := len(order)
 	for _, tt := range []struct {
@@ -126,7 +128,7 @@ func checkWindows(t *testing.T, what string, order []string, f filter.Expr, list
 		{n + 100, 5, nil},   //
 		{2, n, order[1:]},   // a count past the end
 	} {
-		got, total := list(scim.Query{Filter: f, StartIndex: tt.start, Count: tt.count})
+		got, total, _ := list(scim.Query{Filter: f, StartIndex: tt.start, Count: tt.count})
 		if total != n {
 			t.Errorf("%s: startIndex %d, count %d: TotalResults = %d, want %d", what, tt.start, tt.count, total, n)
 		}

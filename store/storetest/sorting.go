@@ -88,10 +88,10 @@ func testSortUsers(t *testing.T, s scim.Store) {
 			want []string
 		}{{false, asc}, {true, desc}} {
 			what := fmt.Sprintf("sortBy=%s descending=%v filter=%q", tt.by, d.desc, tt.f)
-			list := func(q scim.Query) ([]string, int) {
+			list := func(q scim.Query) ([]string, int, *scim.Position) {
 				q.Filter, q.SortBy, q.Descending = f, by, d.desc
 				p := listUsers(t, s, tenantA, q)
-				return ids(p.Resources, userID), p.TotalResults
+				return ids(p.Resources, userID), p.TotalResults, p.Last
 			}
 			checkSortedPages(t, what, d.want, list)
 		}
@@ -99,12 +99,12 @@ func testSortUsers(t *testing.T, s scim.Store) {
 }
 
 // checkSortedPages pages through a sorted list in pages of several sizes.
-func checkSortedPages(t *testing.T, what string, want []string, list func(scim.Query) ([]string, int)) {
+func checkSortedPages(t *testing.T, what string, want []string, list lister) {
 	t.Helper()
 	for _, size := range []int{1, 2, 3, len(want) + 1} {
 		var got []string
 		for start := 1; start <= len(want); start += size {
-			page, total := list(scim.Query{StartIndex: start, Count: size})
+			page, total, _ := list(scim.Query{StartIndex: start, Count: size})
 			if total != len(want) {
 				t.Errorf("%s: page at %d of %d: TotalResults = %d, want %d", what, start, size, total, len(want))
 			}
@@ -114,9 +114,10 @@ func checkSortedPages(t *testing.T, what string, want []string, list func(scim.Q
 			t.Errorf("%s: pages of %d put together (-want +got):\n%s", what, size, d)
 		}
 	}
-	if page, total := list(scim.Query{StartIndex: len(want) + 1, Count: 3}); len(page) != 0 || total != len(want) {
+	if page, total, _ := list(scim.Query{StartIndex: len(want) + 1, Count: 3}); len(page) != 0 || total != len(want) {
 		t.Errorf("%s: page past the end: %d resources, TotalResults %d", what, len(page), total)
 	}
+	checkKeyset(t, what, want, scim.Query{}, list)
 }
 
 func testSortGroups(t *testing.T, s scim.Store) {
@@ -157,7 +158,7 @@ func testSortGroups(t *testing.T, s scim.Store) {
 		}{{false, asc}, {true, desc}} {
 			for _, excl := range []bool{false, true} {
 				what := fmt.Sprintf("sortBy=%s descending=%v filter=%q excludeMembers=%v", tt.by, d.desc, tt.f, excl)
-				checkSortedPages(t, what, d.want, func(q scim.Query) ([]string, int) {
+				checkSortedPages(t, what, d.want, func(q scim.Query) ([]string, int, *scim.Position) {
 					q.Filter, q.SortBy, q.Descending, q.ExcludeMembers = f, by, d.desc, excl
 					p := listGroups(t, s, tenantA, q)
 					for _, g := range p.Resources {
@@ -165,7 +166,7 @@ func testSortGroups(t *testing.T, s scim.Store) {
 							t.Errorf("%s: group %s has %d members", what, g.ID, len(g.Members))
 						}
 					}
-					return ids(p.Resources, groupID), p.TotalResults
+					return ids(p.Resources, groupID), p.TotalResults, p.Last
 				})
 			}
 		}
