@@ -32,6 +32,11 @@ type rootPart struct {
 
 func (q *request) rootSearch(search bool) {
 	a, err := q.listArgs(search)
+	if err == nil && a.Cursor != nil {
+		// A cursor walks one resource type's order; across types, page
+		// with startIndex.
+		err = Errorf(InvalidValue, "Searching across resource types pages with startIndex, not cursor.")
+	}
 	if err != nil {
 		q.fail(err)
 		return

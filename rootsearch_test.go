@@ -160,6 +160,8 @@ func testRootSearch(t *testing.T, store scim.Store) {
 		{"POST", "/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":5}`, 400, scim.InvalidSyntax},
 		{"POST", "/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"sortBy":5}`, 400, scim.InvalidValue},
 		{"GET", "/?sortBy=shoeSize", "", 400, scim.InvalidValue},
+		{"GET", "/?cursor=", "", 400, scim.InvalidValue},
+		{"POST", "/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"cursor":""}`, 400, scim.InvalidValue},
 		{"GET", "/?sortBy=password", "", 400, scim.InvalidValue},
 		{"GET", "/?sortBy=displayName&sortOrder=sideways", "", 400, scim.InvalidValue},
 		{"GET", "/?startIndex=first", "", 400, scim.InvalidValue},
