@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -318,6 +319,37 @@ func TestETagRace(t *testing.T) {
 							one.Do("DELETE", tc.endpoint+id, "")
 						}
 					})
+				}
+			}
+		})
+	}
+}
+
+// TestVersionFilter: a filter names a version as the ETag shows it or as
+// the store keeps it.
+func TestVersionFilter(t *testing.T) {
+	for name, open := range extStores(t) {
+		t.Run(name, func(t *testing.T) {
+			h := newExtHarness(t, open(t))
+			id := h.CreateUser(`{"userName":"v@x"}`)
+			h.CreateUser(`{"userName":"w@x"}`)
+			tag := h.Must(200, "GET", "/Users/"+id, "").Header.Get("ETag")
+			if tag == "" {
+				t.Fatal("no ETag")
+			}
+			bare := strings.TrimSuffix(strings.TrimPrefix(tag, `W/"`), `"`)
+			for _, tc := range []struct {
+				filter string
+				n      float64
+			}{
+				{`meta.version eq ` + strconv.Quote(tag) + ` and id eq "` + id + `"`, 1},
+				{`meta.version eq ` + strconv.Quote(bare) + ` and id eq "` + id + `"`, 1},
+				{`meta.version ne ` + strconv.Quote(tag) + ` and id eq "` + id + `"`, 0},
+				{`meta.version eq "W/\"999\""`, 0},
+			} {
+				l := h.Must(200, "GET", "/Users?filter="+url.QueryEscape(tc.filter), "")
+				if n := l.Body["totalResults"]; n != tc.n {
+					t.Errorf("%s: %v results, want %v", tc.filter, n, tc.n)
 				}
 			}
 		})

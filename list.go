@@ -216,9 +216,35 @@ func (q *request) parseFilter(rt *schema.ResourceType, s string, search bool) (f
 		e, err = filter.Resolve(e, rt)
 	}
 	if err == nil {
-		return e, nil
+		return versionTags(e), nil
 	}
 	return nil, filterError(err, search)
+}
+
+// versionTags lets a filter on meta.version name a version as the Server
+// shows it, a weak entity-tag (W/"3"), where stores keep their own form
+// (3): eq compares with either, ne with neither.
+func versionTags(e filter.Expr) filter.Expr {
+	switch x := e.(type) {
+	case *filter.And:
+		return &filter.And{Left: versionTags(x.Left), Right: versionTags(x.Right)}
+	case *filter.Or:
+		return &filter.Or{Left: versionTags(x.Left), Right: versionTags(x.Right)}
+	case *filter.Not:
+		return &filter.Not{X: versionTags(x.X)}
+	case *filter.Compare:
+		v, ok := x.Value.(string)
+		if !ok || (x.Op != filter.Eq && x.Op != filter.Ne) || !x.Path.IsCore("meta") || !strings.EqualFold(x.Path.Sub, "version") || !isEntityTag(v) || opaque(v) == v {
+			return e
+		}
+		bare := *x
+		bare.Value = opaque(v)
+		if x.Op == filter.Eq {
+			return &filter.Or{Left: x, Right: &bare}
+		}
+		return &filter.And{Left: x, Right: &bare}
+	}
+	return e
 }
 
 // filterError maps a filter.ParseWith or filter.Resolve error to the SCIM
