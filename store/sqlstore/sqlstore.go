@@ -50,6 +50,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -184,10 +185,17 @@ func open(ctx context.Context, db *sql.DB, d Dialect, ms []migration) (*Store, e
 //
 // so that a host on PostgreSQL links no SQLite at all. Every pooled
 // connection gets journal_mode=WAL, synchronous=FULL, foreign_keys=ON and
-// a 10 s busy_timeout. Close closes the database too.
+// a 10 s busy_timeout. A file it creates is readable and writable by its
+// owner only (0600). Close closes the database too.
 func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	if !slices.Contains(sql.Drivers(), "sqlite") {
 		return nil, errors.New(`sqlstore: no database/sql driver named "sqlite" is registered; import _ "modernc.org/sqlite" in the program`)
+	}
+	// A new database file is readable by its owner only: it holds every
+	// user's personal data. SQLite gives its -wal and -shm files the same
+	// mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
 	}
 	db, err := sql.Open("sqlite", SQLiteDSN(path))
 	if err != nil {
