@@ -158,7 +158,31 @@ func (q *request) readResource(res *Resource) (map[string]any, error) {
 			return nil, err
 		}
 	}
+	if err := q.s.otherTypesSchemas(res, body); err != nil {
+		return nil, err
+	}
 	return normalize(res.Type, body)
+}
+
+// otherTypesSchemas refuses a body whose "schemas" names the core schema
+// of another resource type this Server serves (a host's own types too:
+// normalize knows only RFC 7643's), as checkSchemas does.
+func (s *Server) otherTypesSchemas(res *Resource, body map[string]any) error {
+	var list []any
+	for k, v := range body {
+		if strings.EqualFold(k, "schemas") {
+			list, _ = v.([]any)
+		}
+	}
+	for _, e := range list {
+		u, _ := e.(string)
+		for _, r := range s.resources {
+			if r != res && strings.EqualFold(u, r.Type.Schema.ID) && !strings.EqualFold(u, res.Type.Schema.ID) {
+				return Errorf(InvalidSyntax, "\"schemas\" names the core schema of another resource type; a %s is %q.", res.Type.Name, res.Type.Schema.ID)
+			}
+		}
+	}
+	return nil
 }
 
 // rejectDuplicateKeys checks data as encoding/json's Decoder reads it, a

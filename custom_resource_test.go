@@ -11,6 +11,7 @@ import (
 	"github.com/scimkit/scim/internal/e2e"
 	"github.com/scimkit/scim/internal/eventtest"
 	"github.com/scimkit/scim/schema"
+	"github.com/scimkit/scim/store/memory"
 )
 
 const deviceURN = "urn:example:params:scim:schemas:core:2.0:Device"
@@ -125,6 +126,10 @@ func TestCustomResourceType(t *testing.T) {
 			t.Errorf("POST %s: %d %s, want 400 %s", tc.body, r.Status, r.Raw, tc.scimType)
 		}
 	}
+	// A device body sent to /Users, and the other way round.
+	if r := h.Do("POST", "/Devices", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"serialNumber":"S1"}`); r.Status != 400 || r.Body["scimType"] != "invalidSyntax" {
+		t.Errorf("POST /Devices with the User schema: %d %s", r.Status, r.Raw)
+	}
 	id := h.Must(201, "POST", "/Devices", `{"serialNumber":"S1","model":"X1","kind":"Laptop","enrolled":"True"}`).Body["id"].(string)
 	got := h.Must(200, "GET", "/Devices/"+id, "").Body
 	if got["enrolled"] != true || got["kind"] != "Laptop" || e2e.Path(got, "meta", "resourceType") != "Device" {
@@ -155,4 +160,25 @@ func TestCustomResourceType(t *testing.T) {
 	if _, problems := eventtest.Replay(rec.Events()); len(problems) > 0 {
 		t.Errorf("event stream: %v", problems)
 	}
+}
+
+// TestOtherTypesSchema: a body naming the core schema of a host's type is
+// refused at another endpoint, as RFC 7643's core schemas are.
+func TestOtherTypesSchema(t *testing.T) {
+	srv, err := scim.NewServer(scim.Config{
+		Store:     memory.New(),
+		Resources: []scim.Resource{{Type: deviceType(), Handler: &devices{rows: map[string]map[string]doc{}}}},
+		Auth:      scim.StaticToken("a", tokenA),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := e2e.Serve(t, srv, tokenA)
+	if r := h.Do("POST", "/Users", `{"schemas":["`+deviceURN+`"],"userName":"a@x"}`); r.Status != 400 || r.Body["scimType"] != "invalidSyntax" {
+		t.Errorf("POST /Users with the Device schema: %d %s", r.Status, r.Raw)
+	}
+	if r := h.Do("GET", "/Users", ""); r.Body["totalResults"] != 0.0 {
+		t.Errorf("a refused POST stored a user: %s", r.Raw)
+	}
+	h.Must(201, "POST", "/Devices", `{"schemas":["`+deviceURN+`"],"serialNumber":"S1"}`)
 }
