@@ -155,8 +155,6 @@ func parseBulk(b []byte, maxOps int) ([]*bulkOp, int, error) {
 				op.err = Errorf(InvalidValue, "The bulkId %q is not defined by a POST in this request.", ref)
 			case ops[j].method != http.MethodPost:
 				op.err = Errorf(InvalidValue, "The bulkId %q is not that of a POST in this request.", ref)
-			case j == op.index:
-				op.err = &Error{Status: http.StatusConflict, Detail: "The operation references its own bulkId."}
 			}
 			if op.err != nil {
 				break
@@ -256,13 +254,15 @@ func resolve(v any, ids map[string]string) any {
 
 // runBulk runs ops in dependency order, each after the operations whose
 // bulkIds it references, else in request order; an operation whose
-// dependency failed fails too, and operations left in a cycle get 409
-// (section 3.7.1). After failOnErrors errors (when not 0), or when the
-// client has gone, it stops. The results are in request order, for the
-// operations that ran.
+// dependency failed fails too. A cycle of POSTs is resolved as section
+// 3.7.1 asks (see bulk_cycle.go); operations left in a cycle that cannot
+// be resolved get 409. After failOnErrors errors (when not 0), or when
+// the client has gone, it stops. The results are in request order, for
+// the operations that ran.
 func (q *request) runBulk(ops []*bulkOp, failOnErrors int) []bulkResult {
 	results := make([]*bulkResult, len(ops))
 	ids := map[string]string{} // bulkId -> id created
+	var pending []*bulkDeferred
 	errs := 0
 	done := func(op *bulkOp, r bulkResult) bool {
 		results[op.index] = &r
@@ -283,25 +283,57 @@ loop:
 				break
 			}
 		}
+		var d *bulkDeferred
+		if next == nil {
+			// What is left waits on itself: a cycle, or operations
+			// waiting on one. One POST of a cycle is created without
+			// the references, which are added once they resolve.
+			next, d = q.breakCycle(ops, results)
+		}
 		if next != nil {
-			if done(next, q.runOp(next, ids, results)) {
+			r := q.runOp(next, ids, results)
+			if d != nil && r.Status == strconv.Itoa(http.StatusCreated) {
+				d.id = ids[next.bulkID]
+				pending = append(pending, d)
+			}
+			if done(next, r) {
 				break loop
 			}
 		} else {
-			// What is left waits on itself: a cycle, or operations waiting
-			// on one.
 			for _, op := range ops {
 				if results[op.index] != nil {
 					continue
 				}
-				if done(op, errResult(op, &Error{Status: http.StatusConflict, Detail: "The operation is part of, or waits on, a circular bulkId reference, which this server does not resolve."})) {
+				if done(op, errResult(op, &Error{Status: http.StatusConflict, Detail: "The operation is part of, or waits on, a circular bulkId reference that cannot be resolved: each operation in the cycle holds its reference in a required attribute."})) {
 					break loop
 				}
 			}
 		}
+		// Left-out references whose bulkIds have now run are added.
+		kept := pending[:0]
+		for _, d := range pending {
+			if !depsDone(&bulkOp{deps: d.waits}, results) {
+				kept = append(kept, d)
+				continue
+			}
+			if r, ok := q.completeDeferred(d, ids, results); !ok {
+				if done(d.op, r) {
+					pending = nil
+					break loop
+				}
+			} else {
+				results[d.op.index] = &r
+			}
+		}
+		pending = kept
 		for first < len(ops) && results[first] != nil {
 			first++
 		}
+	}
+	// Stopped with references still left out: those resources go again.
+	for _, d := range pending {
+		r := q.abandonDeferred(d, "the Bulk request stopped before the referenced operations ran")
+		results[d.op.index] = &r
 	}
 	out := make([]bulkResult, 0, len(ops))
 	for _, r := range results {
@@ -335,32 +367,15 @@ func (q *request) runOp(op *bulkOp, ids map[string]string, results []*bulkResult
 	if err != nil {
 		return errResult(op, err)
 	}
-	var body io.Reader = http.NoBody
+	var body []byte
 	if op.data != nil {
-		b, err := json.Marshal(resolve(op.data, ids))
-		if err != nil {
+		if body, err = json.Marshal(resolve(op.data, ids)); err != nil {
 			return errResult(op, Errorf(InvalidSyntax, "The operation's data could not be read."))
 		}
-		body = bytes.NewReader(b)
 	}
-	r, err := http.NewRequestWithContext(q.r.Context(), op.method, "/", body)
+	rec, err := q.serveInternal(res, op.method, id, "", body, op.version)
 	if err != nil {
 		return errResult(op, err)
-	}
-	r.URL = &url.URL{Path: "/" + strings.Trim(res.Type.Endpoint, "/")}
-	if id != "" {
-		r.URL.Path += "/" + id
-	}
-	r.Header.Set("Content-Type", "application/scim+json")
-	if op.version != "" {
-		r.Header.Set("If-Match", op.version)
-	}
-	rec := &recorder{header: http.Header{}}
-	sub := &request{s: q.s, w: rec, r: r, tenant: q.tenant, base: q.base}
-	if op.method == http.MethodPost {
-		sub.create(res)
-	} else {
-		sub.one(res, id)
 	}
 	out := bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(rec.status)}
 	if rec.status >= 400 {
@@ -382,6 +397,36 @@ func (q *request) runOp(op *bulkOp, ids map[string]string, results []*bulkResult
 		out.Location = q.base + "/" + strings.Trim(res.Type.Endpoint, "/") + "/" + url.PathEscape(id)
 	}
 	return out
+}
+
+// serveInternal serves method on res (on the resource id when not "")
+// as the same request on its own would be, with body (nil for none) and
+// ifMatch as If-Match when not "", into a recorder.
+func (q *request) serveInternal(res *Resource, method, id, query string, body []byte, ifMatch string) (*recorder, error) {
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	r, err := http.NewRequestWithContext(q.r.Context(), method, "/", rd)
+	if err != nil {
+		return nil, err
+	}
+	r.URL = &url.URL{Path: "/" + strings.Trim(res.Type.Endpoint, "/"), RawQuery: query}
+	if id != "" {
+		r.URL.Path += "/" + id
+	}
+	r.Header.Set("Content-Type", "application/scim+json")
+	if ifMatch != "" {
+		r.Header.Set("If-Match", ifMatch)
+	}
+	rec := &recorder{header: http.Header{}}
+	sub := &request{s: q.s, w: rec, r: r, tenant: q.tenant, base: q.base}
+	if method == http.MethodPost {
+		sub.create(res)
+	} else {
+		sub.one(res, id)
+	}
+	return rec, nil
 }
 
 // bulkTarget resolves an operation's path to a resource type and, but

@@ -174,6 +174,10 @@ func TestBulk(t *testing.T) {
 
 			t.Run("circular references and unresolvable ones", func(t *testing.T) {
 				f := newBulkFixture(t, open(t), scim.Config{})
+				// Groups cannot hold groups on the bundled stores: g1 is
+				// created without members, g2 naming it fails, so the
+				// attempt fails and g1 goes again; self's own member add
+				// fails the same way.
 				r := f.a.Do("POST", "/Bulk", bulkBody(0,
 					bulkPost("g1", "/Groups", bulkGroup("One", "bulkId:g2")),
 					bulkPost("g2", "/Groups", bulkGroup("Two", "bulkId:g1")),
@@ -183,11 +187,11 @@ func TestBulk(t *testing.T) {
 					bulkPost("g4", "/Groups", bulkGroup("Four", "bulkId:nope")),
 					`{"method":"PUT","path":"/Users/bulkId:nope","data":`+bulkUser("x@example.com")+`}`,
 				))
-				got, _ := entries(t, r)
+				got, raw := entries(t, r)
 				want := []bulkEntry{
 					{"POST", "g1", "409", ""},
-					{"POST", "g2", "409", ""},
-					{"POST", "g3", "409", ""},
+					{"POST", "g2", "400", "invalidValue"},
+					{"POST", "g3", "400", "invalidValue"},
 					{"POST", "self", "409", ""},
 					{"POST", "u", "201", ""},
 					{"POST", "g4", "400", "invalidValue"},
@@ -196,8 +200,90 @@ func TestBulk(t *testing.T) {
 				if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b bulkEntry) bool { return a == b })); diff != "" {
 					t.Fatalf("entries (-want +got):\n%s\n%s", diff, r.Raw)
 				}
+				for _, i := range []int{0, 3} {
+					detail := str(raw[i]["response"].(map[string]any)["detail"])
+					if !strings.Contains(detail, "created without members") || !strings.HasSuffix(detail, "deleted again.") {
+						t.Errorf("detail of %s: %q", got[i].BulkID, detail)
+					}
+				}
 				if n := f.a.Must(200, "GET", "/Groups", "").Body["totalResults"]; n != 0.0 {
-					t.Errorf("groups created: %v", n)
+					t.Errorf("groups left: %v", n)
+				}
+			})
+
+			t.Run("a manager cycle is resolved", func(t *testing.T) {
+				f := newBulkFixture(t, open(t), scim.Config{})
+				managed := func(userName, manager string) string {
+					return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"` + userName +
+						`","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","manager":{"value":"` + manager + `"}}}`
+				}
+				r := f.a.Do("POST", "/Bulk", bulkBody(0,
+					// Waits on the cycle, and runs once it is resolved.
+					bulkPost("g", "/Groups", bulkGroup("Pair", "bulkId:ada", "bulkId:grace")),
+					bulkPost("ada", "/Users", managed("ada@example.com", "bulkId:grace")),
+					bulkPost("grace", "/Users", managed("grace@example.com", "bulkId:ada")),
+					bulkPost("alan", "/Users", managed("alan@example.com", "bulkId:alan")), // manages himself
+					bulkPost("plain", "/Users", bulkUser("plain@example.com")),
+					`{"method":"PATCH","path":"/Users/bulkId:ada","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Ada"}]}}`,
+				))
+				got, raw := entries(t, r)
+				want := []bulkEntry{
+					{"POST", "g", "201", ""},
+					{"POST", "ada", "201", ""},
+					{"POST", "grace", "201", ""},
+					{"POST", "alan", "201", ""},
+					{"POST", "plain", "201", ""},
+					{"PATCH", "", "200", ""},
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("entries (-want +got):\n%s\n%s", diff, r.Raw)
+				}
+				ada, grace, alan := idOf(raw[1]), idOf(raw[2]), idOf(raw[3])
+				for i, wantManager := range map[int]string{1: grace, 2: ada, 3: alan} {
+					u := f.a.Must(200, "GET", "/Users/"+idOf(raw[i]), "")
+					ent, _ := u.Body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)
+					mgr, _ := ent["manager"].(map[string]any)
+					if mgr["value"] != wantManager || ent["department"] != "R&D" {
+						t.Errorf("%s: enterprise %v, want manager %s", got[i].BulkID, ent, wantManager)
+					}
+					// The entry reports the final state. Ada's PATCH came
+					// after, so hers is one version older.
+					if i != 1 && str(raw[i]["version"]) != u.Header.Get("ETag") {
+						t.Errorf("%s: entry version %s, resource %s", got[i].BulkID, raw[i]["version"], u.Header.Get("ETag"))
+					}
+					if str(raw[i]["location"]) != f.a.Base+"/Users/"+idOf(raw[i]) {
+						t.Errorf("%s: location %s", got[i].BulkID, raw[i]["location"])
+					}
+				}
+				members := e2e.MemberIDs(f.a.Must(200, "GET", "/Groups/"+idOf(raw[0]), "").Body)
+				slices.Sort(members)
+				wantMembers := []string{ada, grace}
+				slices.Sort(wantMembers)
+				if diff := cmp.Diff(wantMembers, members); diff != "" {
+					t.Errorf("members (-want +got):\n%s", diff)
+				}
+			})
+
+			t.Run("a cycle through a required attribute is 409", func(t *testing.T) {
+				f := newBulkFixture(t, open(t), scim.Config{})
+				r := f.a.Do("POST", "/Bulk", bulkBody(0,
+					bulkPost("a", "/Users", bulkUser("bulkId:b")),
+					bulkPost("b", "/Users", bulkUser("bulkId:a")),
+					bulkPost("c", "/Users", `{"userName":"c@example.com","nickName":"bulkId:a"}`), // waits on it
+					bulkPost("d", "/Users", bulkUser("d@example.com")),
+				))
+				got, _ := entries(t, r)
+				want := []bulkEntry{
+					{"POST", "a", "409", ""},
+					{"POST", "b", "409", ""},
+					{"POST", "c", "409", ""},
+					{"POST", "d", "201", ""},
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("entries (-want +got):\n%s\n%s", diff, r.Raw)
+				}
+				if n := f.a.Must(200, "GET", "/Users", "").Body["totalResults"]; n != 1.0 {
+					t.Errorf("users: %v, want 1", n)
 				}
 			})
 
