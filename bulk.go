@@ -38,6 +38,8 @@ type bulkOp struct {
 	data    any   // nil when absent
 	deps    []int // indexes of the operations whose bulkIds it references
 	err     error // a fault found before it runs
+	// offCycle: found to be on no bulkId cycle (see breakCycle).
+	offCycle bool
 }
 
 // bulkResult is one entry of a BulkResponse.

@@ -46,7 +46,13 @@ func (q *request) breakCycle(ops []*bulkOp, results []*bulkResult) (*bulkOp, *bu
 		return ok && results[j] == nil
 	}
 	for _, op := range ops {
-		if results[op.index] != nil || op.err != nil || op.method != http.MethodPost || !onCycle(op, ops, results) {
+		if results[op.index] != nil || op.err != nil || op.method != http.MethodPost || op.offCycle {
+			continue
+		}
+		if !onCycle(op, ops, results) {
+			// Running operations and breaking cycles only remove edges,
+			// so it stays off every cycle: each is searched from once.
+			op.offCycle = true
 			continue
 		}
 		res, _, err := q.bulkTarget(op, nil)

@@ -264,6 +264,54 @@ func TestBulk(t *testing.T) {
 				}
 			})
 
+			t.Run("a refused follow-up PATCH fails the attempt", func(t *testing.T) {
+				var mu sync.Mutex
+				var ops []string
+				f := newBulkFixture(t, open(t), scim.Config{BeforeWrite: func(_ context.Context, w scim.Write) error {
+					mu.Lock()
+					defer mu.Unlock()
+					ops = append(ops, string(w.Op))
+					if w.Op == scim.OpPatch {
+						return scim.Errorf(scim.InvalidValue, "Managers are set by HR only.")
+					}
+					return nil
+				}})
+				managed := func(userName, manager string) string {
+					return `{"userName":"` + userName + `","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"` + manager + `"}}}`
+				}
+				for _, tc := range []struct {
+					failOnErrors int
+					want         []bulkEntry
+				}{
+					// b ran before the attempt failed; a is deleted again,
+					// and failOnErrors stops before c.
+					{0, []bulkEntry{{"POST", "a", "409", ""}, {"POST", "b", "201", ""}, {"POST", "c", "201", ""}}},
+					{1, []bulkEntry{{"POST", "a", "409", ""}, {"POST", "b", "201", ""}}},
+				} {
+					t.Run(fmt.Sprint(tc.failOnErrors), func(t *testing.T) {
+						r := f.a.Do("POST", "/Bulk", bulkBody(tc.failOnErrors,
+							bulkPost("a", "/Users", managed(fmt.Sprint("a", tc.failOnErrors, "@example.com"), "bulkId:b")),
+							bulkPost("b", "/Users", managed(fmt.Sprint("b", tc.failOnErrors, "@example.com"), "bulkId:a")),
+							bulkPost("c", "/Users", managed(fmt.Sprint("c", tc.failOnErrors, "@example.com"), "bulkId:b")), // waits on the cycle
+						))
+						got, raw := entries(t, r)
+						if diff := cmp.Diff(tc.want, got); diff != "" {
+							t.Fatalf("entries (-want +got):\n%s\n%s", diff, r.Raw)
+						}
+						detail := str(raw[0]["response"].(map[string]any)["detail"])
+						if !strings.Contains(detail, "without urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager") || !strings.Contains(detail, "Managers are set by HR only.") || !strings.HasSuffix(detail, "deleted again.") {
+							t.Errorf("detail: %q", detail)
+						}
+					})
+				}
+				if diff := cmp.Diff([]string{"create", "create", "patch", "delete", "create", "create", "create", "patch", "delete"}, ops); diff != "" {
+					t.Errorf("writes (-want +got):\n%s", diff)
+				}
+				if n := f.a.Must(200, "GET", "/Users", "").Body["totalResults"]; n != 3.0 {
+					t.Errorf("users: %v, want 3 (b0, c0, b1)", n)
+				}
+			})
+
 			t.Run("a cycle through a required attribute is 409", func(t *testing.T) {
 				f := newBulkFixture(t, open(t), scim.Config{})
 				r := f.a.Do("POST", "/Bulk", bulkBody(0,
