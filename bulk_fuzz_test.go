@@ -22,6 +22,8 @@ func FuzzBulk(f *testing.F) {
 		bulkBody(1, bulkPost("a", "/Groups", bulkGroup("A", "bulkId:b")), bulkPost("b", "/Groups", bulkGroup("B", "bulkId:a"))),
 		bulkBody(2, `{"method":"PATCH","path":"/Users/bulkId:u","version":"W/\"1\"","data":`+e2e.PatchBody(`{"op":"replace","path":"active","value":false}`)+`}`, bulkPost("u", "/Users", bulkUser("v@example.com"))),
 		bulkBody(0, `{"method":"DELETE","path":"/Users/bulkId:x"}`, `{"method":"PUT","path":"/Groups/%2e%2e","data":{}}`, `{"method":"post","bulkId":"bulkId:x","path":"Users","data":[]}`),
+		bulkBody(0, bulkPost("a", "/Users", advManaged("a@example.com", "bulkId:b")), bulkPost("b", "/Users", advManaged("b@example.com", "bulkId:a")), bulkPost("s", "/Users", advManaged("s@example.com", "bulkId:s"))),
+		bulkBody(0, bulkPost("a", "/Users", `{"userName":"bulkId:b","nickName":"bulkId:a","urn:x":{"y":"bulkId:b"}}`), bulkPost("b", "/Users", bulkUser("bulkId:a"))),
 		`{"Operations":[1,"x",null,{"method":7}],"failOnErrors":1e3}`,
 		`{"operations":[{"METHOD":"POST","BULKID":"q","PATH":"/users","DATA":{"userName":"q"}}]}`,
 	} {
