@@ -276,9 +276,6 @@ func TestBulk(t *testing.T) {
 					}
 					return nil
 				}})
-				managed := func(userName, manager string) string {
-					return `{"userName":"` + userName + `","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"` + manager + `"}}}`
-				}
 				for _, tc := range []struct {
 					failOnErrors int
 					want         []bulkEntry
@@ -290,9 +287,9 @@ func TestBulk(t *testing.T) {
 				} {
 					t.Run(fmt.Sprint(tc.failOnErrors), func(t *testing.T) {
 						r := f.a.Do("POST", "/Bulk", bulkBody(tc.failOnErrors,
-							bulkPost("a", "/Users", managed(fmt.Sprint("a", tc.failOnErrors, "@example.com"), "bulkId:b")),
-							bulkPost("b", "/Users", managed(fmt.Sprint("b", tc.failOnErrors, "@example.com"), "bulkId:a")),
-							bulkPost("c", "/Users", managed(fmt.Sprint("c", tc.failOnErrors, "@example.com"), "bulkId:b")), // waits on the cycle
+							bulkPost("a", "/Users", advManaged(fmt.Sprint("a", tc.failOnErrors, "@example.com"), "bulkId:b")),
+							bulkPost("b", "/Users", advManaged(fmt.Sprint("b", tc.failOnErrors, "@example.com"), "bulkId:a")),
+							bulkPost("c", "/Users", advManaged(fmt.Sprint("c", tc.failOnErrors, "@example.com"), "bulkId:b")), // waits on the cycle
 						))
 						got, raw := entries(t, r)
 						if diff := cmp.Diff(tc.want, got); diff != "" {
