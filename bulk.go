@@ -2,6 +2,7 @@ package scim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -375,7 +376,7 @@ func (q *request) runOp(op *bulkOp, ids map[string]string, results []*bulkResult
 			return errResult(op, Errorf(InvalidSyntax, "The operation's data could not be read."))
 		}
 	}
-	rec, err := q.serveInternal(res, op.method, id, "", body, op.version)
+	rec, err := q.serveInternal(q.r.Context(), res, op.method, id, "", body, op.version)
 	if err != nil {
 		return errResult(op, err)
 	}
@@ -404,12 +405,12 @@ func (q *request) runOp(op *bulkOp, ids map[string]string, results []*bulkResult
 // serveInternal serves method on res (on the resource id when not "")
 // as the same request on its own would be, with body (nil for none) and
 // ifMatch as If-Match when not "", into a recorder.
-func (q *request) serveInternal(res *Resource, method, id, query string, body []byte, ifMatch string) (*recorder, error) {
+func (q *request) serveInternal(ctx context.Context, res *Resource, method, id, query string, body []byte, ifMatch string) (*recorder, error) {
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	r, err := http.NewRequestWithContext(q.r.Context(), method, "/", rd)
+	r, err := http.NewRequestWithContext(ctx, method, "/", rd)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -185,7 +186,7 @@ func (q *request) completeDeferred(d *bulkDeferred, ids map[string]string, resul
 		return q.abandonDeferred(d, "its references could not be encoded"), false
 	}
 	// attributes=id asks for a 200 with the resource and its ETag.
-	rec, err := q.serveInternal(d.res, http.MethodPatch, d.id, "attributes=id", body, "")
+	rec, err := q.serveInternal(q.r.Context(), d.res, http.MethodPatch, d.id, "attributes=id", body, "")
 	if err != nil {
 		return q.abandonDeferred(d, "adding its references failed"), false
 	}
@@ -222,7 +223,9 @@ func (q *request) abandonDeferred(d *bulkDeferred, why string) bulkResult {
 	sort.Strings(names)
 	detail := "The operation is part of a circular bulkId reference that could not be resolved: it was created without " +
 		strings.Join(names, ", ") + ", and " + why + "; "
-	rec, err := q.serveInternal(d.res, http.MethodDelete, d.id, "", nil, "")
+	// The delete runs even when the client has gone, so that a stopped
+	// attempt leaves nothing behind.
+	rec, err := q.serveInternal(context.WithoutCancel(q.r.Context()), d.res, http.MethodDelete, d.id, "", nil, "")
 	if err == nil && rec.status == http.StatusNoContent {
 		detail += "the resource was deleted again."
 	} else {
