@@ -309,6 +309,27 @@ func TestBulk(t *testing.T) {
 				}
 			})
 
+			t.Run("stopping leaves no resource without its references", func(t *testing.T) {
+				f := newBulkFixture(t, open(t), scim.Config{})
+				// a is created without its manager; x, which fails, runs
+				// before b, and failOnErrors stops there.
+				r := f.a.Do("POST", "/Bulk", bulkBody(1,
+					bulkPost("a", "/Users", advManaged("a@example.com", "bulkId:b")),
+					bulkPost("x", "/Users", `{"nickName":"bulkId:a"}`),
+					bulkPost("b", "/Users", advManaged("b@example.com", "bulkId:a")),
+				))
+				got, raw := entries(t, r)
+				if diff := cmp.Diff([]bulkEntry{{"POST", "a", "409", ""}, {"POST", "x", "400", "invalidValue"}}, got); diff != "" {
+					t.Fatalf("entries (-want +got):\n%s\n%s", diff, r.Raw)
+				}
+				if detail := str(raw[0]["response"].(map[string]any)["detail"]); !strings.Contains(detail, "stopped") || !strings.HasSuffix(detail, "deleted again.") {
+					t.Errorf("detail: %q", detail)
+				}
+				if n := f.a.Must(200, "GET", "/Users", "").Body["totalResults"]; n != 0.0 {
+					t.Errorf("users: %v, want 0", n)
+				}
+			})
+
 			t.Run("a cycle through a required attribute is 409", func(t *testing.T) {
 				f := newBulkFixture(t, open(t), scim.Config{})
 				r := f.a.Do("POST", "/Bulk", bulkBody(0,
