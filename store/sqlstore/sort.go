@@ -220,20 +220,8 @@ func (s *Store) sortedUsers(ctx context.Context, tenant string, q scim.Query) (*
 		var rows []userRow
 		switch {
 		case inSQL && ls.exact:
-			if err := t.queryRow(ctx, ls.count, ls.args...).Scan(&page.TotalResults); err != nil {
-				return err
-			}
-			if count == 0 || start > page.TotalResults {
-				break
-			}
-			if err := sortedPage(ctx, t, userCols, ls.from, ls.args, segs, start, count, func(rs *sql.Rows) error {
-				var r userRow
-				if err := rs.Scan(r.dest()...); err != nil {
-					return err
-				}
-				rows = append(rows, r)
-				return nil
-			}); err != nil {
+			var err error
+			if page.TotalResults, rows, err = exactSorted(ctx, t, userCols, ls, segs, start, count, (*userRow).dest); err != nil {
 				return err
 			}
 		case inSQL:
@@ -272,6 +260,29 @@ func (s *Store) sortedUsers(ctx context.Context, tenant string, q scim.Query) (*
 	return page, nil
 }
 
+// exactSorted reads a sorted page whose filter SQL answers exactly: the
+// total, then (when the window is not past it) the page's rows of cols,
+// scanned into R through dest.
+func exactSorted[R any](ctx context.Context, t *tx, cols string, ls listSQL, segs []segment, start, count int, dest func(*R) []any) (int, []R, error) {
+	var total int
+	if err := t.queryRow(ctx, ls.count, ls.args...).Scan(&total); err != nil {
+		return 0, nil, err
+	}
+	if count == 0 || start > total {
+		return total, nil, nil
+	}
+	var rows []R
+	err := sortedPage(ctx, t, cols, ls.from, ls.args, segs, start, count, func(rs *sql.Rows) error {
+		var r R
+		if err := rs.Scan(dest(&r)...); err != nil {
+			return err
+		}
+		rows = append(rows, r)
+		return nil
+	})
+	return total, rows, err
+}
+
 // keep is how many rows a sort in Go keeps for the window at start.
 func keep(start, count int) int {
 	if start-1 > math.MaxInt-count {
@@ -292,20 +303,8 @@ func (s *Store) sortedGroups(ctx context.Context, tenant string, q scim.Query) (
 		var rows []groupRow
 		switch {
 		case inSQL && ls.exact:
-			if err := t.queryRow(ctx, ls.count, ls.args...).Scan(&page.TotalResults); err != nil {
-				return err
-			}
-			if count == 0 || start > page.TotalResults {
-				break
-			}
-			if err := sortedPage(ctx, t, groupCols, ls.from, ls.args, segs, start, count, func(rs *sql.Rows) error {
-				var r groupRow
-				if err := rs.Scan(r.dest()...); err != nil {
-					return err
-				}
-				rows = append(rows, r)
-				return nil
-			}); err != nil {
+			var err error
+			if page.TotalResults, rows, err = exactSorted(ctx, t, groupCols, ls, segs, start, count, (*groupRow).dest); err != nil {
 				return err
 			}
 		case inSQL:
