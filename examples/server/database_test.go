@@ -1,9 +1,11 @@
 package main
 
 import (
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -47,6 +49,23 @@ func TestDatabaseErrors(t *testing.T) {
 	if err := os.WriteFile(notDir, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// PostgreSQL DSNs point at a listener of this test's own that hangs
+	// up on every connection, so they fail fast and reach nothing else.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	notSQLite := filepath.Join(dir, "text.db")
 	if err := os.WriteFile(notSQLite, []byte(strings.Repeat("not a database\n", 100)), 0o600); err != nil {
 		t.Fatal(err)
@@ -65,11 +84,11 @@ func TestDatabaseErrors(t *testing.T) {
 		{"file as the directory", []string{"-db", filepath.Join(notDir, "x.db")}, []string{notDir + " is not a directory"}},
 		{"not a SQLite file", []string{"-db", notSQLite}, []string{notSQLite, "not a database"}},
 		{"empty -db", []string{"-db", ""}, []string{"-db is empty"}},
-		{"key=value DSN", []string{"-db", "host=127.0.0.1 port=1 user=x dbname=x sslmode=disable connect_timeout=5"}, []string{"PostgreSQL"}},
-		{"upper-case URL", []string{"-db", "POSTGRES://x@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, []string{"PostgreSQL"}},
+		{"key=value DSN", []string{"-db", "host=127.0.0.1 port=" + port + " user=x dbname=x sslmode=disable connect_timeout=5"}, []string{"PostgreSQL"}},
+		{"upper-case URL", []string{"-db", "POSTGRES://x@127.0.0.1:" + port + "/x?sslmode=disable&connect_timeout=5"}, []string{"PostgreSQL"}},
 		{"token issue with a bad -expires", []string{"token", "issue", "-tenant", "a", "-expires", "-1h"}, []string{"-expires"}},
 		{"token revoke without -id", []string{"token", "revoke", "-tenant", "a"}, []string{"needs -id"}},
-		{"token command with a DSN", []string{"-db", "host=127.0.0.1 port=1 sslmode=disable connect_timeout=5", "token", "list", "-tenant", "a"}, []string{"PostgreSQL"}},
+		{"token command with a DSN", []string{"-db", "host=127.0.0.1 port=" + port + " sslmode=disable connect_timeout=5", "token", "list", "-tenant", "a"}, []string{"PostgreSQL"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
