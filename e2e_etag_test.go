@@ -347,9 +347,11 @@ func TestVersionFilter(t *testing.T) {
 				{`meta.version ne ` + strconv.Quote(tag) + ` and id eq "` + id + `"`, 0},
 				{`meta.version eq "W/\"999\""`, 0},
 			} {
-				l := h.Must(200, "GET", "/Users?filter="+url.QueryEscape(tc.filter), "")
-				if n := l.Body["totalResults"]; n != tc.n {
-					t.Errorf("%s: %v results, want %v", tc.filter, n, tc.n)
+				for _, path := range []string{"/Users", "/"} { // one type, and across types
+					l := h.Must(200, "GET", path+"?filter="+url.QueryEscape(tc.filter), "")
+					if n := l.Body["totalResults"]; n != tc.n {
+						t.Errorf("%s %s: %v results, want %v", path, tc.filter, n, tc.n)
+					}
 				}
 			}
 		})

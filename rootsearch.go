@@ -212,6 +212,7 @@ func narrow(e filter.Expr, rt *schema.ResourceType, known []bool, i *int) (filte
 		return nil, 0, err
 	}
 	known[leaf] = true
+	f = versionTags(f) // meta.version as an ETag or a store's version, as on one type
 	if c, ok := f.(*filter.Compare); ok && c.Path.IsCore("meta") && strings.EqualFold(c.Path.Sub, "resourceType") {
 		return nil, constant(filter.Match(c, map[string]any{"meta": map[string]any{"resourceType": rt.Name}})), nil
 	}
