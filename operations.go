@@ -284,11 +284,15 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 			return nil, err
 		}
 	}
-	for range maxWriteRetries {
+	for attempt := range maxWriteRetries {
 		var doc, old map[string]any
 		version := ""
 		if len(attrOps) > 0 || ifMatch != nil || q.s.cfg.BeforeWrite != nil && len(memberOps) > 0 {
-			if old, err = res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true}); err != nil {
+			if attempt == 0 && before != nil {
+				// The group just read for the events, without its members.
+				old = maps.Clone(before)
+				delete(old, "members")
+			} else if old, err = res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: true}); err != nil {
 				return nil, err
 			}
 		}
