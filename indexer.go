@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/scimkit/scim/schema"
 )
@@ -83,26 +82,6 @@ func indexedAttributes(rt *schema.ResourceType) ([]IndexedAttribute, error) {
 		}
 	}
 	return out, nil
-}
-
-// checkExtensions refuses extension registrations that cannot work: a
-// missing schema, a URN given twice or clashing with the core schema.
-func checkExtensions(rt *schema.ResourceType) error {
-	seen := map[string]bool{strings.ToLower(rt.Schema.ID): true}
-	for _, e := range rt.Extensions {
-		if e.Schema == nil {
-			return fmt.Errorf("scim: a %s extension has no Schema", rt.Name)
-		}
-		id := strings.ToLower(e.Schema.ID)
-		if !strings.HasPrefix(id, "urn:") {
-			return fmt.Errorf("scim: %s extension %q: the schema id must be a URN", rt.Name, e.Schema.ID)
-		}
-		if seen[id] {
-			return fmt.Errorf("scim: %s extension %q is registered twice or clashes with the core schema", rt.Name, e.Schema.ID)
-		}
-		seen[id] = true
-	}
-	return nil
 }
 
 // useIndexes hands the attributes of the built-in resource types' host
