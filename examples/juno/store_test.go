@@ -1,0 +1,24 @@
+package main
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/storetest"
+)
+
+func testDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := openDB(t.Context(), filepath.Join(t.TempDir(), "juno.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) scim.Store { return newStore(testDB(t)) })
+}
