@@ -113,11 +113,11 @@ func scanAccount(row interface{ Scan(...any) error }) (account, error) {
 
 // accountRow is a user split into accounts columns.
 type accountRow struct {
-	given, family, middle, formatted                   string
-	status                                             string
+	given, family, middle, formatted                  string
+	status                                            string
 	department, empNo, costCenter, division, org, mgr string
-	learner                                            [3]string
-	extra                                              string
+	learner                                           [3]string
+	extra                                             string
 }
 
 // splitUser maps u onto Juno's columns; what has no column goes, as JSON,

@@ -22,3 +22,7 @@ func testDB(t *testing.T) *sql.DB {
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) scim.Store { return newStore(testDB(t)) })
 }
+
+func TestTokenStore(t *testing.T) {
+	storetest.RunTokens(t, func(t *testing.T) scim.TokenStore { return &tokenStore{testDB(t)} })
+}
