@@ -48,6 +48,7 @@ type app struct {
 	tokens *scim.Tokens
 	scim   *scim.Server
 	log    provisioningLog
+	feed   *logFeed
 	sso    map[string]*ssoProvider // by customer
 	// base is the public URL of the app, without a trailing slash.
 	base string
@@ -89,7 +90,12 @@ func newApp(ctx context.Context, c appConfig) (*app, error) {
 		a.log = l
 	}
 	a.tokens = &scim.Tokens{Store: &tokenStore{c.DB}, Logger: a.logger}
-	srv, err := scim.NewServer(a.scimConfig())
+	cfg := a.scimConfig()
+	if ml, ok := a.log.(*memLog); ok {
+		a.feed = &logFeed{log: ml, auth: cfg.Auth}
+		cfg.Auth = a.feed
+	}
+	srv, err := scim.NewServer(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +122,9 @@ func (a *app) Close() error { return a.scim.Close() }
 // that the time between the commit and this delivery, or an event lost
 // in a crash, leaves no session usable.
 func (a *app) onEvent(ctx context.Context, e scim.Event) error {
+	if a.feed != nil {
+		a.feed.event(e)
+	}
 	if e.ResourceType != "User" || (e.Kind != scim.UserDeactivated && e.Kind != scim.UserDeleted) {
 		return nil
 	}
@@ -130,7 +139,11 @@ func (a *app) onEvent(ctx context.Context, e scim.Event) error {
 
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", a.scim))
+	var scimHandler http.Handler = a.scim
+	if a.feed != nil {
+		scimHandler = a.feed.wrap(scimHandler)
+	}
+	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", scimHandler))
 	mux.HandleFunc("GET /api/me", a.apiMe)
 	mux.HandleFunc("GET /api/courses", a.apiCourses)
 	mux.HandleFunc("POST /logout", a.logout)
