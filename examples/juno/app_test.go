@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -104,7 +103,7 @@ func (ta *testApp) entraCycle(t *testing.T, token string) cycleIDs {
 	t.Helper()
 	var ids cycleIDs
 	for _, u := range []struct {
-		id                  *string
+		id                 *string
 		name, display, oid string
 	}{{&ids.alice, "alice@contoso.com", "Alice Archer", "a1a1a1a1-0000"}, {&ids.bob, "bob@contoso.com", "Bob Baker", "b2b2b2b2-0000"},
 		{&ids.carol, "carol@contoso.com", "Carol Cook", "c3c3c3c3-0000"}} {
@@ -394,7 +393,7 @@ func TestAdminTokensAndLog(t *testing.T) {
 		want  int
 	}{
 		{"op=create&outcome=failure", 1},
-		{"op=create", 6}, // alice, bob, carol, Sales, mallory, alice again
+		{"op=create", 6},            // alice, bob, carol, Sales, mallory, alice again
 		{"user=bob@contoso.com", 2}, // create, deactivation
 		{"user=" + ids.bob + "&op=patch", 1},
 		{"op=nonsense&outcome=success", 12}, // an unknown op is no filter: all but the 409
@@ -436,5 +435,4 @@ func TestAdminTokensAndLog(t *testing.T) {
 	if s := ta.scim(t, secret[1], "GET", "/Users", nil, nil); s != 401 {
 		t.Errorf("a revoked token: %d, want 401", s)
 	}
-	_ = context.Background
 }
