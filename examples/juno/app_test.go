@@ -100,6 +100,12 @@ type cycleIDs struct{ alice, bob, carol, sales string }
 // lookups, creates, a group with members, a member removal and addition,
 // and bob's deactivation.
 func (ta *testApp) entraCycle(t *testing.T, token string) cycleIDs {
+	return ta.entraCycleThen(t, token, nil)
+}
+
+// entraCycleThen is entraCycle, calling beforeDeactivation (when not nil)
+// before bob's deactivation.
+func (ta *testApp) entraCycleThen(t *testing.T, token string, beforeDeactivation func(cycleIDs)) cycleIDs {
 	t.Helper()
 	var ids cycleIDs
 	for _, u := range []struct {
@@ -134,6 +140,9 @@ func (ta *testApp) entraCycle(t *testing.T, token string) cycleIDs {
 	}
 	patch("/Groups/"+ids.sales, map[string]any{"op": "Remove", "path": "members", "value": []any{map[string]any{"value": ids.bob}}})
 	patch("/Groups/"+ids.sales, map[string]any{"op": "Add", "path": "members", "value": []any{map[string]any{"value": ids.carol}}})
+	if beforeDeactivation != nil {
+		beforeDeactivation(ids)
+	}
 	patch("/Users/"+ids.bob, map[string]any{"op": "Replace", "path": "active", "value": "False"})
 	return ids
 }
