@@ -132,7 +132,7 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the log shows %d user creates and %d deactivations of bob, want 3 and 1", creates, deactivation)
 	}
 
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100) // 100: PNG)
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 	if err != nil {
 		t.Fatal(err)
 	}

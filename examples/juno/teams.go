@@ -23,11 +23,6 @@ type team struct {
 
 const teamColumns = `t.seq, t.id, t.name, t.directory_id, t.scim_extra, t.created_at, t.updated_at, t.version`
 
-// teamExtra is what a group keeps in scim_extra: its extensions.
-type teamExtra struct {
-	Extensions scim.Extensions `json:"extensions,omitempty"`
-}
-
 func (s *groupStore) loadTeams(ctx context.Context, members bool, where string, args ...any) (out []team, err error) {
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		out, err = loadTeamsTx(ctx, tx, members, where, args...)
