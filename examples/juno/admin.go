@@ -273,22 +273,33 @@ func (a *app) customer(ctx context.Context, id string) (customerRow, error) {
 	return c, err
 }
 
+// pathCustomer reads the customer the path names, answering 404 (and
+// false) when there is none.
+func (a *app) pathCustomer(w http.ResponseWriter, r *http.Request) (customerRow, bool) {
+	c, err := a.customer(r.Context(), r.PathValue("customer"))
+	if errors.Is(err, sql.ErrNoRows) {
+		http.NotFound(w, r)
+		return c, false
+	}
+	if err != nil {
+		a.serverError(w, err)
+		return c, false
+	}
+	return c, true
+}
+
 func (a *app) adminCustomer(w http.ResponseWriter, r *http.Request, s adminSession) {
 	a.customerPage(w, r, s, "", scim.Token{})
 }
 
 func (a *app) customerPage(w http.ResponseWriter, r *http.Request, s adminSession, secret string, tok scim.Token) {
 	ctx := r.Context()
-	c, err := a.customer(ctx, r.PathValue("customer"))
-	if errors.Is(err, sql.ErrNoRows) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		a.serverError(w, err)
+	c, ok := a.pathCustomer(w, r)
+	if !ok {
 		return
 	}
 	p := customerPage{Session: s, Customer: c, TenantURL: a.base + "/scim/v2", NewSecret: secret, NewToken: tok, Ops: logOps, Now: a.now()}
+	var err error
 	if p.Tokens, err = a.tokens.List(ctx, c.ID); err != nil {
 		a.serverError(w, err)
 		return
@@ -376,12 +387,11 @@ func (a *app) logRows(ctx context.Context, customer string, recs []logRecord) ([
 }
 
 func (a *app) adminIssueToken(w http.ResponseWriter, r *http.Request, s adminSession) {
-	customer := r.PathValue("customer")
-	if _, err := a.customer(r.Context(), customer); err != nil {
-		http.NotFound(w, r)
+	c, ok := a.pathCustomer(w, r)
+	if !ok {
 		return
 	}
-	t := scim.Token{Tenant: customer, Label: strings.TrimSpace(r.PostFormValue("label"))}
+	t := scim.Token{Tenant: c.ID, Label: strings.TrimSpace(r.PostFormValue("label"))}
 	if len(t.Label) > 200 {
 		t.Label = t.Label[:200]
 	}
@@ -417,17 +427,13 @@ type userPage struct {
 
 func (a *app) adminUser(w http.ResponseWriter, r *http.Request, s adminSession) {
 	ctx := r.Context()
-	c, err := a.customer(ctx, r.PathValue("customer"))
-	if errors.Is(err, sql.ErrNoRows) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		a.serverError(w, err)
+	c, ok := a.pathCustomer(w, r)
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
 	p := userPage{Session: s, Customer: c}
+	var err error
 	p.User, err = a.store.GetUser(ctx, c.ID, id)
 	if err != nil && !errors.Is(err, scim.ErrNotFound) {
 		a.serverError(w, err)
