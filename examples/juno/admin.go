@@ -42,7 +42,6 @@ var adminTemplates = template.Must(template.New("admin").Funcs(template.FuncMap{
 // PBKDF2-SHA256.
 const (
 	adminSessionTTL = 8 * time.Hour
-	pbkdf2Iter      = 210_000
 	// logPageSize is the provisioning log's page on the admin page.
 	logPageSize = 50
 	// historyScan bounds how many of a customer's group records a user's
@@ -50,15 +49,19 @@ const (
 	historyScan = 2000
 )
 
+// passwordIter is PBKDF2's iteration count for new hashes (OWASP's
+// advice for PBKDF2-HMAC-SHA256).
+var passwordIter = 210_000
+
 // hashPassword returns the stored form of password.
 func hashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	k, err := pbkdf2.Key(sha256.New, password, salt, pbkdf2Iter, 32)
+	k, err := pbkdf2.Key(sha256.New, password, salt, passwordIter, 32)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("pbkdf2-sha256$%d$%x$%x", pbkdf2Iter, salt, k), nil
+	return fmt.Sprintf("pbkdf2-sha256$%d$%x$%x", passwordIter, salt, k), nil
 }
 
 // checkPassword reports whether password matches the stored hash.

@@ -17,7 +17,14 @@ import (
 type logFeed struct {
 	log  *memLog
 	auth scim.Authenticator
+	// pending holds events that came before their request's record (they
+	// are delivered concurrently with the response), under log.mu.
+	pending map[string][]scim.Event
 }
+
+// maxPending bounds pending: events of requests whose record never comes
+// (a client that went away) are dropped past it.
+const maxPending = 1000
 
 type tenantKey struct{}
 
@@ -77,7 +84,14 @@ func (f *logFeed) wrap(h http.Handler) http.Handler {
 			json.Unmarshal(rec.body.Bytes(), &e)
 			lr.SCIMType = e.SCIMType
 		}
-		f.log.LogOperation(r.Context(), lr)
+		f.log.mu.Lock()
+		defer f.log.mu.Unlock()
+		f.log.add(lr)
+		evs := f.pending[lr.RequestID]
+		delete(f.pending, lr.RequestID)
+		for _, e := range evs {
+			f.apply(e)
+		}
 	})
 }
 
@@ -122,6 +136,16 @@ func classify(method, p string) (op, rtype, id string) {
 func (f *logFeed) event(e scim.Event) {
 	f.log.mu.Lock()
 	defer f.log.mu.Unlock()
+	if !f.apply(e) && e.RequestID != "" {
+		if f.pending == nil || len(f.pending) >= maxPending {
+			f.pending = map[string][]scim.Event{}
+		}
+		f.pending[e.RequestID] = append(f.pending[e.RequestID], e)
+	}
+}
+
+// apply adds e to its record, reporting whether there was one.
+func (f *logFeed) apply(e scim.Event) bool {
 	for i := len(f.log.recs) - 1; i >= 0; i-- {
 		r := &f.log.recs[i]
 		if r.RequestID != e.RequestID || r.Tenant != e.Tenant || (r.ResourceID != "" && r.ResourceID != e.ResourceID) {
@@ -137,6 +161,7 @@ func (f *logFeed) event(e scim.Event) {
 		case scim.MembersRemoved:
 			r.MembersRemoved = append(r.MembersRemoved, e.Members...)
 		}
-		return
+		return true
 	}
+	return false
 }

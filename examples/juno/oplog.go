@@ -52,6 +52,11 @@ type memLog struct {
 func (m *memLog) LogOperation(_ context.Context, rec logRecord) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.add(rec)
+}
+
+// add appends rec; m.mu is held.
+func (m *memLog) add(rec logRecord) {
 	m.recs = append(m.recs, rec)
 	if m.max > 0 && len(m.recs) > m.max {
 		m.recs = m.recs[len(m.recs)-m.max:]

@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -16,7 +17,17 @@ func testDB(t *testing.T) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// Tests need no durability across power loss: the one connection
+	// skips fsync.
+	if _, err := db.ExecContext(t.Context(), "PRAGMA synchronous = OFF"); err != nil {
+		t.Fatal(err)
+	}
 	return db
+}
+
+func TestMain(m *testing.M) {
+	passwordIter = 1000 // fast tests; production hashes use the default
+	os.Exit(m.Run())
 }
 
 func TestStore(t *testing.T) {
