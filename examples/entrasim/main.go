@@ -135,7 +135,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/scimkit/scim/examples/entrasim/internal/sim"
+	sim "github.com/scimkit/scim/internal/idpsim"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package sim
+package idpsim
 
 // mustJSON encodes a request body; the bodies are built from plain values
 // and cannot fail to encode.
