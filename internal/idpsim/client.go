@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/scimkit/scim/internal/measure"
 	"io"
 	"net"
 	"net/http"
@@ -32,7 +33,7 @@ var kindNames = [numKinds]string{"lookup", "create", "get", "patch-user", "patch
 
 // kindStats are the counters of one request kind.
 type kindStats struct {
-	hist   histogram
+	hist   measure.Histogram
 	errors atomic.Uint64 // no response, or a 5xx
 }
 
@@ -140,7 +141,7 @@ func (s *simulation) send(ctx context.Context, kind reqKind, method, path string
 		resp.Body.Close()
 	}
 	d := time.Since(start)
-	st.hist.record(d)
+	st.hist.Record(d)
 	s.requests.Add(1)
 	if err != nil {
 		st.errors.Add(1)
