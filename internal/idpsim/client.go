@@ -178,7 +178,12 @@ func quoteFilter(v string) string {
 
 // userLookupPath is the matching query for a userName.
 func (s *simulation) userLookupPath(userName string) string {
-	p := "/Users?" + s.filterQuery("userName eq "+quoteFilter(userName))
+	return s.userMatchPath("userName", userName)
+}
+
+// userMatchPath is the matching query for a user attribute.
+func (s *simulation) userMatchPath(attr, value string) string {
+	p := "/Users?" + s.filterQuery(attr+" eq "+quoteFilter(value))
 	if s.cfg.Mode == Okta {
 		p += "&startIndex=1&count=100"
 	}
@@ -187,10 +192,15 @@ func (s *simulation) userLookupPath(userName string) string {
 
 // groupLookupPath is the matching query for a group displayName.
 func (s *simulation) groupLookupPath(name string) string {
+	return s.groupMatchPath("displayName", name)
+}
+
+// groupMatchPath is the matching query for a group attribute.
+func (s *simulation) groupMatchPath(attr, value string) string {
 	if s.cfg.Mode == Okta {
-		return "/Groups?" + s.filterQuery("displayName eq "+quoteFilter(name)) + "&startIndex=1&count=100"
+		return "/Groups?" + s.filterQuery(attr+" eq "+quoteFilter(value)) + "&startIndex=1&count=100"
 	}
-	return "/Groups?excludedAttributes=members&" + s.filterQuery("displayName eq "+quoteFilter(name))
+	return "/Groups?excludedAttributes=members&" + s.filterQuery(attr+" eq "+quoteFilter(value))
 }
 
 // referencePath is Entra's query for whether user id already has manager
