@@ -81,7 +81,9 @@
 // deleted, and restores the drawn group members, so that its cycles make
 // the same changes again. (In Okta mode groups are matched by name alone,
 // as Group Push links them: a group an earlier run renamed stays, and a new
-// one is created.) Without -seed a random seed is used, and printed.
+// one is created.) Okta's users are a directory of their own (userNames
+// @okta.contoso.example), so Entra and Okta runs can share a tenant.
+// Without -seed a random seed is used, and printed.
 //
 // # Output
 //

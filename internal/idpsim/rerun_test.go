@@ -147,3 +147,15 @@ func TestSameSeedSameRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestRerunMixedIdPs runs one seed as each identity provider in turn
+// against one server, as a host's tests may: Entra's two forms share their
+// users, Okta's are a directory of their own, and every run passes.
+func TestRerunMixedIdPs(t *testing.T) {
+	base := newSCIM(t, nil)
+	for k, mode := range []Mode{EntraLegacy, Okta, EntraFlag, Okta, EntraLegacy} {
+		if sum, log := run(t, base, mode, 60, 6, 8, 2); !sum.OK {
+			t.Fatalf("run %d (%s) failed:\n%s", k+1, mode, log)
+		}
+	}
+}
