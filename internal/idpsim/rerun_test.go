@@ -44,12 +44,12 @@ func TestRerunSameSeed(t *testing.T) {
 	for _, mode := range []Mode{EntraLegacy, EntraFlag, Okta} {
 		t.Run(mode.String(), func(t *testing.T) {
 			base := newSCIM(t, nil)
-			first, log := run(t, base, mode, 60, 6, 8, 2)
+			first, log := run(t, base, mode, 40, 5, 8, 2)
 			if !first.OK {
 				t.Fatalf("first run failed:\n%s", log)
 			}
 			for k := 2; k <= 3; k++ {
-				sum, log := run(t, base, mode, 60, 6, 8, 2)
+				sum, log := run(t, base, mode, 40, 5, 8, 2)
 				if !sum.OK {
 					t.Fatalf("run %d failed:\n%s", k, log)
 				}
@@ -153,8 +153,8 @@ func TestSameSeedSameRequests(t *testing.T) {
 // users, Okta's are a directory of their own, and every run passes.
 func TestRerunMixedIdPs(t *testing.T) {
 	base := newSCIM(t, nil)
-	for k, mode := range []Mode{EntraLegacy, Okta, EntraFlag, Okta, EntraLegacy} {
-		if sum, log := run(t, base, mode, 60, 6, 8, 2); !sum.OK {
+	for k, mode := range []Mode{EntraLegacy, Okta, EntraFlag, Okta} {
+		if sum, log := run(t, base, mode, 40, 5, 8, 2); !sum.OK {
 			t.Fatalf("run %d (%s) failed:\n%s", k+1, mode, log)
 		}
 	}
