@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/scimkit/scim/internal/measure"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -32,54 +33,6 @@ func TestParseTenantURL(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("parseTenantURL(%q) = %q, %v; want %q, %v", tc.line, got, ok, tc.want, tc.ok)
 		}
-	}
-}
-
-func TestParseProcStatus(t *testing.T) {
-	status := "Name:\tscim-server\nVmPeak:\t 1300000 kB\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nThreads:\t7\n"
-	got, err := parseProcStatus(strings.NewReader(status))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(procMem{RSSKiB: 102400, HWMKiB: 204800}, got); diff != "" {
-		t.Errorf("parseProcStatus (-want +got):\n%s", diff)
-	}
-	for _, bad := range []string{"Name:\tkthreadd\n", "VmHWM:\t12 MB\nVmRSS:\t1 kB\n", "VmHWM:\tx kB\nVmRSS:\t1 kB\n"} {
-		if _, err := parseProcStatus(strings.NewReader(bad)); err == nil {
-			t.Errorf("parseProcStatus(%q) succeeded", bad)
-		}
-	}
-	if m, err := readProcMem(os.Getpid()); err == nil && (m.RSSKiB <= 0 || m.HWMKiB < m.RSSKiB) {
-		t.Errorf("readProcMem(self) = %+v", m)
-	}
-}
-
-func TestHistogramQuantiles(t *testing.T) {
-	var a, b histogram
-	for i := 1; i <= 50; i++ {
-		a.record(time.Duration(i) * time.Millisecond)
-	}
-	for i := 51; i <= 100; i++ {
-		b.record(time.Duration(i) * time.Millisecond)
-	}
-	a.merge(&b)
-	for _, tc := range []struct {
-		q    float64
-		want time.Duration
-	}{{0.5, 50 * time.Millisecond}, {0.95, 95 * time.Millisecond}, {0.99, 99 * time.Millisecond}, {1, 100 * time.Millisecond}} {
-		got := a.quantile(tc.q)
-		if d := float64(got-tc.want) / float64(tc.want); d < -0.015 || d > 0.015 {
-			t.Errorf("quantile(%v) = %v, want %v within 1.5%%", tc.q, got, tc.want)
-		}
-	}
-	var empty histogram
-	if got := empty.quantile(0.5); got != 0 {
-		t.Errorf("empty quantile = %v", got)
-	}
-	var one histogram
-	one.record(300 * time.Nanosecond)
-	if got := one.quantile(0.99); got != 300*time.Nanosecond {
-		t.Errorf("quantile of one sub-µs sample = %v, want the sample", got)
 	}
 }
 
@@ -339,7 +292,7 @@ func TestInterleaved(t *testing.T) {
 		t.Fatalf("%d results", len(rs))
 	}
 	for i, r := range rs {
-		if r.Seconds < 0.149 || r.Seconds > 0.151 || r.Requests == 0 || r.Errors != 0 || r.hist.n != uint64(r.Requests) {
+		if r.Seconds < 0.149 || r.Seconds > 0.151 || r.Requests == 0 || r.Errors != 0 || r.hist.Count() != uint64(r.Requests) {
 			t.Errorf("target %d: %+v", i, r)
 		}
 		if want := float64(r.Requests) / r.Seconds; r.RPS != want {
@@ -353,9 +306,9 @@ func TestInterleaved(t *testing.T) {
 
 func TestLoadResultAdd(t *testing.T) {
 	mk := func(n int, d time.Duration, errs int64, first string) loadResult {
-		var h histogram
+		var h measure.Histogram
 		for range n {
-			h.record(d)
+			h.Record(d)
 		}
 		return loadResult{Requests: int64(n), Errors: errs, Seconds: 1, FirstError: first, hist: &h}
 	}

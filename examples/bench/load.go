@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/scimkit/scim/internal/measure"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -176,16 +177,16 @@ type loadResult struct {
 	P50, P95, P99 time.Duration
 	FirstError    string
 
-	hist *histogram // the measured latencies, for merging slices
+	hist *measure.Histogram // the measured latencies, for merging slices
 }
 
 // add merges o, a later slice of the same measurement, into r.
 func (r *loadResult) add(o loadResult) {
 	if r.hist == nil {
-		r.hist = &histogram{}
+		r.hist = &measure.Histogram{}
 	}
 	if o.hist != nil {
-		r.hist.merge(o.hist)
+		r.hist.Merge(o.hist)
 	}
 	r.Requests += o.Requests
 	r.Errors += o.Errors
@@ -196,7 +197,7 @@ func (r *loadResult) add(o loadResult) {
 	if r.Seconds > 0 {
 		r.RPS = float64(r.Requests) / r.Seconds
 	}
-	r.P50, r.P95, r.P99 = r.hist.quantile(0.50), r.hist.quantile(0.95), r.hist.quantile(0.99)
+	r.P50, r.P95, r.P99 = r.hist.Quantile(0.50), r.hist.Quantile(0.95), r.hist.Quantile(0.99)
 }
 
 // target is a server to send lookups to.
@@ -242,7 +243,7 @@ func lookups(ctx context.Context, client *http.Client, base, token string, users
 	end := measureFrom.Add(d)
 	var (
 		mu       sync.Mutex
-		total    histogram
+		total    measure.Histogram
 		errs     int64
 		firstErr string
 		wg       sync.WaitGroup
@@ -250,7 +251,7 @@ func lookups(ctx context.Context, client *http.Client, base, token string, users
 	for w := range c {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 0x5c1))
-			var h histogram
+			var h measure.Histogram
 			var nerr int64
 			var werr string
 			var buf bytes.Buffer
@@ -274,11 +275,11 @@ func lookups(ctx context.Context, client *http.Client, base, token string, users
 					}
 					continue
 				}
-				h.record(t1.Sub(t0))
+				h.Record(t1.Sub(t0))
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			total.merge(&h)
+			total.Merge(&h)
 			errs += nerr
 			if firstErr == "" {
 				firstErr = werr
@@ -286,8 +287,8 @@ func lookups(ctx context.Context, client *http.Client, base, token string, users
 		})
 	}
 	wg.Wait()
-	r := loadResult{Requests: int64(total.n), Errors: errs, Seconds: d.Seconds(), FirstError: firstErr,
-		P50: total.quantile(0.50), P95: total.quantile(0.95), P99: total.quantile(0.99), hist: &total}
+	r := loadResult{Requests: int64(total.Count()), Errors: errs, Seconds: d.Seconds(), FirstError: firstErr,
+		P50: total.Quantile(0.50), P95: total.Quantile(0.95), P99: total.Quantile(0.99), hist: &total}
 	if r.Seconds > 0 {
 		r.RPS = float64(r.Requests) / r.Seconds
 	}

@@ -45,6 +45,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/scimkit/scim/internal/measure"
 	"io"
 	"net/url"
 	"os"
@@ -395,7 +396,7 @@ func (b *bench) lookupLadder(ctx context.Context, name string, res *storeResult)
 	}
 	defer cleanup()
 	defer p.stop()
-	empty, err := readProcMem(p.PID())
+	empty, err := measure.ReadProcMem(p.PID())
 	if err != nil {
 		return err
 	}
@@ -436,7 +437,7 @@ func (b *bench) lookupLadder(ctx context.Context, name string, res *storeResult)
 			return ctx.Err()
 		}
 	}
-	m, err := readProcMem(p.PID())
+	m, err := measure.ReadProcMem(p.PID())
 	if err != nil {
 		return err
 	}

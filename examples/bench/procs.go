@@ -157,60 +157,6 @@ func tail(path string, n int64) string {
 	return string(b)
 }
 
-// procMem is a process's resident memory in KiB, from /proc/PID/status.
-type procMem struct {
-	RSSKiB int64 // VmRSS: now
-	HWMKiB int64 // VmHWM: peak
-}
-
-// readProcMem reads process pid's resident memory (Linux).
-func readProcMem(pid int) (procMem, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return procMem{}, err
-	}
-	defer f.Close()
-	return parseProcStatus(f)
-}
-
-// parseProcStatus extracts VmRSS and VmHWM from a /proc/PID/status file.
-func parseProcStatus(r io.Reader) (procMem, error) {
-	var m procMem
-	var seen int
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		key, rest, ok := strings.Cut(sc.Text(), ":")
-		var dst *int64
-		switch {
-		case !ok:
-			continue
-		case key == "VmRSS":
-			dst = &m.RSSKiB
-		case key == "VmHWM":
-			dst = &m.HWMKiB
-		default:
-			continue
-		}
-		f := strings.Fields(rest)
-		if len(f) != 2 || f[1] != "kB" {
-			return procMem{}, fmt.Errorf("unexpected line %q", sc.Text())
-		}
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			return procMem{}, fmt.Errorf("%s: %v", key, err)
-		}
-		*dst = n
-		seen++
-	}
-	if err := sc.Err(); err != nil {
-		return procMem{}, err
-	}
-	if seen != 2 {
-		return procMem{}, errors.New("no VmRSS and VmHWM in the status file")
-	}
-	return m, nil
-}
-
 // bareFlag is the hidden flag that turns this program into the bare
 // handler: it serves the captured response in the named file to every
 // request, doing no other work.

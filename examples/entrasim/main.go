@@ -17,21 +17,23 @@
 // PATCH and filtering, and /Schemas must advertise every mapped attribute
 // and the Group schema.
 //
-// Initial cycle: each user is matched by filter userName eq, then created
-// with POST carrying the whole Juno Journey mapping (userName, externalId,
+// Initial cycle: each user is matched by filter userName eq, then (as
+// Entra's second matching attribute) externalId eq, then created with POST
+// carrying the whole Juno Journey mapping (userName, externalId,
 // displayName, title, active, preferredLanguage, the work email, the work
 // address, name, fax/mobile/work phones, the enterprise department,
 // employeeNumber, costCenter, division, organization); a user found by the
-// lookup is updated where it differs, or skipped. Once every user exists,
-// managers are set with a PATCH of their own (Entra sends the manager's id
-// as a bare string), followed by Entra's reference check GET
-// /Users?filter=id eq "x" and manager eq "y"&attributes=id. Then groups are
-// matched by displayName, created (with Entra's Microsoft schema URI) and
-// read back with excludedAttributes=members; their members are added by
-// PATCHes of up to 10 members, the PATCHes of one group in parallel as
-// Entra sends them, and each group's members are read back once all are
-// done. In Okta mode an import follows: every page of GET
-// /Users?startIndex=N&count=100 must be stable and together list every user.
+// lookups is updated where it differs (its userName too), or skipped. Once
+// every user exists, managers are set with a PATCH of their own (Entra
+// sends the manager's id as a bare string), followed by Entra's reference
+// check GET /Users?filter=id eq "x" and manager eq "y"&attributes=id. Then
+// groups are matched by displayName (Entra: then externalId), created
+// (with Entra's Microsoft schema URI) and read back with
+// excludedAttributes=members; their members are added by PATCHes of up to
+// 10 members, the PATCHes of one group in parallel as Entra sends them, and
+// each group's members are read back once all are done. In Okta mode an
+// import follows: every page of GET /Users?startIndex=N&count=100 must be
+// stable and together list every user.
 //
 // Incremental cycles (-cycles): from -seed, about 10% of the users change
 // attributes (sometimes their manager), 2% are renamed, 3% disabled, half
@@ -71,10 +73,17 @@
 // -c workers in phases: users are created before their PATCHes, and group
 // memberships only after the users exist.
 //
-// The data and the changes depend only on -seed: a run against a tenant
-// that already holds a run with the same seed matches its users and groups
-// and updates what differs, but renames from that run's cycles may collide
-// (409). Without -seed a random seed is used, and printed.
+// The data and the changes depend only on -seed: on a fresh server a seed
+// makes the same requests every time. Like Entra, a run reconciles with
+// what it finds, so it can be repeated against the same server with the
+// same seed: it matches the users and groups an earlier run left, renames
+// back those its cycles renamed, updates what differs, recreates what they
+// deleted, and restores the drawn group members, so that its cycles make
+// the same changes again. (In Okta mode groups are matched by name alone,
+// as Group Push links them: a group an earlier run renamed stays, and a new
+// one is created.) Okta's users are a directory of their own (userNames
+// @okta.contoso.example), so Entra and Okta runs can share a tenant.
+// Without -seed a random seed is used, and printed.
 //
 // # Output
 //
@@ -135,7 +144,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/scimkit/scim/examples/entrasim/internal/sim"
+	sim "github.com/scimkit/scim/internal/idpsim"
 )
 
 func main() {

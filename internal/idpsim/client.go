@@ -1,9 +1,10 @@
-package sim
+package idpsim
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/scimkit/scim/internal/measure"
 	"io"
 	"net"
 	"net/http"
@@ -32,7 +33,7 @@ var kindNames = [numKinds]string{"lookup", "create", "get", "patch-user", "patch
 
 // kindStats are the counters of one request kind.
 type kindStats struct {
-	hist   histogram
+	hist   measure.Histogram
 	errors atomic.Uint64 // no response, or a 5xx
 }
 
@@ -140,7 +141,7 @@ func (s *simulation) send(ctx context.Context, kind reqKind, method, path string
 		resp.Body.Close()
 	}
 	d := time.Since(start)
-	st.hist.record(d)
+	st.hist.Record(d)
 	s.requests.Add(1)
 	if err != nil {
 		st.errors.Add(1)
@@ -177,7 +178,12 @@ func quoteFilter(v string) string {
 
 // userLookupPath is the matching query for a userName.
 func (s *simulation) userLookupPath(userName string) string {
-	p := "/Users?" + s.filterQuery("userName eq "+quoteFilter(userName))
+	return s.userMatchPath("userName", userName)
+}
+
+// userMatchPath is the matching query for a user attribute.
+func (s *simulation) userMatchPath(attr, value string) string {
+	p := "/Users?" + s.filterQuery(attr+" eq "+quoteFilter(value))
 	if s.cfg.Mode == Okta {
 		p += "&startIndex=1&count=100"
 	}
@@ -186,10 +192,15 @@ func (s *simulation) userLookupPath(userName string) string {
 
 // groupLookupPath is the matching query for a group displayName.
 func (s *simulation) groupLookupPath(name string) string {
+	return s.groupMatchPath("displayName", name)
+}
+
+// groupMatchPath is the matching query for a group attribute.
+func (s *simulation) groupMatchPath(attr, value string) string {
 	if s.cfg.Mode == Okta {
-		return "/Groups?" + s.filterQuery("displayName eq "+quoteFilter(name)) + "&startIndex=1&count=100"
+		return "/Groups?" + s.filterQuery(attr+" eq "+quoteFilter(value)) + "&startIndex=1&count=100"
 	}
-	return "/Groups?excludedAttributes=members&" + s.filterQuery("displayName eq "+quoteFilter(name))
+	return "/Groups?excludedAttributes=members&" + s.filterQuery(attr+" eq "+quoteFilter(value))
 }
 
 // referencePath is Entra's query for whether user id already has manager

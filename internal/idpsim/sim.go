@@ -1,8 +1,9 @@
-package sim
+package idpsim
 
 import (
 	"context"
 	"fmt"
+	"github.com/scimkit/scim/internal/measure"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -49,13 +50,13 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	s.log = newLogger(cfg.Log, cfg.Progress, s.requests.Load)
 	s.initUsers()
 
-	var memStart *procMem
+	var memStart *measure.ProcMem
 	if cfg.PID > 0 {
-		m, err := readProcMem(cfg.PID)
-		if err != nil {
+		if m, err := measure.ReadProcMem(cfg.PID); err != nil {
 			s.note("server memory unavailable: %v", err)
+		} else {
+			memStart = &m
 		}
-		memStart = m
 	}
 	s.log.printf("entrasim: %s against %s: %d users, %d groups x %d members, %d incremental cycle(s), concurrency %d, seed %d",
 		cfg.Mode, cfg.BaseURL, cfg.Users, cfg.Groups, cfg.Members, cfg.Cycles, cfg.Concurrency, cfg.Seed)
@@ -79,13 +80,13 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	sum := s.summary(elapsed)
 	if cfg.PID > 0 {
-		m, err := readProcMem(cfg.PID)
+		m, err := measure.ReadProcMem(cfg.PID)
 		if err != nil {
 			sum.Notes = append(sum.Notes, fmt.Sprintf("server memory unavailable at the end: %v", err))
 		} else {
-			sum.ServerMemory = &ServerMemory{PID: cfg.PID, PeakRSSKiB: m.hwmKiB, EndRSSKiB: m.rssKiB}
+			sum.ServerMemory = &ServerMemory{PID: cfg.PID, PeakRSSKiB: m.HWMKiB, EndRSSKiB: m.RSSKiB}
 			if memStart != nil {
-				sum.ServerMemory.StartRSSKiB = memStart.rssKiB
+				sum.ServerMemory.StartRSSKiB = memStart.RSSKiB
 			}
 		}
 	}

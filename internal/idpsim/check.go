@@ -1,4 +1,4 @@
-package sim
+package idpsim
 
 import (
 	"context"
@@ -95,7 +95,7 @@ func (o *op) badStatus(r *response, what string, want ...int) {
 	case r.status == http.StatusConflict && r.method == http.MethodPost:
 		reason = fmt.Sprintf("409 conflict on %s although the filter lookup found nothing: the lookup and uniqueness disagree", what)
 	case r.status == http.StatusConflict:
-		reason = fmt.Sprintf("409 conflict on %s: another resource holds the value (left over from an earlier run with this seed?)", what)
+		reason = fmt.Sprintf("409 conflict on %s: another resource holds the value", what)
 	case r.status == http.StatusBadRequest:
 		reason = fmt.Sprintf("%s answered 400 (expected %s): the server rejects a request %s sends", what, exp, idp)
 	case r.status == http.StatusOK && slices.Contains(want, http.StatusNoContent) && strings.HasPrefix(what, "PATCH /Groups"):

@@ -1,4 +1,4 @@
-package sim
+package idpsim
 
 import (
 	"fmt"
@@ -166,6 +166,9 @@ func (s *simulation) nextGen(a, i int, gen uint16) uint16 {
 }
 
 // userName is user i's userName at rename generation gen (starting at 1).
+// Okta's users live in a domain of their own: the simulated Okta and Entra
+// are two directories, so runs of both against one tenant (which carry
+// different externalIds) never take each other's users for their own.
 func (s *simulation) userName(i int, gen uint16) string {
 	h := mix(s.cfg.Seed, uint64(i), domUserName, 0)
 	var b strings.Builder
@@ -178,7 +181,11 @@ func (s *simulation) userName(i int, gen uint16) string {
 		b.WriteString(".r")
 		b.WriteString(strconv.Itoa(int(gen)))
 	}
-	b.WriteString("@contoso.example")
+	if s.cfg.Mode == Okta {
+		b.WriteString("@okta.contoso.example")
+	} else {
+		b.WriteString("@contoso.example")
+	}
 	return b.String()
 }
 

@@ -1,7 +1,10 @@
-package sim
+package idpsim
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -34,6 +37,80 @@ func TestParseJSON(t *testing.T) {
 			t.Errorf("%.20q: got %v, want %v", tt.in, got, tt.want)
 		}
 	}
+}
+
+// stdParse decodes b as parseJSON promises to: encoding/json's Decoder
+// with UseNumber, nothing but white space after the value.
+func stdParse(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after the value")
+	}
+	return v, nil
+}
+
+// parseSeeds are inputs where a hand-written decoder goes wrong.
+var parseSeeds = []string{
+	`{"schemas":["urn:x"],"totalResults":1,"Resources":[{"id":"a","active":true,"manager":null}]}`,
+	`"\u00e9\ud83d\ude00 \ud800 \udc00x \ud800\u0041 \ud800\ud800\udc00 \/\b\f\n\r\t"`,
+	"\"a\xffb\xc3\xa9\xed\xa0\x80c\"", `"\u12"`, `"\x"`, "\"a\x01\"", `"unterminated`,
+	`-0`, `0.5e-3`, `1E+2`, `01`, `1.`, `-`, `.5`, `1e`, `-01`, `2.0e`, `1ee`,
+	`[1,]`, `{"a":1,}`, `{"a" 1}`, `{a:1}`, `[1 2]`, `tru`, `nul`, `falsey`, ` [ ] `, `{}`, ``, ` `,
+	`{"a":{"b":[{"c":[]}]}}`, `"\u0000"`, `{"":""}`, `[] x`,
+}
+
+// TestParseJSONLikeEncodingJSON compares parseJSON with encoding/json on
+// inputs that exercise every branch.
+func TestParseJSONLikeEncodingJSON(t *testing.T) {
+	for _, in := range parseSeeds {
+		compareParse(t, []byte(in))
+	}
+}
+
+// FuzzParseJSON compares parseJSON with encoding/json: the same value, or
+// both an error. Only nesting beyond maxParseDepth may differ.
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range parseSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(compareParse)
+}
+
+func compareParse(t *testing.T, b []byte) {
+	got, err := parseJSON(b)
+	want, stdErr := stdParse(b)
+	if err != nil && strings.Contains(err.Error(), "nested too deeply") {
+		return
+	}
+	if (err != nil) != (stdErr != nil) {
+		t.Fatalf("%q: parseJSON error %v, encoding/json error %v", b, err, stdErr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: parseJSON %#v, encoding/json %#v", b, got, want)
+	}
+}
+
+// FuzzAppendString checks that every string encodes to JSON that
+// encoding/json decodes to the string (invalid UTF-8 as U+FFFD).
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "quote \" backslash \\ \n\r\t\x01\x1f\x7f", "Zoë 😀", "a\xffb\xc3", "\u2028<&>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := appendString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q encoded as invalid JSON %s: %v", s, b, err)
+		}
+		if want := string([]rune(s)); got != want {
+			t.Fatalf("%q: decoded %q", s, got)
+		}
+	})
 }
 
 // nested returns n arrays nested in one another.

@@ -1,11 +1,8 @@
-package sim
+package idpsim
 
 import (
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestParseTenantURL(t *testing.T) {
@@ -88,50 +85,5 @@ func TestConfigValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
 		}
-	}
-}
-
-func TestParseProcStatus(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		in   string
-		want *procMem
-		err  string
-	}{
-		{"linux", "Name:\tscimd\nVmPeak:\t 1701580 kB\nVmHWM:\t  105472 kB\nVmRSS:\t   98000 kB\nThreads:\t9\n", &procMem{hwmKiB: 105472, rssKiB: 98000}, ""},
-		{"kernel thread", "Name:\tkthreadd\nState:\tS (sleeping)\n", nil, "no VmHWM"},
-		{"odd unit", "VmHWM:\t 1 MB\nVmRSS:\t 1 kB\n", nil, "unexpected VmHWM line"},
-		{"not a number", "VmHWM:\t x kB\nVmRSS:\t 1 kB\n", nil, "VmHWM"},
-	} {
-		got, err := parseProcStatus(strings.NewReader(tc.in))
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(procMem{})); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
-		}
-	}
-}
-
-// TestReadProcMemSelf reads this test process's memory (Linux only).
-func TestReadProcMemSelf(t *testing.T) {
-	if _, err := os.Stat("/proc/self/status"); err != nil {
-		t.Skip("no /proc on this system")
-	}
-	m, err := readProcMem(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.rssKiB <= 0 || m.hwmKiB < m.rssKiB {
-		t.Errorf("implausible memory: %+v", *m)
-	}
-	if _, err := readProcMem(1 << 30); err == nil {
-		t.Error("no error for a process that cannot exist")
 	}
 }

@@ -1,4 +1,4 @@
-package sim
+package idpsim
 
 import (
 	"context"
@@ -12,11 +12,27 @@ import (
 func (s *simulation) userPath(i int) string { return "/Users/" + url.PathEscape(s.users[i].id) }
 
 // provisionUser is the initial cycle for user i: match by userName, then
-// create, or update the match.
+// by externalId, then create, or update the match.
+//
+// The second matching attribute is Entra's matching precedence (userName
+// first, then externalId, which holds the Entra object id); in Okta mode it
+// stands for Okta's stored link to the user it created. It is what lets a
+// run reconcile with an earlier run of the same seed, whose incremental
+// cycles renamed some users: found by externalId, they are renamed back
+// instead of created again.
 func (s *simulation) provisionUser(ctx context.Context, i int) {
 	u := &s.users[i]
 	o := s.userOp(i, "provision")
 	res := s.checkList(ctx, o, s.userLookupPath(s.userName(i, u.nameGen)), "the userName lookup")
+	if res != nil && res.total == 0 {
+		res = s.checkList(ctx, o, s.userMatchPath("externalId", s.externalID(i)), "the externalId lookup")
+		if res != nil && res.total > 1 {
+			u.state = broken
+			o.fail("filter externalId eq matched several users: the IdP cannot tell which one it provisioned", "%d users", res.total)
+			o.end(Failed, "")
+			return
+		}
+	}
 	switch {
 	case res == nil:
 		u.state = broken
@@ -66,8 +82,9 @@ func (s *simulation) createUser(ctx context.Context, o *op, i int) {
 	o.end(Created, "id "+id)
 }
 
-// matchUser adopts an existing user found by the userName lookup and
-// updates what differs, as Entra does on a first cycle over existing data.
+// matchUser adopts an existing user found by a matching lookup and
+// updates what differs (its userName too, when it was found by
+// externalId), as Entra does on a first cycle over existing data.
 func (s *simulation) matchUser(ctx context.Context, o *op, i int, found map[string]any) {
 	u := &s.users[i]
 	id, _ := found["id"].(string)
@@ -86,7 +103,9 @@ func (s *simulation) matchUser(ctx context.Context, o *op, i int, found map[stri
 	diff, active := s.userDiff(doc, i)
 	u.hasMgr = managerID(doc)
 	ext, _ := doc["externalId"].(string)
-	if len(diff) == 0 && !active && ext == s.externalID(i) {
+	name, _ := doc["userName"].(string)
+	renamed := name != s.userName(i, u.nameGen)
+	if len(diff) == 0 && !active && ext == s.externalID(i) && !renamed {
 		s.expectUserFound(ctx, o, i, ReasonLookupMissed)
 		o.end(Skipped, "matched id "+id+", already in sync")
 		return
@@ -104,6 +123,9 @@ func (s *simulation) matchUser(ctx context.Context, o *op, i int, found map[stri
 			}
 		}
 		ops := s.attrOps(i, diff, old)
+		if renamed {
+			ops = append(ops, s.renameOp(s.userName(i, u.nameGen)))
+		}
 		if ext != s.externalID(i) {
 			ops = append(ops, obj{{"op", s.opName("replace")}, {"path", "externalId"}, {"value", s.externalID(i)}})
 		}

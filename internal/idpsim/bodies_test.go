@@ -1,4 +1,4 @@
-package sim
+package idpsim
 
 import (
 	"encoding/json"
@@ -95,12 +95,12 @@ func TestPatchShapes(t *testing.T) {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"replace","path":"` + managerKey + `","value":"id7"}]}`
 			}},
 		{"legacy rename", EntraLegacy,
-			func(t *testing.T, s *simulation) []byte { return s.renamePatch("new@x") },
+			func(t *testing.T, s *simulation) []byte { return patchBody(s.renameOp("new@x")) },
 			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"Replace","path":"userName","value":"new@x"}]}`
 			}},
 		{"flag rename: path-less", EntraFlag,
-			func(t *testing.T, s *simulation) []byte { return s.renamePatch("new@x") },
+			func(t *testing.T, s *simulation) []byte { return patchBody(s.renameOp("new@x")) },
 			func(*simulation, func(int) string) string {
 				return `{"schemas":["` + patchURN + `"],"Operations":[{"op":"replace","value":{"userName":"new@x"}}]}`
 			}},

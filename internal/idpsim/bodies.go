@@ -1,4 +1,4 @@
-package sim
+package idpsim
 
 // mustJSON encodes a request body; the bodies are built from plain values
 // and cannot fail to encode.
@@ -160,12 +160,12 @@ func (s *simulation) activeOp(active bool) obj {
 	return obj{{"op", "replace"}, {"value", obj{{"active", active}}}}
 }
 
-// renamePatch changes the userName (Entra forms).
-func (s *simulation) renamePatch(userName string) []byte {
+// renameOp changes the userName (Entra forms).
+func (s *simulation) renameOp(userName string) obj {
 	if s.cfg.Mode == EntraFlag {
-		return patchBody(obj{{"op", "replace"}, {"value", obj{{"userName", userName}}}})
+		return obj{{"op", "replace"}, {"value", obj{{"userName", userName}}}}
 	}
-	return patchBody(obj{{"op", "Replace"}, {"path", "userName"}, {"value", userName}})
+	return obj{{"op", "Replace"}, {"path", "userName"}, {"value", userName}}
 }
 
 // groupResource is the POST /Groups body: Entra adds its own schema URI and

@@ -1,9 +1,9 @@
-// Package sim is the engine of the entrasim command: it provisions
-// generated users and groups into a SCIM endpoint exactly as Microsoft
-// Entra ID (legacy or aadOptscim062020 form) or Okta would, verifies every
-// write by reading it back, and reports per object and operation, with
-// request latencies.
-package sim
+// Package idpsim is the provisioning simulator shared by the entrasim
+// command and package scimtest: it provisions generated users and groups
+// into a SCIM endpoint exactly as Microsoft Entra ID (legacy or
+// aadOptscim062020 form) or Okta would, verifies every write by reading it
+// back, and reports per object and operation, with request latencies.
+package idpsim
 
 import (
 	"errors"

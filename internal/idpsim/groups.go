@@ -1,10 +1,13 @@
-package sim
+package idpsim
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 )
 
 // Groups are provisioned in three phases: match or create each group;
@@ -28,12 +31,18 @@ func (s *simulation) groupPatchStatus() []int {
 }
 
 // provisionGroup is the initial cycle for group g: match by displayName,
-// then create it.
+// in the Entra modes then by externalId (a group an earlier run renamed),
+// then create it. Okta's Group Push links groups by name alone: in Okta
+// mode a group an earlier run renamed is left as it is and a new one is
+// created.
 func (s *simulation) provisionGroup(ctx context.Context, g int) {
 	gm := &s.groups[g]
 	o := s.groupOp(g, "provision")
 	name := s.groupName(g, gm.nameGen)
 	res := s.checkList(ctx, o, s.groupLookupPath(name), "the displayName lookup")
+	if res != nil && res.total == 0 && s.cfg.Mode.entra() {
+		res = s.checkList(ctx, o, s.groupMatchPath("externalId", s.groupExternalID(g)), "the externalId lookup")
+	}
 	switch {
 	case res == nil:
 		gm.state = broken
@@ -50,13 +59,13 @@ func (s *simulation) provisionGroup(ctx context.Context, g int) {
 		return
 	default:
 		if s.cfg.Mode.entra() {
-			s.checkExcluded(o, "the displayName lookup", res.resources[0])
+			s.checkExcluded(o, "the group lookup", res.resources[0])
 		}
 		id, _ := res.resources[0]["id"].(string)
 		gm.id, gm.state = id, live
 		// Adopt the members it has, so that the read-backs compare with
-		// what the server should hold; Entra updates a differing
-		// externalId.
+		// what the server should hold; bring back a name an earlier run
+		// changed, and (Entra) a differing externalId.
 		r, ok := s.call(ctx, o, kGet, http.MethodGet, s.groupPath(g), nil, "GET /Groups/{id}", http.StatusOK)
 		var doc map[string]any
 		if ok {
@@ -68,10 +77,20 @@ func (s *simulation) provisionGroup(ctx context.Context, g int) {
 		}
 		ids, _ := memberIDs(doc)
 		s.adoptMembers(g, ids)
+		var ops []obj
+		var changed []string
+		if dn, _ := doc["displayName"].(string); dn != name {
+			ops, changed = append(ops, s.groupRenameOp(g)), append(changed, "displayName")
+		}
 		if ext, _ := doc["externalId"].(string); s.cfg.Mode.entra() && ext != s.groupExternalID(g) {
-			s.patchGroup(ctx, o, g, patchBody(obj{{"op", s.opName("replace")}, {"path", "externalId"}, {"value", s.groupExternalID(g)}}))
+			ops = append(ops, obj{{"op", s.opName("replace")}, {"path", "externalId"}, {"value", s.groupExternalID(g)}})
+			changed = append(changed, "externalId")
+		}
+		if len(ops) > 0 {
+			s.patchGroup(ctx, o, g, patchBody(ops...))
 			s.verifyGroup(ctx, o, g, false, false)
-			o.end(Updated, fmt.Sprintf("matched id %s with %d members; externalId updated", id, len(gm.members)))
+			s.expectGroupFound(ctx, o, g)
+			o.end(Updated, fmt.Sprintf("matched id %s with %d members; %s updated", id, len(gm.members), strings.Join(changed, " and ")))
 		} else {
 			o.end(Skipped, fmt.Sprintf("matched id %s with %d members", id, len(gm.members)))
 		}
@@ -104,14 +123,19 @@ func (s *simulation) createGroup(ctx context.Context, o *op, g int) bool {
 	return true
 }
 
-// memberBatchTask is one membership PATCH of the initial cycle.
+// memberBatchTask is one membership PATCH of the initial cycle: users to
+// add, or member ids to remove.
 type memberBatchTask struct {
-	group int
-	users []int32
+	group  int
+	users  []int32
+	remove []string
 }
 
 // planInitialMembers draws each group's members, records them in the
-// model, and splits them into PATCHes of memberBatch members.
+// model, and splits them into PATCHes of memberBatch members. A matched
+// group's members that are simulated users but not drawn are removed, so
+// that after the initial cycle the groups hold what they hold after one on
+// a fresh server.
 func (s *simulation) planInitialMembers() []memberBatchTask {
 	var tasks []memberBatchTask
 	for g := range s.groups {
@@ -119,7 +143,15 @@ func (s *simulation) planInitialMembers() []memberBatchTask {
 		if gm.state != live || s.cfg.Members == 0 {
 			continue
 		}
-		want := s.pickMembers(g)
+		want, drop := s.pickMembers(g)
+		if len(drop) > 0 {
+			for _, id := range drop {
+				delete(gm.members, id)
+			}
+			tasks = append(tasks, memberBatchTask{group: g, remove: drop})
+			gm.batches++
+			gm.removed = len(drop)
+		}
 		gm.added = len(want)
 		for k := 0; k < len(want); k += memberBatch {
 			batch := want[k:min(k+memberBatch, len(want))]
@@ -139,7 +171,12 @@ func (s *simulation) planInitialMembers() []memberBatchTask {
 func (s *simulation) sendMemberBatch(ctx context.Context, t memberBatchTask) {
 	g := t.group
 	o := s.groupOp(g, "members batch")
-	ops := []obj{s.memberAddOp(t.users)}
+	var ops []obj
+	if len(t.remove) > 0 {
+		ops = s.memberRemoveOps(t.remove)
+	} else {
+		ops = []obj{s.memberAddOp(t.users)}
+	}
 	if s.cfg.Mode == Okta {
 		ops = append([]obj{s.groupRenameOp(g)}, ops...)
 	}
@@ -158,23 +195,27 @@ func (s *simulation) checkInitialMembers(ctx context.Context, g int) {
 		return
 	}
 	o := s.groupOp(g, "members")
-	if gm.added == 0 {
+	if gm.batches == 0 {
 		o.end(Skipped, fmt.Sprintf("%d members, none to add", len(gm.members)))
 		return
 	}
-	s.verifyGroup(ctx, o, g, true, false)
+	s.verifyGroup(ctx, o, g, true, gm.removed > 0)
 	if n := gm.batchFails.Load(); n > 0 {
 		o.fail("member PATCHes failed", "%d of %d PATCHes failed (see the members batch lines)", n, gm.batches)
 	}
-	o.end(Updated, fmt.Sprintf("%d members added in %d concurrent PATCHes", gm.added, gm.batches))
+	note := fmt.Sprintf("%d members added in %d concurrent PATCHes", gm.added, gm.batches)
+	if gm.removed > 0 {
+		note = fmt.Sprintf("%d members added and %d removed in %d concurrent PATCHes", gm.added, gm.removed, gm.batches)
+	}
+	o.end(Updated, note)
 }
 
 // pickMembers draws the group's Members provisioned users,
-// deterministically, and returns those not yet members.
-func (s *simulation) pickMembers(g int) []int32 {
+// deterministically, and returns those not yet members, and the ids of
+// members that are simulated users not drawn.
+func (s *simulation) pickMembers(g int) (add []int32, drop []string) {
 	gm := &s.groups[g]
 	n := len(s.users)
-	var out []int32
 	seen := map[int32]bool{}
 	h := mix(s.cfg.Seed, uint64(g), domMembers, 0)
 	for tries := 0; len(seen) < s.cfg.Members && tries < 20*s.cfg.Members+100; tries++ {
@@ -186,10 +227,25 @@ func (s *simulation) pickMembers(g int) []int32 {
 		}
 		seen[j] = true
 		if _, ok := gm.members[u.id]; !ok {
-			out = append(out, j)
+			add = append(add, j)
 		}
 	}
-	return out
+	for id, j := range gm.members {
+		if j >= 0 && !seen[j] {
+			drop = append(drop, id)
+		}
+	}
+	return add, s.sortMembers(g, drop)
+}
+
+// sortMembers orders member ids of group g by user index, then id: the
+// server's ids differ from run to run, and plans must not depend on them.
+func (s *simulation) sortMembers(g int, ids []string) []string {
+	gm := &s.groups[g]
+	slices.SortFunc(ids, func(a, b string) int {
+		return cmp.Or(cmp.Compare(gm.members[a], gm.members[b]), strings.Compare(a, b))
+	})
+	return ids
 }
 
 // patchGroup sends a group PATCH.

@@ -1,4 +1,4 @@
-package sim
+package idpsim
 
 import (
 	"cmp"
@@ -120,15 +120,15 @@ func (s *simulation) summary(elapsed time.Duration) *Summary {
 	})
 	for k := range numKinds {
 		st := &s.kinds[k]
-		n := st.hist.count()
+		n := st.hist.Count()
 		if n == 0 {
 			continue
 		}
 		kl := KindLatency{
 			Kind: kindNames[k], Requests: n, Errors: st.errors.Load(),
-			MeanMS: ms(st.hist.mean()), P50MS: ms(st.hist.quantile(0.50)),
-			P95MS: ms(st.hist.quantile(0.95)), P99MS: ms(st.hist.quantile(0.99)),
-			MaxMS: ms(time.Duration(st.hist.maxNS.Load())),
+			MeanMS: ms(st.hist.Mean()), P50MS: ms(st.hist.Quantile(0.50)),
+			P95MS: ms(st.hist.Quantile(0.95)), P99MS: ms(st.hist.Quantile(0.99)),
+			MaxMS: ms(st.hist.Max()),
 		}
 		if sum.Seconds > 0 {
 			kl.RequestsPerSecond = float64(n) / sum.Seconds

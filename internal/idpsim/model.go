@@ -1,4 +1,4 @@
-package sim
+package idpsim
 
 import (
 	"fmt"
@@ -38,6 +38,7 @@ type groupModel struct {
 	state   objState
 
 	added      int          // members added in the initial cycle
+	removed    int          // ... and removed (matched groups)
 	batches    int          // ... in this many PATCHes
 	batchFails atomic.Int32 // ... of which failed
 }
