@@ -215,7 +215,8 @@ func (op *bulkOp) refs() []string {
 	walkStrings(op.data, add)
 	if op.method == http.MethodPatch {
 		patchPaths(op.data, func(p string) string {
-			return filterRefs(p, func(ref string) string { add(bulkIDPrefix + ref); return bulkIDPrefix + ref })
+			filterRefs(p, func(ref string) string { add(bulkIDPrefix + ref); return "" })
+			return p // found, not rewritten
 		})
 	}
 	return out
