@@ -65,3 +65,14 @@ type TokenStore interface {
 	// token, it is a no-op that returns nil.
 	TouchToken(ctx context.Context, tenant, id string, at time.Time) error
 }
+
+// TokenPruner is a TokenStore that can delete tokens that no longer
+// authenticate, an optional ability found by type assertion. Clients uses
+// it to delete the short-lived access tokens it issued once they expire,
+// so that they do not pile up; without it they are kept (and refused).
+type TokenPruner interface {
+	// PruneTokens deletes every token whose ID begins with idPrefix and
+	// whose Expires is not zero and not after before, in every tenant,
+	// and returns how many it deleted. Other tokens are left as they are.
+	PruneTokens(ctx context.Context, idPrefix string, before time.Time) (int, error)
+}

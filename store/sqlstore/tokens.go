@@ -141,3 +141,25 @@ func (s *Store) TouchToken(ctx context.Context, tenant, id string, at time.Time)
 		return err
 	})
 }
+
+var _ scim.TokenPruner = (*Store)(nil)
+
+// PruneTokens implements scim.TokenPruner. The partial index on expires_ns
+// (migration 9) finds the expired rows without reading the others.
+func (s *Store) PruneTokens(ctx context.Context, idPrefix string, before time.Time) (int, error) {
+	ns, err := tokenNS(before)
+	if err != nil || ns == nil {
+		return 0, err
+	}
+	var n int64
+	err = s.write(ctx, func(ctx context.Context, tx *tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM scim_tokens
+			WHERE expires_ns IS NOT NULL AND expires_ns <= ? AND substr(id, 1, ?) = ?`, ns, len(idPrefix), idPrefix)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
