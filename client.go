@@ -38,9 +38,7 @@ type ClientSecret struct {
 }
 
 // Active reports whether s authenticates its client at now.
-func (s ClientSecret) Active(now time.Time) bool {
-	return s.Revoked.IsZero() && (s.Expires.IsZero() || now.Before(s.Expires))
-}
+func (s ClientSecret) Active(now time.Time) bool { return activeAt(s.Revoked, s.Expires, now) }
 
 // ClientStore keeps the OAuth clients of a Clients. store/sqlstore
 // implements it, a Clients without one keeps them in memory, and

@@ -32,8 +32,12 @@ type Token struct {
 
 // Active reports whether t authenticates requests at now: it is neither
 // revoked nor expired.
-func (t Token) Active(now time.Time) bool {
-	return t.Revoked.IsZero() && (t.Expires.IsZero() || now.Before(t.Expires))
+func (t Token) Active(now time.Time) bool { return activeAt(t.Revoked, t.Expires, now) }
+
+// activeAt reports whether something revoked and expiring at these times
+// (zero for never) is in force at now.
+func activeAt(revoked, expires, now time.Time) bool {
+	return revoked.IsZero() && (expires.IsZero() || now.Before(expires))
 }
 
 // TokenStore keeps the tokens of a Tokens. store/memory and store/sqlstore

@@ -181,17 +181,7 @@ func (s *Store) RevokeClientSecret(ctx context.Context, tenant, clientID, secret
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(ctx context.Context, tx *tx) error {
-		res, err := tx.exec(ctx, `UPDATE scim_oauth_client_secrets SET revoked_ns = COALESCE(revoked_ns, ?)
-			WHERE client_id = ? AND id = ? AND EXISTS (SELECT 1 FROM scim_oauth_clients WHERE id = ? AND tenant = ?)`,
-			ns, clientID, secretID, clientID, tenant)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err == nil && n == 0 {
-			err = scim.ErrNotFound
-		}
-		return err
-	})
+	return s.updateOne(ctx, `UPDATE scim_oauth_client_secrets SET revoked_ns = COALESCE(revoked_ns, ?)
+		WHERE client_id = ? AND id = ? AND EXISTS (SELECT 1 FROM scim_oauth_clients WHERE id = ? AND tenant = ?)`,
+		ns, clientID, secretID, clientID, tenant)
 }

@@ -115,8 +115,14 @@ func (s *Store) RevokeToken(ctx context.Context, tenant, id string, at time.Time
 	if err != nil {
 		return err
 	}
+	return s.updateOne(ctx, "UPDATE scim_tokens SET revoked_ns = COALESCE(revoked_ns, ?) WHERE tenant = ? AND id = ?", ns, tenant, id)
+}
+
+// updateOne runs the UPDATE q, which matches at most one row, and returns
+// scim.ErrNotFound when it matches none.
+func (s *Store) updateOne(ctx context.Context, q string, args ...any) error {
 	return s.write(ctx, func(ctx context.Context, tx *tx) error {
-		res, err := tx.exec(ctx, "UPDATE scim_tokens SET revoked_ns = COALESCE(revoked_ns, ?) WHERE tenant = ? AND id = ?", ns, tenant, id)
+		res, err := tx.exec(ctx, q, args...)
 		if err != nil {
 			return err
 		}

@@ -24,19 +24,14 @@ import (
 //	}
 func RunClients(t *testing.T, newStore func(t *testing.T) scim.ClientStore) {
 	t.Helper()
-	for _, st := range []struct {
-		name string
-		run  func(t *testing.T, s scim.ClientStore)
-	}{
+	runSuite(t, newStore, []storeCheck[scim.ClientStore]{
 		{"RoundTrip", testClientRoundTrip},
 		{"Conflict", testClientConflict},
 		{"List", testClientList},
 		{"AddSecret", testClientAddSecret},
 		{"RevokeSecret", testClientRevokeSecret},
 		{"Concurrency", testClientConcurrency},
-	} {
-		t.Run(st.name, func(t *testing.T) { st.run(t, newStore(t)) })
-	}
+	})
 }
 
 // equateEmpty lets a client without secrets have a nil or an empty list.

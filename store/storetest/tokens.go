@@ -24,10 +24,7 @@ import (
 //	}
 func RunTokens(t *testing.T, newStore func(t *testing.T) scim.TokenStore) {
 	t.Helper()
-	for _, st := range []struct {
-		name string
-		run  func(t *testing.T, s scim.TokenStore)
-	}{
+	runSuite(t, newStore, []storeCheck[scim.TokenStore]{
 		{"RoundTrip", testTokenRoundTrip},
 		{"Conflict", testTokenConflict},
 		{"List", testTokenList},
@@ -35,7 +32,19 @@ func RunTokens(t *testing.T, newStore func(t *testing.T) scim.TokenStore) {
 		{"Touch", testTokenTouch},
 		{"Concurrency", testTokenConcurrency},
 		{"Prune", testTokenPrune},
-	} {
+	})
+}
+
+// storeCheck is a named check of a store of type S.
+type storeCheck[S any] struct {
+	name string
+	run  func(t *testing.T, s S)
+}
+
+// runSuite runs each of sts as a subtest of t on a fresh store.
+func runSuite[S any](t *testing.T, newStore func(t *testing.T) S, sts []storeCheck[S]) {
+	t.Helper()
+	for _, st := range sts {
 		t.Run(st.name, func(t *testing.T) { st.run(t, newStore(t)) })
 	}
 }
