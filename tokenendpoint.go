@@ -163,7 +163,7 @@ func parseTokenRequest(contentType string, authorization []string, rawQuery stri
 		if len(vs) > 1 {
 			return req, invalidRequest("A parameter is repeated.")
 		}
-		if strings.ContainsFunc(vs[0], func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		if hasControl(vs[0]) {
 			return req, invalidRequest("A parameter holds control characters.")
 		}
 	}
@@ -224,7 +224,15 @@ func basicCredentials(h string) (id, secret string, ok bool) {
 	if secret, err = url.QueryUnescape(rawSecret); err != nil {
 		return "", "", false
 	}
+	if hasControl(id) || hasControl(secret) {
+		return "", "", false
+	}
 	return id, secret, true
+}
+
+// hasControl reports whether s holds an ASCII control character.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // validScope reports whether s is empty or a space-separated list of

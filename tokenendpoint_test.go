@@ -45,6 +45,7 @@ func TestParseTokenRequest(t *testing.T) {
 		{"basic without colon", form, basicHeader("c1"), "", "grant_type=client_credentials", tokenRequest{}, "invalid_client"},
 		{"basic not base64", form, []string{"Basic %%%"}, "", "grant_type=client_credentials", tokenRequest{}, "invalid_client"},
 		{"basic bad escape", form, basicHeader("c%zz:s"), "", "grant_type=client_credentials", tokenRequest{}, "invalid_client"},
+		{"basic with a control character", form, basicHeader("c%0A1:s1"), "", "grant_type=client_credentials", tokenRequest{}, "invalid_client"},
 		{"empty secret", form, basicHeader("c1:"), "", "grant_type=client_credentials", tokenRequest{}, "invalid_client"},
 		{"no credentials", form, nil, "", "grant_type=client_credentials", tokenRequest{}, "invalid_client"},
 		{"only client_id", form, nil, "", "grant_type=client_credentials&client_id=c1", tokenRequest{}, "invalid_client"},
@@ -96,7 +97,8 @@ func FuzzParseTokenRequest(f *testing.F) {
 		}
 		got, err := parseTokenRequest(ctype, authz, query, []byte(body))
 		if err == nil {
-			if got.clientID == "" || got.secret == "" || len(got.clientID) > maxClientID || len(got.secret) > maxClientSecret || !validScope(got.scope) {
+			if got.clientID == "" || got.secret == "" || len(got.clientID) > maxClientID || len(got.secret) > maxClientSecret || !validScope(got.scope) ||
+				hasControl(got.clientID) || hasControl(got.secret) {
 				t.Fatalf("accepted %+v", got)
 			}
 			return
