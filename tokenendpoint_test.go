@@ -80,8 +80,8 @@ func TestParseTokenRequest(t *testing.T) {
 }
 
 // FuzzParseTokenRequest parses any token request: it never panics, a
-// request it accepts names a client and a secret within the bounds and a
-// valid scope, and a refusal is one of RFC 6749's codes with a fixed
+// request it accepts names a client and a secret within the bounds and
+// free of control characters, and a valid scope, and a refusal is one of RFC 6749's codes with a fixed
 // description that RFC 6749 section 5.2 allows and that holds no input.
 func FuzzParseTokenRequest(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded", "Basic YzE6czE=", "", "grant_type=client_credentials")
