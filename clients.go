@@ -213,6 +213,28 @@ func (c *Clients) RevokeSecret(ctx context.Context, tenant, clientID, secretID s
 	return nil
 }
 
+// RevokeTenant revokes every active secret of every client of tenant and
+// the access tokens they got, e.g. when the customer leaves (revoke its
+// bearer tokens with Tokens.RevokeTenant). A secret added while it runs
+// may stay active.
+func (c *Clients) RevokeTenant(ctx context.Context, tenant string) error {
+	list, err := c.List(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	now := c.now()
+	for _, cl := range list {
+		for _, s := range cl.Secrets {
+			if s.Active(now) {
+				if err := c.RevokeSecret(ctx, tenant, cl.ID, s.ID); err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // List returns the clients of tenant with their secrets (digests, never
 // secrets), oldest first.
 func (c *Clients) List(ctx context.Context, tenant string) ([]Client, error) {

@@ -104,11 +104,40 @@ func TestClientsZeroValue(t *testing.T) {
 	if err := c.RevokeSecret(ctx, "acme", client.ID, "cs_unknown"); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("RevokeSecret of an unknown secret: %v, want ErrNotFound", err)
 	}
+	// Offboarding: every secret of every client of the tenant, and their
+	// access tokens, stop working; another tenant's client is untouched.
+	otherSecret, otherClient, err := c.Register(ctx, "globex", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logSecrets.Add(otherSecret)
+	secondSecret, second, err := c.Register(ctx, "acme", "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logSecrets.Add(secondSecret)
+	_, live := grantOn(t, c, second.ID, secondSecret)
+	if err := c.RevokeTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Authorization", "Bearer "+live)
+	if _, err := c.Authenticate(r); !errors.Is(err, scim.ErrUnauthenticated) {
+		t.Errorf("an access token after RevokeTenant: %v, want ErrUnauthenticated", err)
+	}
+	for _, cred := range [][2]string{{client.ID, secret}, {second.ID, secondSecret}} {
+		if status, _ := grantOn(t, c, cred[0], cred[1]); status != http.StatusUnauthorized {
+			t.Errorf("token for %s after RevokeTenant: %d, want 401", cred[0], status)
+		}
+	}
+	if status, _ := grantOn(t, c, otherClient.ID, otherSecret); status != http.StatusOK {
+		t.Errorf("another tenant's client after RevokeTenant: %d, want 200", status)
+	}
+
 	for i := 0; ; i++ {
 		s, _, err := c.AddSecret(ctx, "acme", client.ID, time.Time{})
 		if err != nil {
-			if i+1 != 10 { // the registered secret is active too
-				t.Errorf("AddSecret refused after %d more secrets, want 9: %v", i, err)
+			if i != 10 { // RevokeTenant left none active
+				t.Errorf("AddSecret refused after %d secrets, want 10: %v", i, err)
 			}
 			break
 		}
