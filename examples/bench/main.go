@@ -54,6 +54,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -76,6 +77,8 @@ type options struct {
 	lookupUsers            int
 	skipCycle              bool
 	keep                   bool
+	phaseCs                []int    // concurrencies of the phases
+	phases                 []string // phase kinds to measure
 }
 
 var knownStores = []string{"memory", "sqlite", "postgres", "bare"}
@@ -102,6 +105,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 	fs.IntVar(&o.lookupUsers, "lookup-users", 100_000, "users in the tenant for the second lookup measurement (full size: 1000000)")
 	fs.BoolVar(&o.skipCycle, "skip-cycle", false, "measure lookups only, no simulator run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, databases, server logs)")
+	phaseCs := fs.String("phase-c", "4,8", "comma-separated concurrencies of the get, lookup, patch and create phases")
+	phases := fs.String("phases", strings.Join(phaseKinds, ","), "comma-separated phases measured at the largest lookup tenant: get, lookup, patch, create (empty: none)")
 	quick := fs.Bool("quick", false, "a small run that finishes in about a minute and a half")
 	fs.StringVar(&bare, bareFlag, "", "internal: serve the captured response in `file` as the bare handler")
 	fs.Usage = func() {
@@ -141,6 +146,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 		if !set["duration"] {
 			o.duration = 3 * time.Second
 		}
+		if !set["phase-c"] {
+			*phaseCs = "4"
+		}
 	}
 	if o.section == "" {
 		o.section = "latest"
@@ -150,6 +158,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 	}
 	o.stores, err = parseStores(*stores)
 	if err != nil {
+		return o, "", err
+	}
+	if o.phaseCs, o.phases, err = parsePhases(*phaseCs, *phases); err != nil {
 		return o, "", err
 	}
 	switch {
@@ -165,6 +176,34 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 		return o, "", errors.New("-section must not contain <, > or newlines")
 	}
 	return o, "", nil
+}
+
+// parsePhases parses -phase-c and -phases.
+func parsePhases(cs, kinds string) ([]int, []string, error) {
+	var outC []int
+	for f := range strings.SplitSeq(cs, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		var c int
+		if _, err := fmt.Sscan(f, &c); err != nil || c < 1 || fmt.Sprint(c) != f {
+			return nil, nil, fmt.Errorf("-phase-c: %q is not a positive integer", f)
+		}
+		outC = append(outC, c)
+	}
+	var outK []string
+	for k := range strings.SplitSeq(kinds, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if !slices.Contains(phaseKinds, k) {
+			return nil, nil, fmt.Errorf("unknown phase %q (want %s)", k, strings.Join(phaseKinds, ", "))
+		}
+		if !slices.Contains(outK, k) {
+			outK = append(outK, k)
+		}
+	}
+	return outC, outK, nil
 }
 
 // parseStores parses a -stores list: known names, no repeats, in the
@@ -441,11 +480,30 @@ func (b *bench) lookupLadder(ctx context.Context, name string, res *storeResult)
 		return err
 	}
 	res.Load.RSSKiB, res.Load.HWMKiB = m.RSSKiB, m.HWMKiB
+	if len(b.o.phases) > 0 && len(b.o.phaseCs) > 0 {
+		tn := &tenant{ids: ld.ids, mgrIDs: ld.mgrIDs, patches: make([]atomic.Uint32, len(ld.ids))}
+		tn.nextUser.Store(int64(loaded))
+		for _, c := range b.o.phaseCs {
+			for _, k := range b.o.phases {
+				st := b.phase(ctx, tn, p.URL, k, c)
+				bare := ""
+				if st.Bare != nil {
+					bare = fmt.Sprintf(", bare %.0f req/s", st.Bare.RPS)
+				}
+				b.logf("%s: %s at c=%d: %.0f req/s, p50 %s p99 %s, %d errors%s", name, k, c, st.Store.RPS,
+					st.Store.P50, st.Store.P99, st.Store.Errors, bare)
+				res.Phases = append(res.Phases, st)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+			}
+		}
+	}
 	return nil
 }
 
-// startBare captures a one-user lookup response from a memory server and
-// starts the bare handler serving it.
+// startBare captures one answer of each phase kind from a memory server
+// and starts the bare handler serving them.
 func (b *bench) startBare(ctx context.Context) error {
 	p, cleanup, err := b.startServer(ctx, "memory")
 	if err != nil {
@@ -459,11 +517,11 @@ func (b *bench) startBare(ctx context.Context) error {
 	if _, err := ld.load(ctx, 0, managers+1); err != nil {
 		return err
 	}
-	c, err := capture(ctx, client, p.URL+lookupPath(managers), b.token)
+	cs, err := bareCaptures(ctx, client, p.URL, b.token, ld)
 	if err != nil {
 		return err
 	}
-	j, err := json.Marshal(c)
+	j, err := json.Marshal(cs)
 	if err != nil {
 		return err
 	}
@@ -475,7 +533,7 @@ func (b *bench) startBare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.logf("bare handler at %s answers %d bytes", b.bare.URL, len(c.Body))
+	b.logf("bare handler at %s answers %d bytes to a lookup", b.bare.URL, len(cs[kindLookup].Body))
 	return nil
 }
 
