@@ -52,7 +52,7 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 		// one at a time, and building it is most of their CPU.
 		now := time.Now().UnixNano()
 		row = userRow{id: newID(), created: now, modified: now, version: 1, doc: doc}
-		if out, err = row.user(nil); err != nil {
+		if out, err = row.written(u, nil); err != nil {
 			return nil, err
 		}
 		events, err = encodeEvents(ctx, scim.CommittedWrite{Tenant: tenant, ResourceType: "User", New: scim.UserDoc(out), Time: nsTime(now)})
@@ -91,7 +91,7 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 		s.announce()
 		return out, nil
 	}
-	return row.user(nil)
+	return row.written(u, nil)
 }
 
 // insertEmails stores one row per element of emails, which the emails
@@ -226,7 +226,7 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		if err != nil {
 			return err
 		}
-		if out, err = row.user(refs); err != nil || !ev {
+		if out, err = row.written(u, refs); err != nil || !ev {
 			return err
 		}
 		if pgOld {
