@@ -60,6 +60,14 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 			return nil, err
 		}
 	}
+	if !ev && s.oneStatement(u.Extensions) {
+		now := time.Now().UnixNano()
+		row = userRow{id: newID(), created: now, modified: now, version: 1, doc: doc}
+		if err := s.pgCreateUser(ctx, tenant, u, &row); err != nil {
+			return nil, err
+		}
+		return row.written(u, nil)
+	}
 	err = s.write(ctx, func(ctx context.Context, t *tx) error {
 		if !ev {
 			now := time.Now().UnixNano()
@@ -167,6 +175,18 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		return nil, err
 	}
 	ev := s.recording()
+	if s.oneStatement(u.Extensions) {
+		row := userRow{id: u.ID, doc: doc}
+		var groups []byte
+		if err := s.pgReplaceUser(ctx, tenant, u, ifVersion, &row, &groups); err != nil {
+			return nil, err
+		}
+		refs, err := decodeGroupRefs(groups)
+		if err != nil {
+			return nil, err
+		}
+		return row.written(u, refs)
+	}
 	var out *scim.User
 	// With events, the old row is read locked: on PostgreSQL by the
 	// UPDATE itself, from a CTE that locks it first; on SQLite, whose one
