@@ -152,13 +152,7 @@ func (q *request) patch(res *Resource, id string) {
 		q.fail(err)
 		return
 	}
-	// ParsePatch, exported, keeps encoding/json's nesting bound; the
-	// server's is checked first, as for every body.
-	if jsonDepth(b) > maxJSONDepth {
-		q.fail(errTooDeep())
-		return
-	}
-	ops, err := ParsePatch(b)
+	ops, vals, err := parsePatchBody(b)
 	if err == nil && q.s.takesPasswords(res.Type) {
 		q.password, q.hasPassword, err = patchPassword(res.Type, ops)
 	}
@@ -171,7 +165,7 @@ func (q *request) patch(res *Resource, id string) {
 		out, err = q.patchMembers(res, mp, id, ops, ifMatch)
 	} else {
 		out, err = q.update(res, id, ifMatch, false, func(old map[string]any) (map[string]any, error) {
-			doc, err := q.s.patched(res.Type, old, ops)
+			doc, err := q.s.patched(res.Type, old, ops, vals)
 			if err != nil || doc == nil {
 				return nil, err
 			}
@@ -204,9 +198,9 @@ func (q *request) patch(res *Resource, id string) {
 
 // patched applies ops to old and guards the result (guardAccess); nil
 // when nothing changes, so that a PATCH that changes nothing keeps the
-// version.
-func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp) (map[string]any, error) {
-	doc, err := ApplyPatch(rt, old, ops)
+// version. vals, when not nil, are the ops' decoded values.
+func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp, vals []any) (map[string]any, error) {
+	doc, err := applyPatch(rt, old, ops, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +296,7 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 			}
 		}
 		if len(attrOps) > 0 {
-			if doc, err = q.s.patched(res.Type, old, attrOps); err != nil {
+			if doc, err = q.s.patched(res.Type, old, attrOps, nil); err != nil {
 				return nil, err
 			}
 			if doc != nil {

@@ -307,19 +307,7 @@ func get(ctx context.Context, client *http.Client, u, auth string, buf *bytes.Bu
 		return err
 	}
 	req.Header.Set("Authorization", auth)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	buf.Reset()
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d: %.200s", resp.StatusCode, buf.Bytes())
-	}
-	return nil
+	return do(client, req, http.StatusOK, nil, buf)
 }
 
 // captured is a response recorded from a real server, replayed by the

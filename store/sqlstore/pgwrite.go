@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/scimkit/scim"
@@ -33,26 +32,10 @@ func (s *Store) oneStatement(e scim.Extensions) bool {
 	return true
 }
 
-// pgOne runs fn, one autocommitted statement, retrying it as writeTx
+// pgOne runs fn, one autocommitted statement, retried as writeTx
 // retries a transaction.
 func (s *Store) pgOne(ctx context.Context, fn func(t *tx) error) error {
-	const attempts = 8
-	for i := 1; ; i++ {
-		err := fn(&tx{q: s.db, d: s.d})
-		if err == nil {
-			s.wrote()
-			return nil
-		}
-		if i == attempts || !s.d.retryable(err) {
-			return err
-		}
-		d := time.Duration(1<<min(i, 6))*time.Millisecond + rand.N(2*time.Millisecond)
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return s.retry(ctx, func() error { return fn(&tx{q: s.db, d: s.d}) })
 }
 
 // emailRows is the FROM item giving the email rows of the user in the CTE
