@@ -70,10 +70,7 @@ func (q *request) get(res *Resource, id string) {
 		if q.notModified(u.Meta.Version) {
 			return
 		}
-		if u.Meta.Version != "" {
-			q.w.Header().Set("ETag", entityTag(u.Meta.Version))
-		}
-		writeJSON(q.w, http.StatusOK, q.userOut(res, proj, u))
+		q.writeUser(res, proj, u)
 		return
 	}
 	out, err := res.Handler.Get(q.r.Context(), q.tenant, id, GetOptions{ExcludeMembers: !proj.wants("members")})
@@ -87,6 +84,15 @@ func (q *request) get(res *Resource, id string) {
 	q.decorate(res, out)
 	q.setETag(out)
 	writeJSON(q.w, http.StatusOK, orderedDoc(proj.apply(res.Type, out)))
+}
+
+// writeUser answers 200 with the typed user u, as the default
+// projection proj shows it, and its ETag.
+func (q *request) writeUser(res *Resource, proj projection, u *User) {
+	if u.Meta.Version != "" {
+		q.w.Header().Set("ETag", entityTag(u.Meta.Version))
+	}
+	writeJSON(q.w, http.StatusOK, q.userOut(res, proj, u))
 }
 
 // userOut is what a typed user is written as: straight from the struct
@@ -117,7 +123,9 @@ func (q *request) replace(res *Resource, id string) {
 	}
 	// A group's members are replaced whole and not read for the check.
 	_, members := res.Handler.(MemberPatcher)
-	out, err := q.update(res, id, ifMatch, members, func(old map[string]any) (map[string]any, error) {
+	proj, projErr := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
+	typed := projErr == nil && proj.isDefault()
+	out, u, err := q.update(res, id, ifMatch, members, typed, func(old map[string]any) (map[string]any, error) {
 		doc := q.s.guardAccess(res.Type, old, doc)
 		if err := validate(res.Type, old, doc); err != nil {
 			return nil, err
@@ -129,6 +137,10 @@ func (q *request) replace(res *Resource, id string) {
 	}
 	if err != nil {
 		q.fail(err)
+		return
+	}
+	if u != nil {
+		q.writeUser(res, proj, u)
 		return
 	}
 	q.decorate(res, out)
@@ -161,10 +173,11 @@ func (q *request) patch(res *Resource, id string) {
 		return
 	}
 	var out map[string]any
+	var typedOut *User
 	if mp, ok := res.Handler.(MemberPatcher); ok {
 		out, err = q.patchMembers(res, mp, id, ops, ifMatch)
 	} else {
-		out, err = q.update(res, id, ifMatch, false, func(old map[string]any) (map[string]any, error) {
+		out, typedOut, err = q.update(res, id, ifMatch, false, proj.isDefault(), func(old map[string]any) (map[string]any, error) {
 			doc, err := q.s.patched(res.Type, old, ops, vals)
 			if err != nil || doc == nil {
 				return nil, err
@@ -177,6 +190,10 @@ func (q *request) patch(res *Resource, id string) {
 	}
 	if err != nil {
 		q.fail(err)
+		return
+	}
+	if typedOut != nil {
+		q.writeUser(res, proj, typedOut)
 		return
 	}
 	if out == nil && (v.Get("attributes") != "" || v.Get("excludedAttributes") != "") {
@@ -219,12 +236,13 @@ func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []Patc
 // naming one version, exactly one wins and the other gets
 // ErrVersionMismatch. A handler that keeps no meta.version gets no
 // compare-and-swap. Updates of one resource through this Server queue for
-// their turn.
-func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMembers bool, change func(old map[string]any) (map[string]any, error)) (map[string]any, error) {
+// their turn. With typed set, a written user may come back as a *User
+// (userReplacer, when no events are published), and the map is then nil.
+func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMembers, typed bool, change func(old map[string]any) (map[string]any, error)) (map[string]any, *User, error) {
 	ctx := q.r.Context()
 	unlock, err := q.s.writes.lock(ctx, q.tenant+"\x00"+endpointKey(res.Type)+"\x00"+id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer unlock()
 	defer q.lockFor(res, id)()
@@ -233,18 +251,26 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 	for range maxWriteRetries {
 		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: excludeMembers})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cur := versionOf(old)
 		if !ifMatch.matches(cur) {
-			return nil, ErrVersionMismatch
+			return nil, nil, ErrVersionMismatch
 		}
 		doc, err := change(old)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if doc == nil {
-			return old, nil
+			return old, nil, nil
+		}
+		if ur, ok := res.Handler.(userReplacer); ok && typed && !q.publishes(res) {
+			// Straight to the response: no document form of the result.
+			u, err := ur.replaceUser(ctx, q.tenant, id, doc, cur)
+			if errors.Is(err, ErrVersionMismatch) && cur != "" {
+				continue
+			}
+			return nil, u, err
 		}
 		out, err := res.Handler.Replace(ctx, q.tenant, id, doc, cur)
 		if errors.Is(err, ErrVersionMismatch) && cur != "" {
@@ -253,9 +279,9 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 		if err == nil && q.publishes(res) {
 			q.published(ctx, res, old, deepCopyMap(out))
 		}
-		return out, err
+		return out, nil, err
 	}
-	return nil, errBusy
+	return nil, nil, errBusy
 }
 
 // patchMembers runs a PATCH on a MemberPatcher: the operations on members

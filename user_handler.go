@@ -33,16 +33,27 @@ func (h userHandler) Get(ctx context.Context, tenant, id string, _ GetOptions) (
 }
 
 func (h userHandler) Replace(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (map[string]any, error) {
+	out, err := h.replaceUser(ctx, tenant, id, doc, ifVersion)
+	if err != nil {
+		return nil, err
+	}
+	return UserDoc(out), nil
+}
+
+// userReplacer is a handler that can hand back a replaced user typed,
+// which the Server then writes straight from the struct.
+type userReplacer interface {
+	replaceUser(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (*User, error)
+}
+
+// replaceUser is Replace returning the user as the store does.
+func (h userHandler) replaceUser(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (*User, error) {
 	var u User
 	if err := fromDoc(doc, &u); err != nil {
 		return nil, err
 	}
 	u.ID = id
-	out, err := h.ReplaceUser(ctx, tenant, &u, ifVersion)
-	if err != nil {
-		return nil, err
-	}
-	return UserDoc(out), nil
+	return h.ReplaceUser(ctx, tenant, &u, ifVersion)
 }
 
 func (h userHandler) Delete(ctx context.Context, tenant, id, ifVersion string) error {
