@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/scimkit/scim/schema"
 )
@@ -31,6 +32,23 @@ func (q *request) create(res *Resource) {
 	}
 	if err != nil {
 		q.fail(err)
+		return
+	}
+	proj, projErr := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
+	if uc, ok := res.Handler.(userCreator); ok && projErr == nil && proj.isDefault() && !q.publishes(res) {
+		// Straight to the response: no document form of the result.
+		u, err := uc.createUser(q.r.Context(), q.tenant, doc)
+		if err == nil && u.ID != "" {
+			err = q.changePassword(u.ID)
+		}
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		if u.ID != "" {
+			q.w.Header().Set("Location", q.base+"/"+strings.Trim(res.Type.Endpoint, "/")+"/"+u.ID)
+		}
+		q.writeUser(res, proj, u, http.StatusCreated)
 		return
 	}
 	out, err := res.Handler.Create(q.r.Context(), q.tenant, doc)
@@ -70,7 +88,7 @@ func (q *request) get(res *Resource, id string) {
 		if q.notModified(u.Meta.Version) {
 			return
 		}
-		q.writeUser(res, proj, u)
+		q.writeUser(res, proj, u, http.StatusOK)
 		return
 	}
 	out, err := res.Handler.Get(q.r.Context(), q.tenant, id, GetOptions{ExcludeMembers: !proj.wants("members")})
@@ -86,13 +104,13 @@ func (q *request) get(res *Resource, id string) {
 	writeJSON(q.w, http.StatusOK, orderedDoc(proj.apply(res.Type, out)))
 }
 
-// writeUser answers 200 with the typed user u, as the default
+// writeUser answers status with the typed user u, as the default
 // projection proj shows it, and its ETag.
-func (q *request) writeUser(res *Resource, proj projection, u *User) {
+func (q *request) writeUser(res *Resource, proj projection, u *User, status int) {
 	if u.Meta.Version != "" {
 		q.w.Header().Set("ETag", entityTag(u.Meta.Version))
 	}
-	writeJSON(q.w, http.StatusOK, q.userOut(res, proj, u))
+	writeJSON(q.w, status, q.userOut(res, proj, u))
 }
 
 // userOut is what a typed user is written as: straight from the struct
@@ -140,7 +158,7 @@ func (q *request) replace(res *Resource, id string) {
 		return
 	}
 	if u != nil {
-		q.writeUser(res, proj, u)
+		q.writeUser(res, proj, u, http.StatusOK)
 		return
 	}
 	q.decorate(res, out)
@@ -193,7 +211,7 @@ func (q *request) patch(res *Resource, id string) {
 		return
 	}
 	if typedOut != nil {
-		q.writeUser(res, proj, typedOut)
+		q.writeUser(res, proj, typedOut, http.StatusOK)
 		return
 	}
 	if out == nil && (v.Get("attributes") != "" || v.Get("excludedAttributes") != "") {

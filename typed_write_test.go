@@ -15,7 +15,7 @@ import (
 	"github.com/scimkit/scim/store/memory"
 )
 
-// TestTypedWriteAnswersAsGet holds the answers of PATCH and PUT on a
+// TestTypedWriteAnswersAsGet holds the answers of POST, PATCH and PUT on a
 // user, written straight from the stored user, to GET's of the same
 // version, headers and body, and the answer with events on (written
 // from the document form) to the same bytes.
@@ -39,8 +39,12 @@ func TestTypedWriteAnswersAsGet(t *testing.T) {
 			return w
 		}
 		w := serve("POST", "/Users", scim.BenchUserJSON)
-		id := w.Header().Get("Location")
-		id = id[strings.LastIndexByte(id, '/')+1:]
+		loc := w.Header().Get("Location")
+		id := loc[strings.LastIndexByte(loc, '/')+1:]
+		if get := serve("GET", "/Users/"+id, ""); w.Code != http.StatusCreated || w.Body.String() != get.Body.String() ||
+			w.Header().Get("ETag") != get.Header().Get("ETag") || !strings.Contains(w.Body.String(), `"location":"`+loc+`"`) {
+			t.Errorf("events %v: POST answered %d %s %q, GET %s", events, w.Code, w.Header(), w.Body, get.Body)
+		}
 		for _, tc := range []struct{ method, body string }{
 			{"PATCH", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`},
 			{"PATCH", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"emails[type eq \"home\"].value","value":"h@example.com"},{"op":"replace","path":"name.givenName","value":"Grace"}]}`},

@@ -13,15 +13,26 @@ func UserHandler(s UserStore) ResourceHandler { return userHandler{s} }
 type userHandler struct{ UserStore }
 
 func (h userHandler) Create(ctx context.Context, tenant string, doc map[string]any) (map[string]any, error) {
-	var u User
-	if err := fromDoc(doc, &u); err != nil {
-		return nil, err
-	}
-	out, err := h.CreateUser(ctx, tenant, &u)
+	out, err := h.createUser(ctx, tenant, doc)
 	if err != nil {
 		return nil, err
 	}
 	return UserDoc(out), nil
+}
+
+// userCreator is a handler that can hand back a created user typed,
+// which the Server then writes straight from the struct.
+type userCreator interface {
+	createUser(ctx context.Context, tenant string, doc map[string]any) (*User, error)
+}
+
+// createUser is Create returning the user as the store does.
+func (h userHandler) createUser(ctx context.Context, tenant string, doc map[string]any) (*User, error) {
+	var u User
+	if err := fromDoc(doc, &u); err != nil {
+		return nil, err
+	}
+	return h.CreateUser(ctx, tenant, &u)
 }
 
 func (h userHandler) Get(ctx context.Context, tenant, id string, _ GetOptions) (map[string]any, error) {
