@@ -19,11 +19,15 @@
 //     concurrency -c; then the tenant is grown to -lookup-users and the
 //     lookups run again. Recorded: lookups/s and p50/p95/p99 at each size,
 //     the load time, and the server's RSS empty, loaded and at peak.
+//  3. At the largest tenant, each request kind alone (-phases: GET
+//     /Users/{id}, the lookup, Entra's PATCH disable or re-enable, a fully
+//     mapped POST /Users) at each concurrency of -phase-c (default 4 and
+//     8), taking turns with the bare handler answering that kind.
 //
 // "bare" in -stores adds the machine's HTTP limit: this program re-executed
-// as a plain net/http handler that answers every request with the bytes of
-// a real one-user lookup response (captured from a memory server first),
-// doing no other work. In every lookup step it takes turns with the store
+// as a plain net/http handler that reads the request body and answers with
+// the bytes of a real response of the same kind (captured from a memory
+// server first), doing no other work. In every lookup step it takes turns with the store
 // in slices of about 3s, so each ratio to it compares numbers taken under
 // the same load.
 //
