@@ -35,8 +35,9 @@
 // is replaced on a re-run; the rest of the file is left alone. -quick is a
 // small run (about a minute) for trying the program.
 //
-// The full-size runs behind BENCHMARKS.md:
+// The headline tables of BENCHMARKS.md, and earlier full-size runs:
 //
+//	go run ./examples/bench -section headline -duration 6s
 //	go run ./examples/bench -section memory-1m -stores memory,bare -users 100000 -groups 1000 -members 100 -lookup-users 1000000
 //	go run ./examples/bench -section sql -stores sqlite,postgres,bare -users 100000 -groups 1000 -members 100 -lookup-users 100000
 package main
