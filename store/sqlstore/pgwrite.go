@@ -32,10 +32,10 @@ func (s *Store) oneStatement(e scim.Extensions) bool {
 	return true
 }
 
-// pgOne runs fn, one autocommitted statement, retried as writeTx
-// retries a transaction.
+// pgOne runs fn, one autocommitted statement, retried and classified
+// as writeTx retries and classifies a transaction.
 func (s *Store) pgOne(ctx context.Context, fn func(t *tx) error) error {
-	return s.retry(ctx, func() error { return fn(&tx{q: s.db, d: s.d}) })
+	return s.d.unavailable(s.retry(ctx, func() error { return fn(&tx{q: s.db, d: s.d}) }))
 }
 
 // emailRows is the FROM item giving the email rows of the user in the CTE
