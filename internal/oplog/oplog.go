@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"slices"
-	"time"
 
 	"github.com/scimkit/scim"
 )
@@ -53,10 +52,13 @@ func Decode(s string) (Position, error) {
 	}
 	b = b[n:]
 	seq, n := binary.Varint(b)
-	if n <= 0 || n != len(b) || seq < 0 {
+	p := Position{TimeNS: t, Seq: seq}
+	// Only the one encoding of a position: no padding bits, no
+	// overlong varints.
+	if n <= 0 || n != len(b) || seq < 0 || Encode(p) != s {
 		return Position{}, scim.ErrLogCursor
 	}
-	return Position{TimeNS: t, Seq: seq}, nil
+	return p, nil
 }
 
 // Before reports whether a record at (timeNS, seq) comes after p in
@@ -103,19 +105,4 @@ func Match(q scim.LogQuery, rec *scim.LogRecord) bool {
 		return true
 	}
 	return MemberBranch(q) && (slices.Contains(rec.MembersAdded, q.ResourceID) || slices.Contains(rec.MembersRemoved, q.ResourceID))
-}
-
-// Normalize returns rec as a store keeps it: its time in UTC.
-func Normalize(rec scim.LogRecord) scim.LogRecord {
-	rec.Time = rec.Time.UTC()
-	return rec
-}
-
-// Since returns the time of the oldest record a MaxAge keeps at now;
-// zero for none.
-func Since(maxAge time.Duration, now time.Time) time.Time {
-	if maxAge <= 0 {
-		return time.Time{}
-	}
-	return now.Add(-maxAge)
 }
