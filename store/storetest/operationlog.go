@@ -97,6 +97,26 @@ func requestIDs(recs []scim.LogRecord) []string {
 	return out
 }
 
+// logQueryCase is a query and the request ids it reads, in order.
+type logQueryCase struct {
+	name string
+	q    scim.LogQuery
+	want []string
+}
+
+// checkLogQueries runs each case as a subtest.
+func checkLogQueries(t *testing.T, l OperationLog, cases []logQueryCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := requestIDs(readAll(t, l, tc.q))
+			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func logRoundTrip(t *testing.T, l OperationLog, flush func()) {
 	in := scim.LogRecord{Time: logBase, Tenant: tenantA, RequestID: "r1", Client: "Okta SCIM Client 1.0.0",
 		Method: "PATCH", Op: "patch", ResourceType: "Group", ResourceID: "g1", Outcome: scim.OutcomeFailure,
@@ -170,11 +190,7 @@ func logFilters(t *testing.T, l OperationLog, flush func()) {
 	}
 	flush()
 	at := func(i int) time.Time { return logBase.Add(time.Duration(i) * time.Millisecond) }
-	for _, tc := range []struct {
-		name string
-		q    scim.LogQuery
-		want []string
-	}{
+	checkLogQueries(t, l, []logQueryCase{
 		{"tenant", scim.LogQuery{Tenant: tenantA}, []string{"req-5", "req-4", "req-3", "req-2", "req-1", "req-0"}},
 		{"other tenant", scim.LogQuery{Tenant: tenantB}, []string{"req-6"}},
 		{"unknown tenant", scim.LogQuery{Tenant: "nobody"}, nil},
@@ -189,14 +205,7 @@ func logFilters(t *testing.T, l OperationLog, flush func()) {
 		{"until", scim.LogQuery{Tenant: tenantA, Until: at(2)}, []string{"req-1", "req-0"}},
 		{"range", scim.LogQuery{Tenant: tenantA, Since: at(1), Until: at(4), ResourceType: "User"}, []string{"req-3", "req-1"}},
 		{"range and paging", scim.LogQuery{Tenant: tenantA, Since: at(1), Count: 2}, []string{"req-5", "req-4", "req-3", "req-2", "req-1"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := requestIDs(readAll(t, l, tc.q))
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 // logUserHistory checks that a user's history holds the group changes
@@ -218,11 +227,7 @@ func logUserHistory(t *testing.T, l OperationLog, flush func()) {
 		l.LogOperation(context.Background(), r)
 	}
 	flush()
-	for _, tc := range []struct {
-		name string
-		q    scim.LogQuery
-		want []string
-	}{
+	checkLogQueries(t, l, []logQueryCase{
 		{"any type", scim.LogQuery{Tenant: tenantA, ResourceID: "bob"}, []string{"req-4", "req-3", "req-1", "req-0"}},
 		{"users", scim.LogQuery{Tenant: tenantA, ResourceType: "User", ResourceID: "bob"}, []string{"req-4", "req-3", "req-1", "req-0"}},
 		{"paged", scim.LogQuery{Tenant: tenantA, ResourceType: "User", ResourceID: "bob", Count: 1}, []string{"req-4", "req-3", "req-1", "req-0"}},
@@ -231,14 +236,7 @@ func logUserHistory(t *testing.T, l OperationLog, flush func()) {
 		{"a group's own", scim.LogQuery{Tenant: tenantA, ResourceType: "Group", ResourceID: "sales"}, []string{"req-3", "req-1"}},
 		{"other member", scim.LogQuery{Tenant: tenantA, ResourceID: "ann", Count: 1}, []string{"req-2", "req-1"}},
 		{"before the removal", scim.LogQuery{Tenant: tenantA, ResourceID: "bob", Until: logBase.Add(3 * time.Millisecond)}, []string{"req-1", "req-0"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := requestIDs(readAll(t, l, tc.q))
-			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 	got := readAll(t, l, scim.LogQuery{Tenant: tenantA, ResourceID: "bob", Op: "patch", Count: 1})
 	if len(got) != 2 || !cmp.Equal(got[0].MembersRemoved, []string{"bob"}) || got[0].ResourceID != "sales" {
 		t.Errorf("the removal reads back as %+v", got)
