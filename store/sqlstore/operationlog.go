@@ -22,7 +22,8 @@ import (
 //
 // LogOperation never waits on the database: it puts the record in a
 // bounded buffer and returns. A background goroutine writes what the
-// buffer holds in batches, each in one transaction. When the buffer is
+// buffer holds in batches of up to BatchSize gathered for up to
+// FlushEvery, each in one transaction. When the buffer is
 // full (the database is slower than the requests, or unreachable) the
 // record is dropped and counted (OperationLogStats.Dropped), so that the
 // log can never slow provisioning down; a batch the database refuses is
@@ -73,6 +74,10 @@ type OperationLogOptions struct {
 	Buffer int
 	// BatchSize is the most records one transaction writes. Default 256.
 	BatchSize int
+	// FlushEvery is how long the first record of a batch waits for
+	// others: fewer, larger transactions, which on SQLite take the write
+	// lock from the store's writes less often. Default 100 ms.
+	FlushEvery time.Duration
 	// PruneEvery is how often retention runs. Default 1 minute.
 	PruneEvery time.Duration
 	// PruneBatch is the most rows one retention statement deletes.
@@ -117,6 +122,9 @@ func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts Operation
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 256
+	}
+	if opts.FlushEvery <= 0 {
+		opts.FlushEvery = 100 * time.Millisecond
 	}
 	if opts.PruneEvery <= 0 {
 		opts.PruneEvery = time.Minute
@@ -204,7 +212,8 @@ func (l *OperationLog) Close() error {
 	return nil
 }
 
-// run writes batches as records come, and prunes every PruneEvery.
+// run writes batches as records come, each gathered for up to
+// FlushEvery, and prunes every PruneEvery.
 func (l *OperationLog) run() {
 	defer close(l.done)
 	defer func() {
@@ -215,6 +224,8 @@ func (l *OperationLog) run() {
 	tick := time.NewTicker(l.opts.PruneEvery)
 	defer tick.Stop()
 	batch := make([]scim.LogRecord, 0, l.opts.BatchSize)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		select {
 		case rec, ok := <-l.ch:
@@ -222,19 +233,24 @@ func (l *OperationLog) run() {
 				return
 			}
 			batch = append(batch[:0], rec)
-		fill:
-			for len(batch) < cap(batch) {
+			linger.Reset(l.opts.FlushEvery)
+			open := true
+		gather:
+			for open && len(batch) < cap(batch) {
 				select {
 				case rec, ok := <-l.ch:
-					if !ok {
-						break fill
+					if open = ok; ok {
+						batch = append(batch, rec)
 					}
-					batch = append(batch, rec)
-				default:
-					break fill
+				case <-linger.C:
+					break gather
 				}
 			}
+			linger.Stop()
 			l.write(batch)
+			if !open {
+				return
+			}
 		case <-tick.C:
 			if _, err := l.Prune(context.Background()); err != nil {
 				l.log.Error("sqlstore: pruning the provisioning log failed", "err", err)
