@@ -502,6 +502,32 @@ func (l *OperationLog) QueryLog(ctx context.Context, q scim.LogQuery) (scim.LogP
 	if err != nil {
 		return scim.LogPage{}, err
 	}
+	query, args := logSelect(q, after, n)
+	rows, err := l.db.QueryContext(ctx, l.d.rebind(query), args...)
+	if err != nil {
+		return scim.LogPage{}, err
+	}
+	defer rows.Close()
+	var page scim.LogPage
+	var last oplog.Position
+	for rows.Next() {
+		if len(page.Records) == n {
+			page.Next = oplog.Encode(last)
+			break
+		}
+		rec, seq, err := scanLogRecord(rows)
+		if err != nil {
+			return scim.LogPage{}, err
+		}
+		page.Records = append(page.Records, rec)
+		last = oplog.Position{TimeNS: rec.Time.UnixNano(), Seq: seq}
+	}
+	return page, rows.Err()
+}
+
+// logSelect returns the statement reading q's page of n+1 records after
+// the position after (nil: from the newest), and its arguments.
+func logSelect(q scim.LogQuery, after *oplog.Position, n int) (query string, args []any) {
 	// The conditions on a scim_oplog alias, and their arguments.
 	conds := func(alias string, member bool) (string, []any) {
 		var b strings.Builder
@@ -535,8 +561,6 @@ func (l *OperationLog) QueryLog(ctx context.Context, q scim.LogQuery) (scim.LogP
 		}
 		return strings.TrimPrefix(b.String(), " AND "), args
 	}
-	var query string
-	var args []any
 	where, wargs := conds("l", false)
 	if !oplog.MemberBranch(q) {
 		query = `SELECT ` + logColumns + ` FROM scim_oplog AS l WHERE ` + where + ` ORDER BY l.time_ns DESC, l.seq DESC LIMIT ?`
@@ -562,26 +586,7 @@ func (l *OperationLog) QueryLog(ctx context.Context, q scim.LogQuery) (scim.LogP
 			ORDER BY time_ns DESC, seq DESC LIMIT ?`
 		args = append(append(append(wargs, n+1), margs...), n+1, n+1)
 	}
-	rows, err := l.db.QueryContext(ctx, l.d.rebind(query), args...)
-	if err != nil {
-		return scim.LogPage{}, err
-	}
-	defer rows.Close()
-	var page scim.LogPage
-	var last oplog.Position
-	for rows.Next() {
-		if len(page.Records) == n {
-			page.Next = oplog.Encode(last)
-			break
-		}
-		rec, seq, err := scanLogRecord(rows)
-		if err != nil {
-			return scim.LogPage{}, err
-		}
-		page.Records = append(page.Records, rec)
-		last = oplog.Position{TimeNS: rec.Time.UnixNano(), Seq: seq}
-	}
-	return page, rows.Err()
+	return query, args
 }
 
 // scanLogRecord reads a row of logColumns.

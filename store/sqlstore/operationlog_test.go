@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/oplog"
 	"github.com/scimkit/scim/store/storetest"
 )
 
@@ -257,4 +258,55 @@ func TestOperationLogOverflow(t *testing.T) {
 	if err != nil || int64(len(p.Records)) != st.Written {
 		t.Errorf("read %d records (err %v), written %d", len(p.Records), err, st.Written)
 	}
+}
+
+// TestOperationLogPlans checks that SQLite answers the log's queries from
+// its indexes: no statement reads the whole table, and a prune reads at
+// most PruneBatch rows.
+func TestOperationLogPlans(t *testing.T) {
+	t.Parallel()
+	db := openLogDB(t, SQLite)
+	openLog(t, db, SQLite, OperationLogOptions{})
+	after := &oplog.Position{TimeNS: 5, Seq: 7}
+	since := time.Unix(0, 1)
+	for _, tc := range []struct {
+		name string
+		q    scim.LogQuery
+		pos  *oplog.Position
+	}{
+		{"newest", scim.LogQuery{Tenant: "a"}, nil},
+		{"next page", scim.LogQuery{Tenant: "a"}, after},
+		{"failures in a range", scim.LogQuery{Tenant: "a", Outcome: scim.OutcomeFailure, Since: since, Until: time.Now()}, after},
+		{"a group's records", scim.LogQuery{Tenant: "a", ResourceType: "Group", ResourceID: "g"}, after},
+		{"a user's history", scim.LogQuery{Tenant: "a", ResourceType: "User", ResourceID: "bob", Op: "patch"}, after},
+		{"any resource's history", scim.LogQuery{Tenant: "a", ResourceID: "bob"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			query, args := logSelect(tc.q, tc.pos, 50)
+			plan := explain(t, db, query, args...)
+			if strings.Contains(plan, "SCAN scim_oplog") || strings.Contains(plan, "SCAN l") || strings.Contains(plan, "SCAN m") {
+				t.Errorf("a table scan:\n%s", plan)
+			}
+		})
+	}
+}
+
+// explain returns SQLite's query plan for query, one step a line.
+func explain(t *testing.T, db *sql.DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	return b.String()
 }
