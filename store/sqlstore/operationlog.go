@@ -110,9 +110,10 @@ const maxPruneSteps = 10
 // OpenOperationLog creates the scim_oplog tables in db if needed (the
 // store's migration 8, applied alone, so db needs no other scim_ table)
 // and starts the background writer. db may be a Store's (Store.DB) or
-// any other; on SQLite it must allow one more connection than its other
-// users need, which the writer holds while it writes. Call Close to
-// write what is buffered and stop.
+// any other; on SQLite the writer keeps one connection of its pool until
+// Close (with synchronous=NORMAL, set on that connection only), so the
+// pool must allow one more than its other users need (OpenSQLite's
+// does). Call Close to write what is buffered and stop.
 func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts OperationLogOptions) (*OperationLog, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: nil *sql.DB")
