@@ -55,6 +55,7 @@ type OperationLog struct {
 	// needed).
 	writeMu sync.Mutex
 	conn    *sql.Conn
+	stmts   *logStmts // on conn
 
 	queued, written, dropped, failed, pruned atomic.Int64
 
@@ -143,12 +144,18 @@ func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts Operation
 	}
 	switch d {
 	case SQLite:
-		conn, err := l.writeConn(ctx)
+		conn, err := openConn(ctx, db)
 		if err != nil {
 			return nil, err
 		}
-		if err := migrateSQLite(ctx, conn, []migration{sqliteOperationLog}, sqliteMigrations[len(sqliteMigrations)-1].version); err != nil {
-			l.closeConn()
+		if _, err = conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000"); err == nil {
+			err = migrateSQLite(ctx, conn, []migration{sqliteOperationLog}, sqliteMigrations[len(sqliteMigrations)-1].version)
+		}
+		conn.Close()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := l.writeConn(ctx); err != nil {
 			return nil, err
 		}
 	case Postgres:
@@ -265,7 +272,7 @@ func (l *OperationLog) write(batch []scim.LogRecord) {
 	ctx := context.Background()
 	err := l.inTx(ctx, func(t *tx) error {
 		for i := range batch {
-			if err := insertLogRecord(ctx, t, &batch[i]); err != nil {
+			if err := insertLogRecord(ctx, t, l.stmts, &batch[i]); err != nil {
 				return err
 			}
 		}
@@ -284,16 +291,43 @@ func (l *OperationLog) write(batch []scim.LogRecord) {
 	l.written.Add(int64(len(batch)))
 }
 
-// insertLogRecord inserts rec and its member rows.
-func insertLogRecord(ctx context.Context, t *tx, rec *scim.LogRecord) error {
-	ns := rec.Time.UnixNano()
-	var seq int64
-	err := t.queryRow(ctx, `INSERT INTO scim_oplog (tenant, time_ns, request_id, client, method, op, resource_type,
+// The statements that write a record; ? placeholders.
+const (
+	insertLogSQL = `INSERT INTO scim_oplog (tenant, time_ns, request_id, client, method, op, resource_type,
 			resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		rec.Tenant, ns, rec.RequestID, rec.Client, rec.Method, rec.Op, rec.ResourceType, rec.ResourceID,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+	insertLogMembersSQL = `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
+		SELECT ?, e.value, CAST(? AS bigint), CAST(? AS bigint) FROM (%s) AS e`
+)
+
+// logStmts are the writing statements, prepared once on the SQLite
+// writer's connection (the driver parses a statement on every call
+// otherwise, which was most of a record's cost); nil on PostgreSQL,
+// whose driver keeps its own statement cache.
+type logStmts struct {
+	record, members *sql.Stmt
+}
+
+func (s *logStmts) close() {
+	if s != nil {
+		s.record.Close()
+		s.members.Close()
+	}
+}
+
+// insertLogRecord inserts rec and its member rows, with st when not nil.
+func insertLogRecord(ctx context.Context, t *tx, st *logStmts, rec *scim.LogRecord) error {
+	ns := rec.Time.UnixNano()
+	args := []any{rec.Tenant, ns, rec.RequestID, rec.Client, rec.Method, rec.Op, rec.ResourceType, rec.ResourceID,
 		rec.Outcome, rec.Status, rec.SCIMType, nullList(rec.Changed), nullList(rec.MembersAdded),
-		nullList(rec.MembersRemoved), rec.MembersOmitted, int64(rec.Duration)).Scan(&seq)
+		nullList(rec.MembersRemoved), rec.MembersOmitted, int64(rec.Duration)}
+	var seq int64
+	var err error
+	if st != nil {
+		err = st.record.QueryRowContext(ctx, args...).Scan(&seq)
+	} else {
+		err = t.queryRow(ctx, insertLogSQL, args...).Scan(&seq)
+	}
 	if err != nil || len(rec.MembersAdded)+len(rec.MembersRemoved) == 0 {
 		return err
 	}
@@ -305,12 +339,12 @@ func insertLogRecord(ctx context.Context, t *tx, rec *scim.LogRecord) error {
 			list = append(list, id)
 		}
 	}
-	elems := "SELECT value FROM json_each(?)"
-	if t.d == Postgres {
-		elems = "SELECT jsonb_array_elements_text(CAST(? AS jsonb)) AS value"
+	if st != nil {
+		_, err = st.members.ExecContext(ctx, rec.Tenant, ns, seq, jsonList(list))
+	} else {
+		_, err = t.exec(ctx, fmt.Sprintf(insertLogMembersSQL, "SELECT jsonb_array_elements_text(CAST(? AS jsonb)) AS value"),
+			rec.Tenant, ns, seq, jsonList(list))
 	}
-	_, err = t.exec(ctx, `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
-		SELECT ?, e.value, CAST(? AS bigint), CAST(? AS bigint) FROM (`+elems+`) AS e`, rec.Tenant, ns, seq, jsonList(list))
 	return err
 }
 
@@ -382,11 +416,24 @@ func (l *OperationLog) writeConn(ctx context.Context) (*sql.Conn, error) {
 			return nil, fmt.Errorf("sqlstore: %s: %w", p, err)
 		}
 	}
-	l.conn = conn
+	st := &logStmts{}
+	if st.record, err = conn.PrepareContext(ctx, insertLogSQL); err == nil {
+		st.members, err = conn.PrepareContext(ctx, fmt.Sprintf(insertLogMembersSQL, "SELECT value FROM json_each(?)"))
+	}
+	if err != nil {
+		if st.record != nil {
+			st.record.Close()
+		}
+		conn.Close()
+		return nil, fmt.Errorf("sqlstore: preparing the provisioning log's statements: %w", err)
+	}
+	l.conn, l.stmts = conn, st
 	return conn, nil
 }
 
 func (l *OperationLog) closeConn() {
+	l.stmts.close()
+	l.stmts = nil
 	if l.conn != nil {
 		l.conn.Close()
 		l.conn = nil
