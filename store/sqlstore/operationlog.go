@@ -271,12 +271,7 @@ func (l *OperationLog) run() {
 func (l *OperationLog) write(batch []scim.LogRecord) {
 	ctx := context.Background()
 	err := l.inTx(ctx, func(t *tx) error {
-		for i := range batch {
-			if err := insertLogRecord(ctx, t, l.stmts, &batch[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return insertLogRecords(ctx, t, l.stmts, batch)
 	})
 	if err != nil {
 		l.failed.Add(int64(len(batch)))
@@ -291,61 +286,144 @@ func (l *OperationLog) write(batch []scim.LogRecord) {
 	l.written.Add(int64(len(batch)))
 }
 
-// The statements that write a record; ? placeholders.
-const (
-	insertLogSQL = `INSERT INTO scim_oplog (tenant, time_ns, request_id, client, method, op, resource_type,
-			resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
-	insertLogMembersSQL = `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
-		SELECT ?, e.value, CAST(? AS bigint), CAST(? AS bigint) FROM (%s) AS e`
+// A batch is written with three statements whatever its size: the
+// batch's seqs are taken first (on SQLite the writer holds the database's
+// write lock, so the next ones after sqlite_sequence are its; on
+// PostgreSQL they come from the identity's sequence), then every record
+// and every member row goes in with one INSERT each, from JSON.
+var (
+	sqliteLogSQL = logSQL{
+		seqs: `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'scim_oplog'), 0) + value
+			FROM json_each(?)`,
+		records: `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
+				resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
+			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
+				value ->> 8, value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16
+			FROM json_each(?)`,
+		members: `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
+			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)`,
+	}
+	postgresLogSQL = logSQL{
+		seqs: `SELECT nextval(pg_get_serial_sequence('scim_oplog', 'seq')) FROM jsonb_array_elements(CAST(? AS jsonb))`,
+		records: `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
+				resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
+			OVERRIDING SYSTEM VALUE
+			SELECT CAST(e->>0 AS bigint), e->>1, CAST(e->>2 AS bigint), e->>3, e->>4, e->>5, e->>6, e->>7,
+				e->>8, e->>9, CAST(e->>10 AS integer), e->>11, e->>12, e->>13, e->>14, CAST(e->>15 AS integer), CAST(e->>16 AS bigint)
+			FROM jsonb_array_elements(CAST(? AS jsonb)) AS e`,
+		members: `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
+			SELECT e->>0, e->>1, CAST(e->>2 AS bigint), CAST(e->>3 AS bigint) FROM jsonb_array_elements(CAST(? AS jsonb)) AS e`,
+	}
 )
 
-// logStmts are the writing statements, prepared once on the SQLite
-// writer's connection (the driver parses a statement on every call
-// otherwise, which was most of a record's cost); nil on PostgreSQL,
-// whose driver keeps its own statement cache.
+// logSQL are the statements that write a batch; ? placeholders.
+type logSQL struct{ seqs, records, members string }
+
+// logStmts are sqliteLogSQL prepared once on the SQLite writer's
+// connection (the driver parses a statement on every call otherwise);
+// nil on PostgreSQL, whose driver keeps its own statement cache.
 type logStmts struct {
-	record, members *sql.Stmt
+	seqs, records, members *sql.Stmt
 }
 
 func (s *logStmts) close() {
-	if s != nil {
-		s.record.Close()
-		s.members.Close()
+	if s == nil {
+		return
+	}
+	for _, st := range []*sql.Stmt{s.seqs, s.records, s.members} {
+		if st != nil {
+			st.Close()
+		}
 	}
 }
 
-// insertLogRecord inserts rec and its member rows, with st when not nil.
-func insertLogRecord(ctx context.Context, t *tx, st *logStmts, rec *scim.LogRecord) error {
-	ns := rec.Time.UnixNano()
-	args := []any{rec.Tenant, ns, rec.RequestID, rec.Client, rec.Method, rec.Op, rec.ResourceType, rec.ResourceID,
-		rec.Outcome, rec.Status, rec.SCIMType, nullList(rec.Changed), nullList(rec.MembersAdded),
-		nullList(rec.MembersRemoved), rec.MembersOmitted, int64(rec.Duration)}
-	var seq int64
+// prepareLogStmts prepares sqliteLogSQL on conn.
+func prepareLogStmts(ctx context.Context, conn *sql.Conn) (*logStmts, error) {
+	st := &logStmts{}
 	var err error
-	if st != nil {
-		err = st.record.QueryRowContext(ctx, args...).Scan(&seq)
-	} else {
-		err = t.queryRow(ctx, insertLogSQL, args...).Scan(&seq)
-	}
-	if err != nil || len(rec.MembersAdded)+len(rec.MembersRemoved) == 0 {
-		return err
-	}
-	ids := make(map[string]bool, len(rec.MembersAdded)+len(rec.MembersRemoved))
-	var list []string
-	for _, id := range append(rec.MembersAdded[:len(rec.MembersAdded):len(rec.MembersAdded)], rec.MembersRemoved...) {
-		if !ids[id] {
-			ids[id] = true
-			list = append(list, id)
+	for _, p := range []struct {
+		to  **sql.Stmt
+		sql string
+	}{{&st.seqs, sqliteLogSQL.seqs}, {&st.records, sqliteLogSQL.records}, {&st.members, sqliteLogSQL.members}} {
+		if *p.to, err = conn.PrepareContext(ctx, p.sql); err != nil {
+			st.close()
+			return nil, fmt.Errorf("sqlstore: preparing the provisioning log's statements: %w", err)
 		}
 	}
-	if st != nil {
-		_, err = st.members.ExecContext(ctx, rec.Tenant, ns, seq, jsonList(list))
-	} else {
-		_, err = t.exec(ctx, fmt.Sprintf(insertLogMembersSQL, "SELECT jsonb_array_elements_text(CAST(? AS jsonb)) AS value"),
-			rec.Tenant, ns, seq, jsonList(list))
+	return st, nil
+}
+
+// insertLogRecords writes batch, with st on SQLite.
+func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.LogRecord) error {
+	ord := make([]int, len(batch))
+	for i := range ord {
+		ord[i] = i + 1
 	}
-	return err
+	q := func(s *sql.Stmt, query string, args ...any) (*sql.Rows, error) {
+		if s != nil {
+			return s.QueryContext(ctx, args...)
+		}
+		return t.query(ctx, query, args...)
+	}
+	exec := func(s *sql.Stmt, query string, args ...any) error {
+		var err error
+		if s != nil {
+			_, err = s.ExecContext(ctx, args...)
+		} else {
+			_, err = t.exec(ctx, query, args...)
+		}
+		return err
+	}
+	var sqlOf logSQL
+	var seqStmt, recStmt, memStmt *sql.Stmt
+	if st != nil {
+		sqlOf, seqStmt, recStmt, memStmt = sqliteLogSQL, st.seqs, st.records, st.members
+	} else {
+		sqlOf = postgresLogSQL
+	}
+	rows, err := q(seqStmt, sqlOf.seqs, jsonList(ord))
+	if err != nil {
+		return err
+	}
+	seqs := make([]int64, 0, len(batch))
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		seqs = append(seqs, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(seqs) != len(batch) {
+		return fmt.Errorf("sqlstore: %d provisioning log seqs for %d records", len(seqs), len(batch))
+	}
+	recs := make([][]any, len(batch))
+	var members [][]any
+	for i := range batch {
+		r := &batch[i]
+		ns := r.Time.UnixNano()
+		recs[i] = []any{seqs[i], r.Tenant, ns, r.RequestID, r.Client, r.Method, r.Op, r.ResourceType, r.ResourceID,
+			r.Outcome, r.Status, r.SCIMType, nullList(r.Changed), nullList(r.MembersAdded),
+			nullList(r.MembersRemoved), r.MembersOmitted, int64(r.Duration)}
+		seen := map[string]bool{}
+		for _, id := range append(r.MembersAdded[:len(r.MembersAdded):len(r.MembersAdded)], r.MembersRemoved...) {
+			if !seen[id] {
+				seen[id] = true
+				members = append(members, []any{r.Tenant, id, ns, seqs[i]})
+			}
+		}
+	}
+	if err := exec(recStmt, sqlOf.records, jsonList(recs)); err != nil {
+		return err
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	return exec(memStmt, sqlOf.members, jsonList(members))
 }
 
 // nullList is a list as stored: a JSON array, or NULL when empty.
@@ -416,16 +494,10 @@ func (l *OperationLog) writeConn(ctx context.Context) (*sql.Conn, error) {
 			return nil, fmt.Errorf("sqlstore: %s: %w", p, err)
 		}
 	}
-	st := &logStmts{}
-	if st.record, err = conn.PrepareContext(ctx, insertLogSQL); err == nil {
-		st.members, err = conn.PrepareContext(ctx, fmt.Sprintf(insertLogMembersSQL, "SELECT value FROM json_each(?)"))
-	}
+	st, err := prepareLogStmts(ctx, conn)
 	if err != nil {
-		if st.record != nil {
-			st.record.Close()
-		}
 		conn.Close()
-		return nil, fmt.Errorf("sqlstore: preparing the provisioning log's statements: %w", err)
+		return nil, err
 	}
 	l.conn, l.stmts = conn, st
 	return conn, nil
