@@ -381,21 +381,8 @@ func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.Log
 	} else {
 		sqlOf = postgresLogSQL
 	}
-	rows, err := q(seqStmt, sqlOf.seqs, jsonList(ord))
+	seqs, err := int64s(q(seqStmt, sqlOf.seqs, jsonList(ord)))
 	if err != nil {
-		return err
-	}
-	seqs := make([]int64, 0, len(batch))
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return err
-		}
-		seqs = append(seqs, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	if len(seqs) != len(batch) {
@@ -424,6 +411,23 @@ func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.Log
 		return nil
 	}
 	return exec(memStmt, sqlOf.members, jsonList(members))
+}
+
+// int64s reads the one integer column of rows, and closes them.
+func int64s(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // nullList is a list as stored: a JSON array, or NULL when empty.
@@ -573,21 +577,8 @@ func (l *OperationLog) pruneSteps(ctx context.Context, sel string, args ...any) 
 	for range maxPruneSteps {
 		n := 0
 		err := l.inTx(ctx, func(t *tx) error {
-			rows, err := t.query(ctx, sel, args...)
-			if err != nil {
-				return err
-			}
-			var seqs []int64
-			for rows.Next() {
-				var s int64
-				if err := rows.Scan(&s); err != nil {
-					rows.Close()
-					return err
-				}
-				seqs = append(seqs, s)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil || len(seqs) == 0 {
+			seqs, err := int64s(t.query(ctx, sel, args...))
+			if err != nil || len(seqs) == 0 {
 				return err
 			}
 			b := jsonList(seqs)
