@@ -114,7 +114,10 @@ const maxPruneSteps = 10
 // any other; on SQLite the writer keeps one connection of its pool until
 // Close (with synchronous=NORMAL, set on that connection only), so the
 // pool must allow one more than its other users need (OpenSQLite's
-// does). Call Close to write what is buffered and stop.
+// does). SQLite has one writer per database: sharing the store's file,
+// the log's batches take turns with the store's writes for it, which a
+// busy SQLite host avoids with a file of the log's own. Call Close to
+// write what is buffered and stop.
 func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts OperationLogOptions) (*OperationLog, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: nil *sql.DB")
