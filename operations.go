@@ -56,6 +56,7 @@ func (q *request) create(res *Resource) {
 		q.fail(err)
 		return
 	}
+	q.noteWrite(res, nil, out, true)
 	if q.publishes(res) {
 		q.published(q.r.Context(), res, nil, deepCopyMap(out))
 	}
@@ -264,8 +265,9 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 	}
 	defer unlock()
 	defer q.lockFor(res, id)()
-	// Events compare the members before and after.
-	excludeMembers = excludeMembers && !q.publishes(res)
+	// Events and the provisioning log compare the members before and
+	// after.
+	excludeMembers = excludeMembers && !q.publishes(res) && !q.changes
 	for range maxWriteRetries {
 		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: excludeMembers})
 		if err != nil {
@@ -294,8 +296,11 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 		if errors.Is(err, ErrVersionMismatch) && cur != "" {
 			continue
 		}
-		if err == nil && q.publishes(res) {
-			q.published(ctx, res, old, deepCopyMap(out))
+		if err == nil {
+			q.noteWrite(res, old, out, !excludeMembers)
+			if q.publishes(res) {
+				q.published(ctx, res, old, deepCopyMap(out))
+			}
 		}
 		return out, nil, err
 	}
@@ -314,9 +319,12 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 	if err != nil {
 		return nil, err
 	}
-	// Events compare the group, with its members, before and after.
+	// Events compare the group, with its members, before and after; so
+	// does the provisioning log when the operations alone do not say
+	// which members they add and remove.
+	added, removed, byValue := opMembers(memberOps)
 	var before map[string]any
-	if q.publishes(res) {
+	if q.publishes(res) || q.changes && !byValue {
 		defer q.lockFor(res, id)()
 		if before, err = res.Handler.Get(ctx, q.tenant, id, GetOptions{}); err != nil {
 			return nil, err
@@ -364,12 +372,25 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 		if errors.Is(err, ErrVersionMismatch) && version != "" {
 			continue
 		}
-		if err == nil && before != nil {
+		if err != nil {
+			return out, err
+		}
+		if before != nil {
 			if after, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{}); err == nil {
 				q.published(ctx, res, before, after)
+				added, removed = memberDelta(docMembers(before), docMembers(after))
+				byValue = true
 			}
 		}
-		return out, err
+		if q.changes {
+			if doc != nil {
+				q.log.Changed = changedNames(res.Type.Name, old, doc)
+			}
+			if byValue {
+				q.noteMembers(added, removed)
+			}
+		}
+		return out, nil
 	}
 	return nil, errBusy
 }
