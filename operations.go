@@ -45,6 +45,8 @@ func (q *request) create(res *Resource) {
 			q.fail(err)
 			return
 		}
+		q.noteWrite(res, nil, doc, true)
+		q.log.ResourceID = u.ID
 		if u.ID != "" {
 			q.w.Header().Set("Location", q.base+"/"+strings.Trim(res.Type.Endpoint, "/")+"/"+u.ID)
 		}
@@ -289,6 +291,11 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 			u, err := ur.replaceUser(ctx, q.tenant, id, doc, cur)
 			if errors.Is(err, ErrVersionMismatch) && cur != "" {
 				continue
+			}
+			if err == nil {
+				// doc is what the store wrote, less its id and meta.
+				q.noteWrite(res, old, doc, !excludeMembers)
+				q.log.ResourceID = id
 			}
 			return nil, u, err
 		}
