@@ -56,12 +56,15 @@ func TokenDigest(token string) string {
 
 // GenerateToken returns a new random secret token with the prefix "scim_",
 // which secret scanners can look for.
-func GenerateToken() string {
+func GenerateToken() string { return newSecret("scim_") }
+
+// newSecret returns prefix and 256 random bits, base64url-encoded.
+func newSecret(prefix string) string {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("scim: crypto/rand failed: " + err.Error())
 	}
-	return "scim_" + base64.RawURLEncoding.EncodeToString(b[:])
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // StaticToken authenticates every request bearing token as tenant. It is
@@ -103,3 +106,46 @@ type authChecker interface{ checkAuth() error }
 
 // checkAuth lets NewServer refuse an unusable token before serving.
 func (st *staticToken) checkAuth() error { return st.err }
+
+// Authenticators authenticates a request with the first of its members
+// that accepts it, e.g. a StaticToken for a trial tenant beside a *Tokens.
+// When none does, the error is the first that is not ErrUnauthenticated
+// (such as a 503 from an unreadable store, which a client should retry),
+// else ErrUnauthenticated. NewServer refuses it when a member is unusable.
+type Authenticators []Authenticator
+
+// Authenticate implements Authenticator.
+func (as Authenticators) Authenticate(r *http.Request) (string, error) {
+	var first error
+	for _, a := range as {
+		tenant, err := a.Authenticate(r)
+		if err == nil {
+			return tenant, nil
+		}
+		if first == nil && !errors.Is(err, ErrUnauthenticated) {
+			first = err
+		}
+	}
+	if first != nil {
+		return "", first
+	}
+	return "", ErrUnauthenticated
+}
+
+// checkAuth refuses an empty list and passes on a member's refusal.
+func (as Authenticators) checkAuth() error {
+	if len(as) == 0 {
+		return errors.New("scim: Authenticators is empty; it would authenticate no request")
+	}
+	for _, a := range as {
+		if a == nil {
+			return errors.New("scim: Authenticators has a nil member")
+		}
+		if c, ok := a.(authChecker); ok {
+			if err := c.checkAuth(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

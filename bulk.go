@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/scimkit/scim/filter"
 )
 
 // Bulk (RFC 7644 section 3.7). Each operation is served as the request it
@@ -192,8 +194,10 @@ func (op *bulkOp) check() error {
 	return nil
 }
 
-// refs returns the bulkIds op references, in its path and as any string
-// value of its data that is "bulkId:<id>", each once.
+// refs returns the bulkIds op references, in its path, as any string
+// value of its data that is "bulkId:<id>" and, for a PATCH, as any such
+// string literal in the value filter of one of its operations' paths,
+// each once.
 func (op *bulkOp) refs() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -209,7 +213,58 @@ func (op *bulkOp) refs() []string {
 		}
 	}
 	walkStrings(op.data, add)
+	if op.method == http.MethodPatch {
+		patchPaths(op.data, func(p string) string {
+			filterRefs(p, func(ref string) string { add(bulkIDPrefix + ref); return "" })
+			return p // found, not rewritten
+		})
+	}
 	return out
+}
+
+// patchPaths sets the path of each operation of the PatchOp data to f of
+// it. Paths that are not strings are left to the PATCH to refuse.
+func patchPaths(data any, f func(string) string) {
+	m, _ := data.(map[string]any)
+	ops, _ := field(m, "Operations")
+	list, _ := ops.([]any)
+	for _, o := range list {
+		om, _ := o.(map[string]any)
+		for k, v := range om {
+			if s, ok := v.(string); ok && strings.EqualFold(k, "path") {
+				om[k] = f(s)
+			}
+		}
+	}
+}
+
+// filterRefs returns the PATCH path p with each string literal
+// "bulkId:<id>" of its value filter replaced by f(id), or p as it is when
+// it has none. The path is parsed, not searched, so that an escaped
+// literal ("bulkId:u\u0031") is found and a quote inside another literal
+// is not taken for one; a path that does not parse is left to the PATCH
+// to refuse.
+func filterRefs(p string, f func(id string) string) string {
+	fp, err := filter.ParsePath(p)
+	if err != nil || fp.Filter == nil {
+		return p
+	}
+	found := false
+	fp.Filter = filter.Rewrite(fp.Filter, func(c *filter.Compare) filter.Expr {
+		s, _ := c.Value.(string)
+		id, ok := strings.CutPrefix(s, bulkIDPrefix)
+		if !ok {
+			return c
+		}
+		found = true
+		out := *c
+		out.Value = f(id)
+		return &out
+	})
+	if !found {
+		return p
+	}
+	return fp.String()
 }
 
 // walkStrings calls f with every string value (not key) in v.
@@ -372,7 +427,13 @@ func (q *request) runOp(op *bulkOp, ids map[string]string, results []*bulkResult
 	}
 	var body []byte
 	if op.data != nil {
-		if body, err = json.Marshal(resolve(op.data, ids)); err != nil {
+		data := resolve(op.data, ids)
+		if op.method == http.MethodPatch {
+			patchPaths(data, func(p string) string {
+				return filterRefs(p, func(ref string) string { return ids[ref] }) // the dependency succeeded
+			})
+		}
+		if body, err = json.Marshal(data); err != nil {
 			return errResult(op, Errorf(InvalidSyntax, "The operation's data could not be read."))
 		}
 	}

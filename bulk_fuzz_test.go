@@ -24,6 +24,10 @@ func FuzzBulk(f *testing.F) {
 		bulkBody(0, `{"method":"DELETE","path":"/Users/bulkId:x"}`, `{"method":"PUT","path":"/Groups/%2e%2e","data":{}}`, `{"method":"post","bulkId":"bulkId:x","path":"Users","data":[]}`),
 		bulkBody(0, bulkPost("a", "/Users", advManaged("a@example.com", "bulkId:b")), bulkPost("b", "/Users", advManaged("b@example.com", "bulkId:a")), bulkPost("s", "/Users", advManaged("s@example.com", "bulkId:s"))),
 		bulkBody(0, bulkPost("a", "/Users", `{"userName":"bulkId:b","nickName":"bulkId:a","urn:x":{"y":"bulkId:b"}}`), bulkPost("b", "/Users", bulkUser("bulkId:a"))),
+		bulkBody(0, `{"method":"PATCH","path":"/Groups/bulkId:g","data":`+e2e.PatchBody(`{"op":"remove","path":"members[value eq \"bulkId:u\" or value eq \"bulkId:u\\u0031\"]"}`)+`}`,
+			bulkPost("g", "/Groups", bulkGroup("G", "bulkId:u")), bulkPost("u", "/Users", bulkUser("u@example.com")), bulkPost("u1", "/Users", bulkUser("u1@example.com"))),
+		bulkBody(0, `{"method":"PATCH","path":"/Users/bulkId:a","data":`+e2e.PatchBody(`{"op":"replace","path":"emails[value eq \"bulkId:b\"].display","value":"x"},{"op":"remove","PATH":"members[value eq \"bulkId:nope\""}`)+`}`,
+			bulkPost("a", "/Users", advManaged("a@example.com", "bulkId:b")), bulkPost("b", "/Users", advManaged("b@example.com", "bulkId:a"))),
 		`{"Operations":[1,"x",null,{"method":7}],"failOnErrors":1e3}`,
 		`{"operations":[{"METHOD":"POST","BULKID":"q","PATH":"/users","DATA":{"userName":"q"}}]}`,
 	} {

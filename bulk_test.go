@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/e2e"
@@ -510,4 +511,148 @@ func TestBulkRequestErrors(t *testing.T) {
 	h.Must(405, "GET", "/Bulk", "")
 	r := h.DoAs(tokenA, "POST", "/Bulk", bulkBody(0, bulkPost("a", "/Users", bulkUser("a@example.com"))), map[string]string{"Content-Type": "text/plain"})
 	checkError(t, r, 415, "")
+}
+
+// TestBulkFilterRefs: a bulkId in the value filter of a PATCH
+// operation's path is resolved like any other reference: the PATCH runs
+// after the POST it names, fails when that POST failed or is not in the
+// request, and waits on a cycle as other references do.
+func TestBulkFilterRefs(t *testing.T) {
+	const (
+		mgrURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+		u1, u2 = `"bulkId:u1"`, `"bulkId:u2"`
+	)
+	// patch is a Bulk PATCH of target with one operation on path (a
+	// JSON string's content) and value (JSON, "" for none).
+	patch := func(target, op, path, value string) string {
+		v := ""
+		if value != "" {
+			v = `,"value":` + value
+		}
+		return `{"method":"PATCH","path":"` + target + `","data":` + e2e.PatchBody(`{"op":"`+op+`","path":"`+path+`"`+v+`}`) + `}`
+	}
+	q := func(s string) string { return strings.ReplaceAll(s, `"`, `\"`) } // inside a JSON string
+	users := []string{bulkPost("u1", "/Users", bulkUser("u1@example.com")), bulkPost("u2", "/Users", bulkUser("u2@example.com"))}
+	group := bulkPost("g", "/Groups", bulkGroup("G", "bulkId:u1", "bulkId:u2"))
+	for _, tc := range []struct {
+		name string
+		ops  []string // the PATCH under test is the first
+		want bulkEntry
+		// members of g and manager of m, as bulkIds, afterwards; nil
+		// when the test has no g or m.
+		members []string
+		manager *string
+		imsType string // of m's ims entry whose value is u1's id, when not ""
+	}{
+		{
+			name: "remove a member it names, created after it in the request",
+			ops:  append([]string{patch("/Groups/bulkId:g", "remove", q(`members[value eq `+u1+`]`), "")}, append(users, group)...),
+			want: bulkEntry{"PATCH", "", "204", ""}, members: []string{"u2"},
+		},
+		{
+			name: "an or-chain and an escaped literal",
+			ops:  append([]string{patch("/Groups/bulkId:g", "remove", q(`members[value eq "bulkId:u\\u0031" or value eq `+u2+`]`), "")}, append(users, group)...),
+			want: bulkEntry{"PATCH", "", "204", ""}, members: []string{},
+		},
+		{
+			name: "a sub-attribute after the filter",
+			ops: append([]string{patch("/Users/bulkId:m", "replace", q(`ims[value eq `+u1+`].type`), `"work"`),
+				bulkPost("m", "/Users", `{"userName":"m@example.com","ims":[{"value":"bulkId:u1","type":"aim"}]}`)}, users...),
+			want: bulkEntry{"PATCH", "", "200", ""}, imsType: "work",
+		},
+		{
+			name: "a member's sub-attribute is refused as on its own",
+			ops:  append([]string{patch("/Groups/bulkId:g", "replace", q(`members[value eq `+u1+`].display`), `"x"`)}, append(users, group)...),
+			want: bulkEntry{"PATCH", "", "400", "mutability"}, members: []string{"u1", "u2"},
+		},
+		{
+			name: "an extension attribute's filter",
+			ops: append([]string{patch("/Users/bulkId:m", "remove", q(mgrURN+`:manager[value eq `+u1+`]`), ""),
+				bulkPost("m", "/Users", advManaged("m@example.com", "bulkId:u1"))}, users...),
+			want: bulkEntry{"PATCH", "", "200", ""}, manager: new(string),
+		},
+		{
+			name: "not a reference unless the whole literal is",
+			ops:  append([]string{patch("/Groups/bulkId:g", "remove", q(`members[value eq "x bulkId:u1" or display eq "bulkId"]`), "")}, append(users, group)...),
+			want: bulkEntry{"PATCH", "", "204", ""}, members: []string{"u1", "u2"},
+		},
+		{
+			name: "a bulkId no POST defines",
+			ops:  append([]string{patch("/Groups/bulkId:g", "remove", q(`members[value eq "bulkId:nope"]`), "")}, append(users, group)...),
+			want: bulkEntry{"PATCH", "", "400", "invalidValue"}, members: []string{"u1", "u2"},
+		},
+		{
+			name: "the POST it names failed",
+			ops: append([]string{patch("/Groups/bulkId:g", "remove", q(`members[value eq "bulkId:bad"]`), ""),
+				bulkPost("bad", "/Users", `{"displayName":"no userName"}`)}, append(users, group)...),
+			want: bulkEntry{"PATCH", "", "400", "invalidValue"}, members: []string{"u1", "u2"},
+		},
+		{
+			name: "waits on a cycle that is resolved",
+			ops: []string{patch("/Groups/bulkId:g", "remove", q(`members[value eq "bulkId:a"]`), ""),
+				bulkPost("g", "/Groups", bulkGroup("G", "bulkId:a", "bulkId:b")),
+				bulkPost("a", "/Users", advManaged("a@example.com", "bulkId:b")),
+				bulkPost("b", "/Users", advManaged("b@example.com", "bulkId:a"))},
+			want: bulkEntry{"PATCH", "", "204", ""}, members: []string{"b"},
+		},
+		{
+			name: "waits on a cycle that cannot be",
+			ops: []string{patch("/Users/bulkId:u1", "remove", q(`emails[value eq "bulkId:a"]`), ""),
+				users[0],
+				bulkPost("a", "/Users", bulkUser("bulkId:b")),
+				bulkPost("b", "/Users", bulkUser("bulkId:a"))},
+			want: bulkEntry{"PATCH", "", "409", ""},
+		},
+		{
+			name: "a path that does not parse is the PATCH's own error",
+			ops:  append([]string{patch("/Groups/bulkId:g", "remove", q(`members[value eq `+u1), "")}, append(users, group)...),
+			want: bulkEntry{"PATCH", "", "400", "invalidPath"}, members: []string{"u1", "u2"},
+		},
+	} {
+		for name, open := range extStores(t) {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				f := newBulkFixture(t, open(t), scim.Config{})
+				r := f.a.Do("POST", "/Bulk", bulkBody(0, tc.ops...))
+				got, raw := entries(t, r)
+				if len(got) != len(tc.ops) {
+					t.Fatalf("%d entries for %d operations: %s", len(got), len(tc.ops), r.Raw)
+				}
+				if diff := cmp.Diff(tc.want, got[0]); diff != "" {
+					t.Fatalf("the PATCH's entry (-want +got):\n%s\n%s", diff, r.Raw)
+				}
+				byID := map[string]string{} // id -> bulkId
+				idOfBulk := map[string]string{}
+				for i, e := range got[1:] {
+					if e.Status == "201" {
+						byID[idOf(raw[i+1])] = e.BulkID
+						idOfBulk[e.BulkID] = idOf(raw[i+1])
+					}
+				}
+				if tc.members != nil {
+					var members []string
+					for _, id := range e2e.MemberIDs(f.a.Must(200, "GET", "/Groups/"+idOfBulk["g"], "").Body) {
+						members = append(members, byID[id])
+					}
+					slices.Sort(members)
+					if diff := cmp.Diff(tc.members, members, cmpopts.EquateEmpty()); diff != "" {
+						t.Errorf("members of g (-want +got):\n%s", diff)
+					}
+				}
+				if tc.manager != nil {
+					u := f.a.Must(200, "GET", "/Users/"+idOfBulk["m"], "").Body
+					mgr, _ := e2e.Path(u, mgrURN, "manager", "value").(string)
+					if byID[mgr] != *tc.manager {
+						t.Errorf("manager of m: %q, want %q", byID[mgr], *tc.manager)
+					}
+				}
+				if tc.imsType != "" {
+					u := f.a.Must(200, "GET", "/Users/"+idOfBulk["m"], "").Body
+					want := []any{map[string]any{"value": idOfBulk["u1"], "type": tc.imsType}}
+					if diff := cmp.Diff(want, u["ims"]); diff != "" {
+						t.Errorf("ims of m (-want +got):\n%s", diff)
+					}
+				}
+			})
+		}
+	}
 }

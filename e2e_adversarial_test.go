@@ -864,11 +864,13 @@ func TestAdversarialManyMembers(t *testing.T) {
 }
 
 // TestAdversarialSQLiteFull: on a SQLite database that is full (its
-// max_page_count reached, as a full disk would), writes are a 5xx with a
-// generic detail and change nothing, reads still work, and once the
-// database is opened without the limit writes succeed and the file is
-// intact (item 95). A read-only database is refused when the store opens
-// it, with the path and cause (examples/server's database tests).
+// max_page_count reached, as a full disk would), writes are 503 with
+// Retry-After and a generic detail and change nothing, reads still work,
+// and once the database is opened without the limit writes succeed and
+// the file is intact (item 95). A read-only database is refused when the store opens
+// it, with the path and cause (examples/server's database tests); one
+// that turns read-only under a running server is
+// TestAdversarialSQLiteReadOnly.
 func TestAdversarialSQLiteFull(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "scim.db")
@@ -922,8 +924,8 @@ func TestAdversarialSQLiteFull(t *testing.T) {
 			before := c.Must(200, "GET", "/Users", "").Raw + c.Must(200, "GET", "/Groups", "").Raw
 			for _, w := range writes {
 				r := c.Do(w.method, w.path, w.body)
-				if r.Status < 500 {
-					t.Errorf("%s %s: %d, want a 5xx\n%.300s", w.method, w.path, r.Status, r.Raw)
+				if r.Status != 503 || r.Header.Get("Retry-After") == "" {
+					t.Errorf("%s %s: %d, Retry-After %q: want 503 with Retry-After\n%.300s", w.method, w.path, r.Status, r.Header.Get("Retry-After"), r.Raw)
 					continue
 				}
 				checkError(t, r, r.Status, "", "full", "readonly", "read-only", "SQLITE", big[:64])
@@ -943,14 +945,20 @@ func TestAdversarialSQLiteFull(t *testing.T) {
 		if ids := e2e.MemberIDs(c.Must(200, "GET", "/Groups/"+gid, "").Body); !slices.Equal(ids, []string{uid}) {
 			t.Errorf("members %v", ids)
 		}
-		db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		var ok string
-		if err := db.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
-			t.Errorf("integrity_check: %q %v", ok, err)
-		}
+		checkIntegrity(t, path)
 	})
+}
+
+// checkIntegrity runs SQLite's integrity_check on the database at path.
+func checkIntegrity(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ok string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+		t.Errorf("integrity_check: %q %v", ok, err)
+	}
 }

@@ -55,6 +55,15 @@ func Errorf(scimType, format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
 }
 
+// errUnavailable answers ErrUnavailable: 503, as the request was fine and
+// nothing was written, so that clients retry it (writeError adds
+// Retry-After). The detail names no cause, which the log has.
+var errUnavailable = &Error{Status: http.StatusServiceUnavailable, Detail: "The service's storage is unavailable right now; nothing was changed. Retry later."}
+
+// unavailableRetryAfter is the Retry-After, in seconds, of errUnavailable:
+// an operator has to free space or make storage writable again.
+const unavailableRetryAfter = "30"
+
 // asError maps any error to the Error sent to the client. Store sentinels
 // get their statuses; everything unknown is a 500 with a generic detail.
 func asError(err error) *Error {
@@ -70,6 +79,8 @@ func asError(err error) *Error {
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "The resource changed since the version given in If-Match."}
 	case errors.Is(err, ErrInvalidMember):
 		return Errorf(InvalidValue, "Every member value must be the id of a user of this tenant.")
+	case errors.Is(err, ErrUnavailable):
+		return errUnavailable
 	}
 	return &Error{Status: http.StatusInternalServerError, Detail: "Internal server error."}
 }

@@ -54,3 +54,7 @@ func SetRateClock(s *Server, now func() time.Time) { s.limits.now = now }
 // SetCursorClock sets the clock cursors are issued and checked by; call
 // it before serving.
 func SetCursorClock(s *Server, now func() time.Time) { s.cursors.now = now }
+
+// NewClientMap returns the in-memory ClientStore of a Clients without one,
+// for the storetest contract.
+func NewClientMap() ClientStore { return &clientMap{} }

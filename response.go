@@ -20,6 +20,9 @@ func (q *request) fail(err error) {
 }
 
 func writeError(w http.ResponseWriter, e *Error) {
+	if e == errUnavailable {
+		w.Header().Set("Retry-After", unavailableRetryAfter)
+	}
 	writeJSON(w, e.Status, e)
 }
 

@@ -7,7 +7,8 @@
 // store/memory or store/sqlstore) or serves them from its own
 // ResourceHandlers. Every request is authenticated to a tenant by an
 // Authenticator, and every store and handler call is scoped to that
-// tenant.
+// tenant. Clients adds an OAuth 2.0 token endpoint (client credentials)
+// whose access tokens a Tokens accepts.
 //
 //	srv, err := scim.NewServer(scim.Config{
 //		Store: memory.New(),
@@ -44,8 +45,9 @@ type Config struct {
 	// is nil, only the Resources entries are served.
 	Store Store
 	// Auth resolves each request to a tenant. Use StaticToken for a trial,
-	// a *Tokens for hashed per-tenant tokens, or AuthenticatorFunc for the
-	// host's own scheme.
+	// a *Tokens for hashed per-tenant tokens (and the access tokens of a
+	// Clients), Authenticators to accept several kinds, or
+	// AuthenticatorFunc for the host's own scheme.
 	Auth Authenticator
 	// Logger receives one record per request (method, path without the
 	// query, status, tenant, duration): at Error for a 5xx, Info for a 4xx

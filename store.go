@@ -24,6 +24,12 @@ var (
 	ErrVersionMismatch = errors.New("scim: version mismatch")
 	// ErrInvalidMember: a member id does not name a user of the tenant.
 	ErrInvalidMember = errors.New("scim: member is not a user of this tenant")
+	// ErrUnavailable: the store cannot serve the call for a reason outside
+	// the request, which the same request may not meet later: a full disk,
+	// a read-only database or file system, an I/O error. Nothing was
+	// written. The server answers 503 with a Retry-After header and a
+	// generic detail, and logs the wrapped cause.
+	ErrUnavailable = errors.New("scim: store unavailable")
 )
 
 // Query selects, orders and pages resources for a List call.

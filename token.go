@@ -32,8 +32,12 @@ type Token struct {
 
 // Active reports whether t authenticates requests at now: it is neither
 // revoked nor expired.
-func (t Token) Active(now time.Time) bool {
-	return t.Revoked.IsZero() && (t.Expires.IsZero() || now.Before(t.Expires))
+func (t Token) Active(now time.Time) bool { return activeAt(t.Revoked, t.Expires, now) }
+
+// activeAt reports whether something revoked and expiring at these times
+// (zero for never) is in force at now.
+func activeAt(revoked, expires, now time.Time) bool {
+	return revoked.IsZero() && (expires.IsZero() || now.Before(expires))
 }
 
 // TokenStore keeps the tokens of a Tokens. store/memory and store/sqlstore
@@ -64,4 +68,15 @@ type TokenStore interface {
 	// at is after its LastUsed. Otherwise, and when there is no such
 	// token, it is a no-op that returns nil.
 	TouchToken(ctx context.Context, tenant, id string, at time.Time) error
+}
+
+// TokenPruner is a TokenStore that can delete tokens that no longer
+// authenticate, an optional ability found by type assertion. Clients uses
+// it to delete the short-lived access tokens it issued once they expire,
+// so that they do not pile up; without it they are kept (and refused).
+type TokenPruner interface {
+	// PruneTokens deletes every token whose ID begins with idPrefix and
+	// whose Expires is not zero and not after before, in every tenant,
+	// and returns how many it deleted. Other tokens are left as they are.
+	PruneTokens(ctx context.Context, idPrefix string, before time.Time) (int, error)
 }

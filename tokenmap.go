@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -89,4 +90,22 @@ func (m *tokenMap) find(tenant, id string) (Token, bool) {
 		}
 	}
 	return Token{}, false
+}
+
+func (m *tokenMap) PruneTokens(_ context.Context, idPrefix string, before time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for d, t := range m.byDigest {
+		if prunable(t, idPrefix, before) {
+			delete(m.byDigest, d)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// prunable reports whether TokenPruner.PruneTokens deletes t.
+func prunable(t Token, idPrefix string, before time.Time) bool {
+	return strings.HasPrefix(t.ID, idPrefix) && !t.Expires.IsZero() && !t.Expires.After(before)
 }

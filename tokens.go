@@ -187,15 +187,21 @@ func checkToken(t Token, now time.Time) error {
 		return errors.New("scim: Token.Tenant is empty; name the tenant the token acts for")
 	case !validTokenID(t.ID):
 		return fmt.Errorf("scim: Token.ID %q must be 1 to 64 letters, digits, '.', '_' or '-'", t.ID)
-	case len(t.Label) > 200 || !utf8.ValidString(t.Label):
-		return errors.New("scim: Token.Label must be UTF-8 text of at most 200 bytes")
 	case !t.Expires.IsZero() && !t.Expires.After(now):
 		return fmt.Errorf("scim: Token.Expires (%s) is not in the future; give a later time, or zero for a token that does not expire",
 			t.Expires.UTC().Format(time.RFC3339))
 	}
-	for _, r := range t.Label {
+	return checkLabel("Token.Label", t.Label)
+}
+
+// checkLabel refuses a label for people that is not short UTF-8 text.
+func checkLabel(field, label string) error {
+	if len(label) > 200 || !utf8.ValidString(label) {
+		return fmt.Errorf("scim: %s must be UTF-8 text of at most 200 bytes", field)
+	}
+	for _, r := range label {
 		if unicode.IsControl(r) {
-			return errors.New("scim: Token.Label must not hold control characters")
+			return fmt.Errorf("scim: %s must not hold control characters", field)
 		}
 	}
 	return nil
@@ -215,10 +221,13 @@ func validTokenID(id string) bool {
 }
 
 // newTokenID returns a random ID: "tok_" and 20 hex digits.
-func newTokenID() string {
-	var b [10]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand documents it)
-	return "tok_" + hex.EncodeToString(b[:])
+func newTokenID() string { return randomID("tok_", 10) }
+
+// randomID returns prefix and n random bytes in hex.
+func randomID(prefix string, n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand documents it)
+	return prefix + hex.EncodeToString(b)
 }
 
 func parseDigest(s string) (digest, bool) {

@@ -35,3 +35,22 @@ func (p AttrPath) IsCore(name string) bool {
 	}
 	return p.URI == "" || strings.EqualFold(p.URI, schema.UserURN) || strings.EqualFold(p.URI, schema.GroupURN)
 }
+
+// Rewrite returns a copy of e in which each comparison c, including those
+// inside value filters, is replaced by f(c); the rest of the tree keeps
+// its shape. e itself is not changed, and f may return c unchanged.
+func Rewrite(e Expr, f func(c *Compare) Expr) Expr {
+	switch n := e.(type) {
+	case *And:
+		return &And{Left: Rewrite(n.Left, f), Right: Rewrite(n.Right, f)}
+	case *Or:
+		return &Or{Left: Rewrite(n.Left, f), Right: Rewrite(n.Right, f)}
+	case *Not:
+		return &Not{X: Rewrite(n.X, f)}
+	case *Compare:
+		return f(n)
+	case *ValuePath:
+		return &ValuePath{Path: n.Path, Filter: Rewrite(n.Filter, f)}
+	}
+	return e
+}

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/scimkit/scim/schema"
@@ -36,6 +37,36 @@ func TestTouches(t *testing.T) {
 		}
 		if got := Touches(e, tc.name); got != tc.want {
 			t.Errorf("Touches(%s, %s) = %v, want %v", tc.filter, tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestRewrite(t *testing.T) {
+	upper := func(c *Compare) Expr {
+		if s, ok := c.Value.(string); ok {
+			out := *c
+			out.Value = strings.ToUpper(s)
+			return &out
+		}
+		return c
+	}
+	tests := []struct{ filter, want string }{
+		{`userName eq "a"`, `userName eq "A"`},
+		{`a eq "x" and (b eq "y" or not (c sw "z"))`, `a eq "X" and (b eq "Y" or not (c sw "Z"))`},
+		{`emails[type eq "work" and value co "q"] or active eq true`, `emails[type eq "WORK" and value co "Q"] or active eq true`},
+		{`title pr`, `title pr`},
+	}
+	for _, tc := range tests {
+		e, err := Parse(tc.filter)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.filter, err)
+		}
+		before := String(e)
+		if got := String(Rewrite(e, upper)); got != tc.want {
+			t.Errorf("Rewrite(%s) = %s, want %s", tc.filter, got, tc.want)
+		}
+		if String(e) != before {
+			t.Errorf("Rewrite changed its input: %s", String(e))
 		}
 	}
 }

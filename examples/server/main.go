@@ -38,6 +38,19 @@
 // was last used and was revoked, never secrets; revoke refuses the token
 // from then on (a running server within 10 s). The token commands also
 // take -db after the command name.
+//
+// With a database the server also serves an OAuth 2.0 token endpoint at
+// /oauth2/token (the Token URL line shows it) for the client credentials
+// grant that Entra ID gallery apps use; access tokens last an hour:
+//
+//	go run ./examples/server [-db ...] client add -tenant acme [-label L]
+//	go run ./examples/server [-db ...] client list -tenant acme
+//	go run ./examples/server [-db ...] client secret -tenant acme -id CLIENT_ID [-expires 8760h]
+//	go run ./examples/server [-db ...] client revoke -tenant acme -id CLIENT_ID -secret SECRET_ID
+//
+// add prints a new client id and its secret, once; secret adds another
+// secret to rotate to; revoke refuses a secret and the access tokens it
+// got; list shows clients and their secrets' ids and times, never secrets.
 package main
 
 import (
@@ -110,17 +123,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var schemas schemaFiles
 	fs.Var(&schemas, "schema", "`FILE` of extension schemas in RFC 7643 JSON; repeatable; an id ending in :Group extends Group, others User")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: server [flags]\n       server [-db ...] token issue|list|revoke [flags]\nflags:")
+		fmt.Fprintln(stderr, "usage: server [flags]\n       server [-db ...] token issue|list|revoke [flags]\n       server [-db ...] client add|list|secret|revoke [flags]\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
-	if fs.Arg(0) == "token" {
+	switch fs.Arg(0) {
+	case "token":
 		return tokenCommand(ctx, fs.Args()[1:], *dbFlag, *inMemory, stdout, stderr)
+	case "client":
+		return clientCommand(ctx, fs.Args()[1:], *dbFlag, *inMemory, stdout, stderr)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unknown command %q; the only command is token (issue, list, revoke)", fs.Arg(0))
+		return fmt.Errorf("unknown command %q; the commands are token (issue, list, revoke) and client (add, list, secret, revoke)", fs.Arg(0))
 	}
 	if *token == "" {
 		*token = scim.GenerateToken()
@@ -154,9 +170,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The static token is checked first, so trials never read the
 	// database to authenticate.
-	auth := anyOf{scim.StaticToken("default", *token)}
+	auth := scim.Authenticators{scim.StaticToken("default", *token)}
+	var clients *scim.Clients
 	if ts, ok := store.(scim.TokenStore); ok && !*inMemory {
-		auth = append(auth, &scim.Tokens{Store: ts, Logger: logger})
+		tokens := &scim.Tokens{Store: ts, Logger: logger}
+		auth = append(auth, tokens)
+		if cs, ok := store.(scim.ClientStore); ok {
+			clients = &scim.Clients{Store: cs, Tokens: tokens, Logger: logger}
+		}
 	}
 	cfg := scim.Config{
 		Store:           store,
@@ -176,6 +197,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer srv.Close() // before the store closes
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
+	if clients != nil {
+		mux.Handle(tokenPath, clients)
+	}
 
 	hs := &http.Server{
 		Handler:           mux,
@@ -192,6 +216,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(auth) > 1 {
 		fmt.Fprintln(stdout, "Tokens:       the token above (tenant \"default\"), and those of \"token issue\" in this database")
+	}
+	if clients != nil {
+		fmt.Fprintf(stdout, "Token URL:    %s (OAuth client credentials of \"client add\")\n", tokenURL(cmp.Or(base, local)))
 	}
 	for _, e := range userExt {
 		fmt.Fprintf(stdout, "Extension:    %s (User)\n", e.Schema.ID)
@@ -211,21 +238,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
-}
-
-// anyOf authenticates a request with the first Authenticator that accepts
-// it, and otherwise answers with the last one's error.
-type anyOf []scim.Authenticator
-
-func (as anyOf) Authenticate(r *http.Request) (string, error) {
-	err := scim.ErrUnauthenticated
-	for _, a := range as {
-		var tenant string
-		if tenant, err = a.Authenticate(r); err == nil {
-			return tenant, nil
-		}
-	}
-	return "", err
 }
 
 // tokenCommand runs "token issue|list|revoke" on the database's tokens.

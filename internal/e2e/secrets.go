@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -16,7 +18,8 @@ const MinSecretLen = 6
 
 // Secrets collects the secrets a test binary sends: the ones it is given
 // and, through Transport, every Authorization header value and bearer
-// token, and every password in a JSON request body (a "password" member at
+// token, HTTP Basic password, client_secret or password in a form body,
+// and every password in a JSON request body (a "password" member at
 // any depth, or the value of a PATCH operation whose path is password).
 type Secrets struct {
 	mu  sync.Mutex
@@ -79,8 +82,11 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 func (s *Secrets) record(r *http.Request) {
 	for _, a := range r.Header.Values("Authorization") {
 		s.Add(a)
-		if _, cred, ok := strings.Cut(a, " "); ok {
+		if scheme, cred, ok := strings.Cut(a, " "); ok {
 			s.Add(cred)
+			if strings.EqualFold(scheme, "Basic") {
+				s.addBasic(cred)
+			}
 		}
 	}
 	if r.GetBody == nil {
@@ -92,10 +98,32 @@ func (s *Secrets) record(r *http.Request) {
 	}
 	defer body.Close()
 	b, _ := io.ReadAll(io.LimitReader(body, 8<<20))
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		if form, err := url.ParseQuery(string(b)); err == nil {
+			s.Add(form["client_secret"]...)
+			s.Add(form["password"]...)
+		}
+		return
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	var v any
 	if d.Decode(&v) == nil {
 		s.Add(passwords(v)...)
+	}
+}
+
+// addBasic records the password of HTTP Basic credentials, as sent and
+// form-decoded (RFC 6749 section 2.3.1).
+func (s *Secrets) addBasic(cred string) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return
+	}
+	if _, pw, ok := strings.Cut(string(raw), ":"); ok {
+		s.Add(pw)
+		if dec, err := url.QueryUnescape(pw); err == nil {
+			s.Add(dec)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,4 +91,25 @@ func (s *Store) TouchToken(_ context.Context, tenant, id string, at time.Time) e
 		t.LastUsed = at
 	}
 	return nil
+}
+
+var _ scim.TokenPruner = (*Store)(nil)
+
+// PruneTokens implements scim.TokenPruner.
+func (s *Store) PruneTokens(_ context.Context, idPrefix string, before time.Time) (int, error) {
+	ts := &s.tokens
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	n := 0
+	for d, t := range ts.byDigest {
+		if strings.HasPrefix(t.ID, idPrefix) && !t.Expires.IsZero() && !t.Expires.After(before) {
+			delete(ts.byDigest, d)
+			delete(ts.byTenant[t.Tenant], t.ID)
+			if len(ts.byTenant[t.Tenant]) == 0 {
+				delete(ts.byTenant, t.Tenant)
+			}
+			n++
+		}
+	}
+	return n, nil
 }

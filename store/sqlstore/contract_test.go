@@ -43,3 +43,13 @@ func TestContractRecordingEvents(t *testing.T) {
 		})
 	}
 }
+
+func TestClientContractSQLite(t *testing.T) {
+	t.Parallel()
+	storetest.RunClients(t, func(t *testing.T) scim.ClientStore { return newSQLite(t) })
+}
+
+func TestClientContractPostgres(t *testing.T) {
+	t.Parallel()
+	storetest.RunClients(t, func(t *testing.T) scim.ClientStore { return newPostgres(t) })
+}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -27,9 +28,13 @@ import (
 // must be there with its acknowledged content, every multi-member PATCH
 // must have landed whole or not at all, and SQLite's integrity check must
 // pass.
+//
+// It kills 20 times per dialect; SCIMKIT_CRASH_KILLS sets another number
+// (README, Durability, records a run of 100).
 func TestCrash(t *testing.T) {
+	kills := envCount(t, crashKillsEnv, 20)
 	if testing.Short() {
-		t.Skip("kills and restarts a server 20 times per dialect")
+		t.Skipf("kills and restarts a server %d times per dialect", kills)
 	}
 	t.Parallel()
 	bin := buildServer(t)
@@ -41,11 +46,15 @@ func TestCrash(t *testing.T) {
 				db = pgSchemaDSN(t)
 			}
 			c := &crash{t: t, bin: bin, db: db, token: "crash-token", log: &lockedBuffer{}, stderr: &lockedBuffer{}}
-			c.run(20)
+			c.run(kills)
 			c.verify(d)
 		})
 	}
 }
+
+// crashKillsEnv sets how many times TestCrash kills the server per
+// dialect.
+const crashKillsEnv = "SCIMKIT_CRASH_KILLS"
 
 // buildServer builds examples/server into a temporary directory.
 func buildServer(t *testing.T) string {
@@ -85,6 +94,8 @@ type crash struct {
 	shared  string              // the shared group's id
 	pool    []string            // users created up front, for the large PATCHes
 	ok5xx   int                 // 5xx answers seen (must stay 0)
+	kills   int                 // kills done
+	acked   atomic.Int64        // writes acknowledged with a 2xx
 }
 
 type lockedBuffer struct {
@@ -143,6 +154,9 @@ func (c *crash) call(client *http.Client, method, url string, body any) (int, ma
 	var out map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil && resp.StatusCode < 300 && resp.StatusCode != http.StatusNoContent {
 		return 0, nil // cut off mid-answer: unacknowledged
+	}
+	if resp.StatusCode/100 == 2 && method != http.MethodGet {
+		c.acked.Add(1)
 	}
 	if resp.StatusCode >= 500 {
 		c.mu.Lock()
@@ -216,6 +230,7 @@ func (c *crash) run(iterations int) {
 		time.Sleep(time.Duration(100+rand.IntN(700)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
+		c.kills++
 		close(stop)
 		wg.Wait()
 		client.CloseIdleConnections()
@@ -375,8 +390,8 @@ func (c *crash) verify(d Dialect) {
 			acked++
 		}
 	}
-	t.Logf("verified %d users, %d shared-group members, %d large PATCHes (%d acknowledged, %d whole, %d empty)",
-		len(c.users), len(c.members), len(c.bigs), acked, whole, empty)
+	t.Logf("%d kills, %d writes acknowledged; verified %d users, %d shared-group members, %d large PATCHes (%d acknowledged, %d whole, %d empty)",
+		c.kills, c.acked.Load(), len(c.users), len(c.members), len(c.bigs), acked, whole, empty)
 	if len(c.users) == len(c.pool) {
 		t.Errorf("no create was acknowledged between the kills: the load did not run")
 	}

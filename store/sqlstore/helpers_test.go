@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/scimkit/scim/filter"
@@ -68,4 +70,19 @@ func mustFilter(t testing.TB, rt *schema.ResourceType, f string) filter.Expr {
 		t.Fatalf("filter.Resolve(%q): %v", f, err)
 	}
 	return e
+}
+
+// envCount reads a positive count from the environment variable name, or
+// returns def when it is not set.
+func envCount(t testing.TB, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
 }

@@ -93,7 +93,7 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions, sqliteSortIndexes}
+}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions, sqliteSortIndexes, sqliteClients}
 
 // plannerHints gives SQLite's query planner the shape of the membership
 // tables before ANALYZE has ever run. Without statistics, SQLite 3.54
@@ -191,7 +191,7 @@ var postgresMigrations = []migration{{
 		)`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, postgresTokensMigration, postgresEvents, postgresExtensions, postgresSortIndexes}
+}, metaMigration, postgresTokensMigration, postgresEvents, postgresExtensions, postgresSortIndexes, postgresClients}
 
 // sqliteTokensMigration adds the bearer tokens of scim.Tokens: one row per
 // token, found by the digest of its secret (unique across tenants) and
@@ -397,6 +397,75 @@ var postgresSortIndexes = migration{
 	},
 }
 
+// sqliteClients adds the OAuth clients of scim.Clients and their secrets
+// (digests only), and an index that finds expired access tokens for
+// PruneTokens. Version 8 is left to the operation log, developed in
+// parallel: apply runs every step its database has not recorded, in the
+// order of the list, so a database at 9 takes 8 on its next upgrade.
+// Client ids are unique across tenants: a token request names no tenant.
+var sqliteClients = migration{
+	version: 9,
+	name:    "oauth clients",
+	stmts: []string{
+		`CREATE TABLE scim_oauth_clients (
+			seq INTEGER PRIMARY KEY,
+			id TEXT NOT NULL,
+			tenant TEXT NOT NULL,
+			label TEXT NOT NULL,
+			created_ns INTEGER NOT NULL
+		)`,
+		`CREATE UNIQUE INDEX scim_oauth_clients_id ON scim_oauth_clients (id)`,
+		`CREATE INDEX scim_oauth_clients_tenant ON scim_oauth_clients (tenant, created_ns, id)`,
+		`CREATE TABLE scim_oauth_client_secrets (
+			seq INTEGER PRIMARY KEY,
+			client_id TEXT NOT NULL,
+			id TEXT NOT NULL,
+			digest TEXT NOT NULL,
+			created_ns INTEGER NOT NULL,
+			expires_ns INTEGER,
+			revoked_ns INTEGER
+		)`,
+		`CREATE UNIQUE INDEX scim_oauth_client_secrets_id ON scim_oauth_client_secrets (client_id, id)`,
+		`CREATE INDEX scim_tokens_expires ON scim_tokens (expires_ns) WHERE expires_ns IS NOT NULL`,
+	},
+}
+
+// postgresClients is sqliteClients for PostgreSQL.
+var postgresClients = migration{
+	version: 9,
+	name:    "oauth clients",
+	stmts: []string{
+		`CREATE TABLE scim_oauth_clients (
+			id text COLLATE "C" NOT NULL,
+			tenant text COLLATE "C" NOT NULL,
+			label text NOT NULL,
+			created_ns bigint NOT NULL,
+			CONSTRAINT scim_oauth_clients_pkey PRIMARY KEY (id)
+		)`,
+		`CREATE INDEX scim_oauth_clients_tenant ON scim_oauth_clients (tenant, created_ns, id)`,
+		`CREATE TABLE scim_oauth_client_secrets (
+			client_id text COLLATE "C" NOT NULL REFERENCES scim_oauth_clients (id),
+			id text COLLATE "C" NOT NULL,
+			digest text COLLATE "C" NOT NULL,
+			created_ns bigint NOT NULL,
+			expires_ns bigint,
+			revoked_ns bigint,
+			CONSTRAINT scim_oauth_client_secrets_pkey PRIMARY KEY (client_id, id)
+		)`,
+		`CREATE INDEX scim_tokens_expires ON scim_tokens (expires_ns) WHERE expires_ns IS NOT NULL`,
+	},
+}
+
+// latest returns the highest version in ms, which need not be last: steps
+// developed in parallel may be appended out of order.
+func latest(ms []migration) int {
+	top := 0
+	for _, m := range ms {
+		top = max(top, m.version)
+	}
+	return top
+}
+
 func stamp() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 // migrateSQLite brings the database to the last of ms. Each step holds
@@ -527,7 +596,7 @@ func checkNewer(ctx context.Context, t *tx, ms []migration) error {
 	if err := t.queryRow(ctx, "SELECT max(version) FROM scim_schema_migrations").Scan(&top); err != nil {
 		return err
 	}
-	if known := ms[len(ms)-1].version; top.Valid && int(top.Int64) > known {
+	if known := latest(ms); top.Valid && int(top.Int64) > known {
 		return fmt.Errorf("sqlstore: the database schema is at version %d, newer than this release's %d", top.Int64, known)
 	}
 	return nil

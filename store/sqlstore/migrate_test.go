@@ -94,7 +94,7 @@ func version(t *testing.T, s *Store) int {
 	return v
 }
 
-var allTables = []string{"scim_events", "scim_group_keys", "scim_group_members", "scim_groups", "scim_meta", "scim_schema_migrations", "scim_tokens", "scim_user_emails", "scim_user_keys", "scim_users"}
+var allTables = []string{"scim_events", "scim_group_keys", "scim_group_members", "scim_groups", "scim_meta", "scim_oauth_client_secrets", "scim_oauth_clients", "scim_schema_migrations", "scim_tokens", "scim_user_emails", "scim_user_keys", "scim_users"}
 
 func TestMigrations(t *testing.T) {
 	t.Parallel()
@@ -105,6 +105,7 @@ func TestMigrations(t *testing.T) {
 			t.Run("ConcurrentOpen", func(t *testing.T) { testMigrateConcurrent(t, d) })
 			t.Run("Interrupted", func(t *testing.T) { testMigrateInterrupted(t, d) })
 			t.Run("NewerSchema", func(t *testing.T) { testMigrateNewer(t, d) })
+			t.Run("LateLowerStep", func(t *testing.T) { testMigrateLateStep(t, d) })
 			t.Run("UnicodeUpgrade", func(t *testing.T) { testRefold(t, d) })
 			t.Run("ProfileCollision", func(t *testing.T) { testRefoldCollision(t, d) })
 		})
@@ -122,7 +123,7 @@ func testMigrateFresh(t *testing.T, d Dialect) {
 	if d := cmp.Diff(allTables, tables(t, s)); d != "" {
 		t.Errorf("tables after the first Open (-want +got):\n%s", d)
 	}
-	last := defaultMigrations(d)[len(defaultMigrations(d))-1].version
+	last := latest(defaultMigrations(d))
 	if v := version(t, s); v != last {
 		t.Errorf("schema version %d, want %d", v, last)
 	}
@@ -201,7 +202,7 @@ func testMigrateInterrupted(t *testing.T, d Dialect) {
 		t.Fatal(err)
 	}
 	base := defaultMigrations(d)
-	next := base[len(base)-1].version + 1
+	next := latest(base) + 1
 	broken := append(slices.Clone(base), migration{version: next, name: "test step", stmts: []string{
 		"CREATE TABLE scim_test_step (x INTEGER)",
 		"ALTER TABLE scim_users ADD COLUMN test_col INTEGER",
@@ -257,6 +258,32 @@ func testMigrateNewer(t *testing.T, d Dialect) {
 	}
 	if _, err := tg.open(t, nil); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("Open on a newer schema: %v, want an error", err)
+	}
+}
+
+// testMigrateLateStep opens a database migrated to a history with a
+// gap, then with a history that gains the missing lower version at its
+// end, as a step developed in parallel is merged: that step is applied,
+// the database is not taken for a newer one, and its version stays the
+// highest.
+func testMigrateLateStep(t *testing.T, d Dialect) {
+	tg := newTarget(t, d)
+	base := defaultMigrations(d)
+	top := latest(base)
+	high := migration{version: top + 2, name: "high step", stmts: []string{"CREATE TABLE scim_high_step (x INTEGER)"}}
+	low := migration{version: top + 1, name: "late step", stmts: []string{"CREATE TABLE scim_late_step (x INTEGER)"}}
+	if _, err := tg.open(t, append(slices.Clone(base), high)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := tg.open(t, append(slices.Clone(base), high, low))
+	if err != nil {
+		t.Fatalf("Open with a late lower step: %v", err)
+	}
+	if _, err := s.db.Exec("INSERT INTO scim_late_step (x) VALUES (1)"); err != nil {
+		t.Errorf("the late step was not applied: %v", err)
+	}
+	if v := version(t, s); v != high.version {
+		t.Errorf("schema version %d, want %d", v, high.version)
 	}
 }
 

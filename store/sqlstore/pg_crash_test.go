@@ -41,14 +41,7 @@ func TestPostgresImmediateStop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("initdb and repeated PostgreSQL restarts")
 	}
-	rounds := 3
-	if v := os.Getenv(pgCrashRoundsEnv); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a positive number of rounds", pgCrashRoundsEnv, v)
-		}
-		rounds = n
-	}
+	rounds := envCount(t, pgCrashRoundsEnv, 3)
 	t.Parallel()
 	pg := newPrivateCluster(t)
 	pg.start(t, "on")

@@ -115,8 +115,14 @@ func (s *Store) RevokeToken(ctx context.Context, tenant, id string, at time.Time
 	if err != nil {
 		return err
 	}
+	return s.updateOne(ctx, "UPDATE scim_tokens SET revoked_ns = COALESCE(revoked_ns, ?) WHERE tenant = ? AND id = ?", ns, tenant, id)
+}
+
+// updateOne runs the UPDATE q, which matches at most one row, and returns
+// scim.ErrNotFound when it matches none.
+func (s *Store) updateOne(ctx context.Context, q string, args ...any) error {
 	return s.write(ctx, func(ctx context.Context, tx *tx) error {
-		res, err := tx.exec(ctx, "UPDATE scim_tokens SET revoked_ns = COALESCE(revoked_ns, ?) WHERE tenant = ? AND id = ?", ns, tenant, id)
+		res, err := tx.exec(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -140,4 +146,26 @@ func (s *Store) TouchToken(ctx context.Context, tenant, id string, at time.Time)
 			WHERE tenant = ? AND id = ? AND (last_used_ns IS NULL OR last_used_ns < ?)`, ns, tenant, id, ns)
 		return err
 	})
+}
+
+var _ scim.TokenPruner = (*Store)(nil)
+
+// PruneTokens implements scim.TokenPruner. The partial index on expires_ns
+// (migration 9) finds the expired rows without reading the others.
+func (s *Store) PruneTokens(ctx context.Context, idPrefix string, before time.Time) (int, error) {
+	ns, err := tokenNS(before)
+	if err != nil || ns == nil {
+		return 0, err
+	}
+	var n int64
+	err = s.write(ctx, func(ctx context.Context, tx *tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM scim_tokens
+			WHERE expires_ns IS NOT NULL AND expires_ns <= ? AND substr(id, 1, ?) = ?`, ns, len(idPrefix), idPrefix)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }

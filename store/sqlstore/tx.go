@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/scimkit/scim"
 )
 
 // querier is what *sql.Tx, *sql.Conn and *sql.DB have in common.
@@ -85,6 +87,9 @@ const (
 	sqliteConstraintPrimaryKey = 1555 // SQLITE_CONSTRAINT_PRIMARYKEY
 	sqliteBusy                 = 5    // SQLITE_BUSY, the primary code
 	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT_UNIQUE
+	sqliteIOErr                = 10   // SQLITE_IOERR, the primary code
+	sqliteReadOnly             = 8    // SQLITE_READONLY, the primary code
+	sqliteFull                 = 13   // SQLITE_FULL
 )
 
 type sqlStater interface{ SQLState() string }
@@ -135,6 +140,32 @@ func (d Dialect) isForeignKey(err error) bool {
 	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }
 
+// unavailable marks as scim.ErrUnavailable a write's error that is one of
+// the storage rather than of the write: a full disk, a read-only database or file system, an
+// I/O error (SQLite's FULL, READONLY and IOERR with any extended code;
+// PostgreSQL's class 53, insufficient resources such as disk_full,
+// read_only_sql_transaction on a standby, and io_error). Either way the
+// transaction has not committed. Other errors are returned as they are.
+func (d Dialect) unavailable(err error) error {
+	if err == nil || errors.Is(err, scim.ErrUnavailable) {
+		return err
+	}
+	bad := false
+	if d == Postgres {
+		s := d.sqlState(err)
+		bad = strings.HasPrefix(s, "53") || s == "25006" || s == "58030"
+	} else if c, ok := d.sqliteCode(err); ok {
+		switch c & 0xff {
+		case sqliteFull, sqliteReadOnly, sqliteIOErr:
+			bad = true
+		}
+	}
+	if bad {
+		return fmt.Errorf("%w: %w", scim.ErrUnavailable, err)
+	}
+	return err
+}
+
 // retryable reports a PostgreSQL serialization failure or deadlock, after
 // which the whole transaction may simply run again.
 func (d Dialect) retryable(err error) bool {
@@ -160,6 +191,10 @@ func (s *Store) writeLax(ctx context.Context, fn func(ctx context.Context, t *tx
 }
 
 func (s *Store) writeTx(ctx context.Context, durable bool, fn func(ctx context.Context, t *tx) error) error {
+	return s.d.unavailable(s.tryWrite(ctx, durable, fn))
+}
+
+func (s *Store) tryWrite(ctx context.Context, durable bool, fn func(ctx context.Context, t *tx) error) error {
 	if s.w != nil {
 		return s.w.do(ctx, fn)
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -23,17 +24,27 @@ import (
 //	}
 func RunTokens(t *testing.T, newStore func(t *testing.T) scim.TokenStore) {
 	t.Helper()
-	for _, st := range []struct {
-		name string
-		run  func(t *testing.T, s scim.TokenStore)
-	}{
+	runSuite(t, newStore, []storeCheck[scim.TokenStore]{
 		{"RoundTrip", testTokenRoundTrip},
 		{"Conflict", testTokenConflict},
 		{"List", testTokenList},
 		{"Revoke", testTokenRevoke},
 		{"Touch", testTokenTouch},
 		{"Concurrency", testTokenConcurrency},
-	} {
+		{"Prune", testTokenPrune},
+	})
+}
+
+// storeCheck is a named check of a store of type S.
+type storeCheck[S any] struct {
+	name string
+	run  func(t *testing.T, s S)
+}
+
+// runSuite runs each of sts as a subtest of t on a fresh store.
+func runSuite[S any](t *testing.T, newStore func(t *testing.T) S, sts []storeCheck[S]) {
+	t.Helper()
+	for _, st := range sts {
 		t.Run(st.name, func(t *testing.T) { st.run(t, newStore(t)) })
 	}
 }
@@ -267,5 +278,54 @@ func testTokenConcurrency(t *testing.T, s scim.TokenStore) {
 	wg.Wait()
 	if got, want := tokenByDigest(t, s, tok.Digest).LastUsed, tokenTime.Add((n-1)*time.Second); !got.Equal(want) {
 		t.Errorf("LastUsed after concurrent touches %v, want the latest, %v", got, want)
+	}
+}
+
+// testTokenPrune checks that PruneTokens deletes exactly the tokens with
+// the prefix that expired by the time given, in every tenant.
+func testTokenPrune(t *testing.T, s scim.TokenStore) {
+	p, ok := s.(scim.TokenPruner)
+	if !ok {
+		t.Skip("the store is not a scim.TokenPruner")
+	}
+	cut := tokenTime.Add(time.Hour)
+	expiring := func(tenant, id string, expires time.Time) scim.Token {
+		tok := newToken(tenant, id, 0)
+		tok.Expires = expires
+		return tok
+	}
+	gone := []scim.Token{
+		expiring(tenantA, "oat_1", cut.Add(-time.Minute)),
+		expiring(tenantB, "oat_2", cut), // expired at the instant given
+	}
+	kept := []scim.Token{
+		expiring(tenantA, "oat_3", cut.Add(time.Nanosecond)), // not yet expired
+		newToken(tenantA, "oat_4", 0),                        // never expires
+		expiring(tenantA, "tok_5", cut.Add(-time.Hour)),      // another prefix
+		expiring(tenantB, "xoat_6", cut.Add(-time.Hour)),     // the prefix inside
+		expiring(tenantB, "oat", cut.Add(-time.Hour)),        // shorter than the prefix
+	}
+	for _, tok := range append(slices.Clone(gone), kept...) {
+		addToken(t, s, tok)
+	}
+	n, err := p.PruneTokens(t.Context(), "oat_", cut)
+	if err != nil || n != len(gone) {
+		t.Fatalf("PruneTokens: %d, %v; want %d, nil", n, err, len(gone))
+	}
+	for _, tok := range gone {
+		if _, err := s.TokenByDigest(t.Context(), tok.Digest); !errors.Is(err, scim.ErrNotFound) {
+			t.Errorf("token %s after PruneTokens: %v, want ErrNotFound", tok.ID, err)
+		}
+	}
+	for _, tok := range kept {
+		if d := cmp.Diff(tok, tokenByDigest(t, s, tok.Digest)); d != "" {
+			t.Errorf("token %s after PruneTokens (-want +got):\n%s", tok.ID, d)
+		}
+	}
+	if got := len(listTokens(t, s, tenantA)) + len(listTokens(t, s, tenantB)); got != len(kept) {
+		t.Errorf("%d tokens listed after PruneTokens, want %d", got, len(kept))
+	}
+	if n, err := p.PruneTokens(t.Context(), "oat_", cut); err != nil || n != 0 {
+		t.Errorf("PruneTokens again: %d, %v; want 0, nil", n, err)
 	}
 }
