@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim"
 )
@@ -99,6 +101,9 @@ func (a *app) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/customers/{customer}", a.admin(a.adminCustomer))
 	mux.HandleFunc("POST /admin/customers/{customer}/tokens", a.admin(a.adminIssueToken))
 	mux.HandleFunc("POST /admin/customers/{customer}/tokens/{id}/revoke", a.admin(a.adminRevokeToken))
+	mux.HandleFunc("POST /admin/customers/{customer}/clients", a.admin(a.adminAddClient))
+	mux.HandleFunc("POST /admin/customers/{customer}/clients/{id}/secrets", a.admin(a.adminAddClientSecret))
+	mux.HandleFunc("POST /admin/customers/{customer}/clients/{id}/secrets/{secret}/revoke", a.admin(a.adminRevokeClientSecret))
 	mux.HandleFunc("GET /admin/customers/{customer}/users/{id}", a.admin(a.adminUser))
 }
 
@@ -237,19 +242,27 @@ type named struct{ ID, Name, Customer string }
 
 // customerPage is the data of the customer template.
 type customerPage struct {
-	Session    adminSession
-	Customer   customerRow
-	TenantURL  string
-	Tokens     []scim.Token
-	NewSecret  string
-	NewToken   scim.Token
-	Recent     []logRow
-	Log        []logRow
-	Filter     logFilter
-	Next       string
-	Ops        []string
-	Now        time.Time
-	HasFilters bool
+	Session   adminSession
+	Customer  customerRow
+	TenantURL string
+	Tokens    []scim.Token
+	NewSecret string
+	NewToken  scim.Token
+	// The OAuth clients, the token endpoint's URL, and a client's new
+	// secret (shown once).
+	Clients         []clientView
+	TokenURL        string
+	TokenLifetime   time.Duration
+	NewClientSecret string
+	NewClientID     string
+	NewSecretID     string
+	Recent          []logRow
+	Log             []logRow
+	Filter          logFilter
+	Next            string
+	Ops             []string
+	Now             time.Time
+	HasFilters      bool
 }
 
 // logFilter is the log view's query string.
@@ -292,21 +305,29 @@ func (a *app) pathCustomer(w http.ResponseWriter, r *http.Request) (customerRow,
 }
 
 func (a *app) adminCustomer(w http.ResponseWriter, r *http.Request, s adminSession) {
-	a.customerPage(w, r, s, "", scim.Token{})
+	a.customerPage(w, r, s, customerPage{})
 }
 
-func (a *app) customerPage(w http.ResponseWriter, r *http.Request, s adminSession, secret string, tok scim.Token) {
+// customerPage renders a customer's page; p holds what is shown once (a
+// new secret), the rest is read here.
+func (a *app) customerPage(w http.ResponseWriter, r *http.Request, s adminSession, p customerPage) {
 	ctx := r.Context()
 	c, ok := a.pathCustomer(w, r)
 	if !ok {
 		return
 	}
-	p := customerPage{Session: s, Customer: c, TenantURL: a.base + "/scim/v2", NewSecret: secret, NewToken: tok, Ops: logOps, Now: a.now()}
-	var err error
-	if p.Tokens, err = a.tokens.List(ctx, c.ID); err != nil {
+	p.Session, p.Customer, p.TenantURL, p.Ops, p.Now = s, c, a.base+"/scim/v2", logOps, a.now()
+	p.TokenURL, p.TokenLifetime = a.base+tokenPath, a.tokenLifetime
+	tokens, err := a.tokens.List(ctx, c.ID)
+	if err == nil {
+		p.Clients, err = a.clientViews(ctx, c.ID, tokens, p.Now)
+	}
+	if err != nil {
 		a.serverError(w, err)
 		return
 	}
+	// OAuth access tokens are shown with their client's secrets.
+	p.Tokens = slices.DeleteFunc(tokens, isAccessToken)
 	q := r.URL.Query()
 	p.Filter = logFilter{User: q.Get("user"), Op: q.Get("op"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor")}
 	p.HasFilters = p.Filter != logFilter{}
@@ -389,18 +410,37 @@ func (a *app) logRows(ctx context.Context, customer string, recs []logRecord) ([
 	return out, nil
 }
 
+// formLabel is the form's label: a note for people, without control
+// characters and cut to the 200 bytes scimkit allows.
+func formLabel(r *http.Request) string {
+	l := strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return -1
+		}
+		return c
+	}, strings.ToValidUTF8(strings.TrimSpace(r.PostFormValue("label")), ""))
+	for len(l) > 200 {
+		_, n := utf8.DecodeLastRuneInString(l)
+		l = l[:len(l)-n]
+	}
+	return l
+}
+
+// formExpiry is the form's expiry: days from now (1 to 3650), or zero
+// for none.
+func formExpiry(r *http.Request, now time.Time) time.Time {
+	if days, err := strconv.Atoi(r.PostFormValue("days")); err == nil && days > 0 && days <= 3650 {
+		return now.Add(time.Duration(days) * 24 * time.Hour)
+	}
+	return time.Time{}
+}
+
 func (a *app) adminIssueToken(w http.ResponseWriter, r *http.Request, s adminSession) {
 	c, ok := a.pathCustomer(w, r)
 	if !ok {
 		return
 	}
-	t := scim.Token{Tenant: c.ID, Label: strings.TrimSpace(r.PostFormValue("label"))}
-	if len(t.Label) > 200 {
-		t.Label = t.Label[:200]
-	}
-	if days, err := strconv.Atoi(r.PostFormValue("days")); err == nil && days > 0 && days <= 3650 {
-		t.Expires = a.now().Add(time.Duration(days) * 24 * time.Hour)
-	}
+	t := scim.Token{Tenant: c.ID, Label: formLabel(r), Expires: formExpiry(r, a.now())}
 	secret, tok, err := a.tokens.Issue(r.Context(), t)
 	if err != nil {
 		a.serverError(w, err)
@@ -408,7 +448,7 @@ func (a *app) adminIssueToken(w http.ResponseWriter, r *http.Request, s adminSes
 	}
 	// Rendered, not redirected: the secret is shown once and never
 	// travels in a URL.
-	a.customerPage(w, r, s, secret, tok)
+	a.customerPage(w, r, s, customerPage{NewSecret: secret, NewToken: tok})
 }
 
 func (a *app) adminRevokeToken(w http.ResponseWriter, r *http.Request, _ adminSession) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -11,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/schema"
@@ -46,10 +49,14 @@ type app struct {
 	db     *sql.DB
 	store  *store
 	tokens *scim.Tokens
-	scim   *scim.Server
-	log    provisioningLog
-	feed   *logFeed
-	sso    map[string]*ssoProvider // by customer
+	// clients serves the OAuth token endpoint; its access tokens are
+	// kept and checked by tokens, and last tokenLifetime.
+	clients       *scim.Clients
+	tokenLifetime time.Duration
+	scim          *scim.Server
+	log           provisioningLog
+	feed          *logFeed
+	sso           map[string]*ssoProvider // by customer
 	// base is the public URL of the app, without a trailing slash.
 	base string
 	// secure sets the Secure flag (and the __Host- prefix) on cookies;
@@ -66,6 +73,12 @@ type appConfig struct {
 	BaseURL string
 	Logger  *slog.Logger
 	Log     provisioningLog // nil: kept in Juno's database
+	// AccessTokenLifetime is how long an OAuth access token lasts: zero
+	// means an hour, and scim.Clients keeps it between a minute and a
+	// day.
+	AccessTokenLifetime time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 func newApp(ctx context.Context, c appConfig) (*app, error) {
@@ -76,11 +89,14 @@ func newApp(ctx context.Context, c appConfig) (*app, error) {
 		secure: strings.HasPrefix(c.BaseURL, "https://"),
 		logger: c.Logger,
 		sso:    map[string]*ssoProvider{},
-		now:    time.Now,
+		now:    c.Now,
 		log:    c.Log,
 	}
 	if a.logger == nil {
 		a.logger = slog.Default()
+	}
+	if a.now == nil {
+		a.now = time.Now
 	}
 	if a.log == nil {
 		l, err := openProvisioningLog(ctx, c.DB)
@@ -89,7 +105,9 @@ func newApp(ctx context.Context, c appConfig) (*app, error) {
 		}
 		a.log = l
 	}
-	a.tokens = &scim.Tokens{Store: &tokenStore{c.DB}, Logger: a.logger}
+	a.tokens = &scim.Tokens{Store: &tokenStore{c.DB}, Logger: a.logger, Now: a.now}
+	a.tokenLifetime = min(max(cmp.Or(c.AccessTokenLifetime, time.Hour), time.Minute), 24*time.Hour)
+	a.clients = &scim.Clients{Store: &clientStore{c.DB}, Tokens: a.tokens, Lifetime: a.tokenLifetime, Logger: a.logger}
 	cfg := a.scimConfig()
 	if ml, ok := a.log.(*memLog); ok {
 		a.feed = &logFeed{log: ml, auth: cfg.Auth}
@@ -144,6 +162,7 @@ func (a *app) routes() http.Handler {
 		scimHandler = a.feed.wrap(scimHandler)
 	}
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", scimHandler))
+	mux.Handle(tokenPath, limitTokens(rate.NewLimiter(tokenRate, tokenBurst), a.clients))
 	mux.HandleFunc("GET /api/me", a.apiMe)
 	mux.HandleFunc("GET /api/courses", a.apiCourses)
 	mux.HandleFunc("POST /logout", a.logout)

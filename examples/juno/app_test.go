@@ -25,12 +25,16 @@ type testApp struct {
 	token string // a Secret Token for the demo customer
 }
 
-func startApp(t *testing.T) *testApp {
+func startApp(t *testing.T) *testApp { return startAppWith(t, appConfig{}) }
+
+// startAppWith is startApp with the options cfg sets, on a test
+// database and server of its own.
+func startAppWith(t *testing.T, cfg appConfig) *testApp {
 	t.Helper()
 	db := testDB(t)
 	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	a, err := newApp(t.Context(), appConfig{DB: db, BaseURL: base, Logger: slog.New(slog.DiscardHandler)})
+	cfg.DB, cfg.BaseURL, cfg.Logger = db, "http://"+srv.Listener.Addr().String(), slog.New(slog.DiscardHandler)
+	a, err := newApp(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

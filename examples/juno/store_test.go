@@ -79,3 +79,7 @@ func TestStore(t *testing.T) {
 func TestTokenStore(t *testing.T) {
 	storetest.RunTokens(t, func(t *testing.T) scim.TokenStore { return &tokenStore{testDB(t)} })
 }
+
+func TestClientStore(t *testing.T) {
+	storetest.RunClients(t, func(t *testing.T) scim.ClientStore { return &clientStore{testDB(t)} })
+}
