@@ -80,7 +80,7 @@ func TestBaseURL(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, err := scim.NewServer(scim.Config{
 				Store:          memory.New(),
-				Auth:           scim.StaticToken("t", "secret"),
+				Auth:           scim.StaticToken("t", "baseurl-test-token"),
 				BaseURL:        tc.baseURL,
 				TrustedProxies: tc.proxies,
 			})
@@ -96,7 +96,7 @@ func TestBaseURL(t *testing.T) {
 					req = req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey,
 						net.TCPAddrFromAddrPort(netip.MustParseAddrPort(local))))
 				}
-				req.Header.Set("Authorization", "Bearer secret")
+				req.Header.Set("Authorization", "Bearer baseurl-test-token")
 				req.Header.Set("Content-Type", "application/scim+json")
 				for k, v := range hdr {
 					if k == "Host" {

@@ -75,15 +75,21 @@ func BenchmarkCreateUser(b *testing.B) {
 	}
 }
 
-// BenchmarkGetUser measures encoding a fully mapped user through GET.
-func BenchmarkGetUser(b *testing.B) {
-	srv, _ := benchServer(b, 0)
+// benchUserID creates the fully mapped user of BenchUserJSON on srv and
+// returns its id.
+func benchUserID(srv *scim.Server) string {
 	r := httptest.NewRequest("POST", "/Users", strings.NewReader(scim.BenchUserJSON))
 	r.Header.Set("Authorization", "Bearer tok")
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, r)
 	id := w.Header().Get("Location")
-	id = id[strings.LastIndexByte(id, '/')+1:]
+	return id[strings.LastIndexByte(id, '/')+1:]
+}
+
+// BenchmarkGetUser measures encoding a fully mapped user through GET.
+func BenchmarkGetUser(b *testing.B) {
+	srv, _ := benchServer(b, 0)
+	id := benchUserID(srv)
 	for b.Loop() {
 		r := httptest.NewRequest("GET", "/Users/"+id, nil)
 		r.Header.Set("Authorization", "Bearer tok")
@@ -171,5 +177,26 @@ func BenchmarkExtension(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// BenchmarkPatchUser measures Entra ID's disable and re-enable of a
+// fully mapped user through PATCH /Users/{id} on the memory store.
+func BenchmarkPatchUser(b *testing.B) {
+	srv, _ := benchServer(b, 0)
+	id := benchUserID(srv)
+	i := 0
+	for b.Loop() {
+		v := [2]string{"False", "True"}[i%2]
+		r := httptest.NewRequest("PATCH", "/Users/"+id, strings.NewReader(
+			`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"`+v+`"}]}`))
+		r.Header.Set("Authorization", "Bearer tok")
+		r.Header.Set("Content-Type", "application/scim+json")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+		i++
 	}
 }

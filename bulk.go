@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/filter"
 )
@@ -53,6 +54,12 @@ type bulkResult struct {
 	Version  string          `json:"version,omitempty"`
 	Status   string          `json:"status"`
 	Response json.RawMessage `json:"response,omitempty"`
+
+	// served: the operation was served as a request of its own, which
+	// made its provisioning log record; scimType is an unserved
+	// operation's.
+	served   bool
+	scimType string
 }
 
 type bulkResponse struct {
@@ -323,6 +330,9 @@ func (q *request) runBulk(ops []*bulkOp, failOnErrors int) []bulkResult {
 	var pending []*bulkDeferred
 	errs := 0
 	done := func(op *bulkOp, r bulkResult) bool {
+		if !r.served {
+			q.logUnserved(op, r)
+		}
 		results[op.index] = &r
 		if st, _ := strconv.Atoi(r.Status); st >= 400 {
 			errs++
@@ -441,7 +451,7 @@ func (q *request) runOp(op *bulkOp, ids map[string]string, results []*bulkResult
 	if err != nil {
 		return errResult(op, err)
 	}
-	out := bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(rec.status)}
+	out := bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(rec.status), served: true}
 	if rec.status >= 400 {
 		out.Response = rec.body.Bytes()
 		return out
@@ -484,13 +494,37 @@ func (q *request) serveInternal(ctx context.Context, res *Resource, method, id, 
 		r.Header.Set("If-Match", ifMatch)
 	}
 	rec := &recorder{header: http.Header{}}
-	sub := &request{s: q.s, w: rec, r: r, tenant: q.tenant, base: q.base}
+	start := time.Now()
+	lr := &LogRecord{Time: start, Tenant: q.tenant, RequestID: q.log.RequestID, Client: q.log.Client, Method: method,
+		Op: methodOp(method), ResourceType: res.Type.Name, ResourceID: boundedUTF8(id, maxLoggedID)}
+	sub := &request{s: q.s, w: rec, r: r, tenant: q.tenant, base: q.base, log: lr, changes: q.changes}
 	if method == http.MethodPost {
 		sub.create(res)
 	} else {
 		sub.one(res, id)
 	}
+	lr.Status, lr.Duration = rec.status, time.Since(start)
+	q.s.logOperation(ctx, "scim bulk operation", lr)
 	return rec, nil
+}
+
+// logUnserved records an operation refused before it could be served
+// as a request of its own, from its entry r.
+func (q *request) logUnserved(op *bulkOp, r bulkResult) {
+	lr := &LogRecord{Time: time.Now(), Tenant: q.tenant, RequestID: q.log.RequestID, Client: q.log.Client,
+		Method: op.method, Op: methodOp(op.method), SCIMType: r.scimType}
+	if op.method == http.MethodGet || op.method == http.MethodHead {
+		lr.Op = "" // no Bulk operation reads
+	}
+	lr.Status, _ = strconv.Atoi(r.Status)
+	segs := strings.Split(strings.Trim(op.path, "/"), "/")
+	if res := q.s.byPath[strings.ToLower(segs[0])]; res != nil {
+		lr.ResourceType = res.Type.Name
+	}
+	if len(segs) == 2 {
+		lr.ResourceID = boundedUTF8(segs[1], maxLoggedID)
+	}
+	q.s.logOperation(q.r.Context(), "scim bulk operation", lr)
 }
 
 // bulkTarget resolves an operation's path to a resource type and, but
@@ -530,7 +564,7 @@ func errResult(op *bulkOp, err error) bulkResult {
 	if mErr != nil {
 		b = nil
 	}
-	return bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(se.Status), Response: b}
+	return bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(se.Status), Response: b, scimType: se.ScimType}
 }
 
 // recorder is the in-memory http.ResponseWriter an operation is served

@@ -231,5 +231,7 @@ func (q *request) abandonDeferred(d *bulkDeferred, why string) bulkResult {
 	} else {
 		detail += "the resource is left without them at " + q.base + "/" + strings.Trim(d.res.Type.Endpoint, "/") + "/" + url.PathEscape(d.id) + "."
 	}
-	return errResult(d.op, &Error{Status: http.StatusConflict, Detail: detail})
+	r := errResult(d.op, &Error{Status: http.StatusConflict, Detail: detail})
+	r.served = true // its create, the attempt and the delete made records
+	return r
 }

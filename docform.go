@@ -52,6 +52,19 @@ func jsonFromDoc(doc map[string]any, v any) error {
 	return json.Unmarshal(b, v)
 }
 
+// UserFromDoc converts doc, a user in the JSON form UserDoc returns (keys
+// in canonical case, numbers as json.Number, extensions under their URN
+// keys), into a new User: the inverse of UserDoc, without a JSON round
+// trip. Keys it does not know, in canonical case, are ignored; a value of
+// the wrong JSON type is an error.
+func UserFromDoc(doc map[string]any) (*User, error) {
+	u := new(User)
+	if err := userFromDoc(doc, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // userFromDoc fills the zero User u from doc, the inverse of UserDoc. It
 // gives what jsonFromDoc gives (TestUserFromDoc and FuzzUserFromDoc hold
 // the two together) for the documents the server converts, whose keys

@@ -47,6 +47,8 @@ func newServer(t *testing.T, logs *e2e.Log) *scim.Server {
 		Auth:   &ts,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Events: rec.Handle,
+		// The provisioning log goes where TestMain looks for secrets.
+		OperationLog: jsonSink{&e2e.Log{}},
 	})
 	if err != nil {
 		t.Fatal(err)

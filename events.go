@@ -197,6 +197,13 @@ func docString(doc map[string]any, key string) string {
 
 // diffDocs returns the attribute changes from old to new, sorted by path.
 func diffDocs(resourceType string, old, new map[string]any) []Change {
+	return diffChanges(nil, resourceType, old, new, true)
+}
+
+// diffChanges appends the attribute changes from old to new to out,
+// sorted by path; with values, each with copies of its old and new
+// values, else with the attribute's name alone.
+func diffChanges(out []Change, resourceType string, old, new map[string]any, values bool) []Change {
 	skip := func(k string) bool {
 		switch k {
 		case "id", "meta", "schemas":
@@ -208,7 +215,6 @@ func diffDocs(resourceType string, old, new map[string]any) []Change {
 		}
 		return false
 	}
-	var out []Change
 	for _, k := range unionKeys(old, new) {
 		if skip(k) || passwordName(k) {
 			continue
@@ -220,37 +226,40 @@ func diffDocs(resourceType string, old, new map[string]any) []Change {
 			if ook && nok {
 				for _, a := range unionKeys(om, nm) {
 					if !passwordName(a) {
-						out = diffAttr(out, k+":"+a, om[a], nm[a])
+						out = diffAttr(out, k+":"+a, om[a], nm[a], values)
 					}
 				}
 				continue
 			}
 		}
-		out = diffAttr(out, k, ov, nv)
+		out = diffAttr(out, k, ov, nv, values)
 	}
 	return out
 }
 
 // diffAttr appends the change of one attribute: a single-valued complex
 // one sub-attribute by sub-attribute, any other whole.
-func diffAttr(out []Change, path string, ov, nv any) []Change {
+func diffAttr(out []Change, path string, ov, nv any, values bool) []Change {
 	om, ook := objectOrAbsent(ov)
 	nm, nok := objectOrAbsent(nv)
 	if ook && nok && (om != nil || nm != nil) {
 		for _, s := range unionKeys(om, nm) {
 			if !passwordName(s) {
-				out = diffValue(out, path+"."+s, om[s], nm[s])
+				out = diffValue(out, path+"."+s, om[s], nm[s], values)
 			}
 		}
 		return out
 	}
-	return diffValue(out, path, ov, nv)
+	return diffValue(out, path, ov, nv, values)
 }
 
-func diffValue(out []Change, path string, ov, nv any) []Change {
+func diffValue(out []Change, path string, ov, nv any, values bool) []Change {
 	ov, nv = absentIfEmpty(ov), absentIfEmpty(nv)
 	if reflect.DeepEqual(ov, nv) {
 		return out
+	}
+	if !values {
+		return append(out, Change{Attribute: path})
 	}
 	// Copies: the documents go on to be encoded and decorated while the
 	// event is delivered in the background.

@@ -19,7 +19,7 @@ import (
 func ExampleConfig_trustedProxies() {
 	srv, err := scim.NewServer(scim.Config{
 		Store:          memory.New(),
-		Auth:           scim.StaticToken("acme", "secret"),
+		Auth:           scim.StaticToken("acme", "example-token"),
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 	})
 	if err != nil {
@@ -29,7 +29,7 @@ func ExampleConfig_trustedProxies() {
 	defer app.Close()
 
 	req, _ := http.NewRequest("GET", app.URL+"/scim/v2/ServiceProviderConfig", nil)
-	req.Header.Set("Authorization", "Bearer secret")
+	req.Header.Set("Authorization", "Bearer example-token")
 	req.Header.Set("X-Forwarded-Proto", "https")
 	req.Header.Set("X-Forwarded-Host", "scim.example.com")
 	res, err := http.DefaultClient.Do(req)

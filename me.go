@@ -35,5 +35,6 @@ func (q *request) me(rest []string) {
 		q.fail(err)
 		return
 	}
+	q.log.ResourceID = boundedUTF8(id, maxLoggedID)
 	q.one(users, id)
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/scimkit/scim/schema"
 )
@@ -33,11 +34,29 @@ func (q *request) create(res *Resource) {
 		q.fail(err)
 		return
 	}
+	proj, projErr := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
+	if uc, ok := res.Handler.(userCreator); ok && projErr == nil && proj.isDefault() && !q.publishes(res) {
+		// Straight to the response: no document form of the result.
+		u, err := uc.createUser(q.r.Context(), q.tenant, doc)
+		if err == nil && u.ID != "" {
+			err = q.changePassword(u.ID)
+		}
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		if u.ID != "" {
+			q.w.Header().Set("Location", q.base+"/"+strings.Trim(res.Type.Endpoint, "/")+"/"+u.ID)
+		}
+		q.writeUser(res, proj, u, http.StatusCreated)
+		return
+	}
 	out, err := res.Handler.Create(q.r.Context(), q.tenant, doc)
 	if err != nil {
 		q.fail(err)
 		return
 	}
+	q.noteWrite(res, nil, out, true)
 	if q.publishes(res) {
 		q.published(q.r.Context(), res, nil, deepCopyMap(out))
 	}
@@ -70,10 +89,7 @@ func (q *request) get(res *Resource, id string) {
 		if q.notModified(u.Meta.Version) {
 			return
 		}
-		if u.Meta.Version != "" {
-			q.w.Header().Set("ETag", entityTag(u.Meta.Version))
-		}
-		writeJSON(q.w, http.StatusOK, q.userOut(res, proj, u))
+		q.writeUser(res, proj, u, http.StatusOK)
 		return
 	}
 	out, err := res.Handler.Get(q.r.Context(), q.tenant, id, GetOptions{ExcludeMembers: !proj.wants("members")})
@@ -87,6 +103,15 @@ func (q *request) get(res *Resource, id string) {
 	q.decorate(res, out)
 	q.setETag(out)
 	writeJSON(q.w, http.StatusOK, orderedDoc(proj.apply(res.Type, out)))
+}
+
+// writeUser answers status with the typed user u, as the default
+// projection proj shows it, and its ETag.
+func (q *request) writeUser(res *Resource, proj projection, u *User, status int) {
+	if u.Meta.Version != "" {
+		q.w.Header().Set("ETag", entityTag(u.Meta.Version))
+	}
+	writeJSON(q.w, status, q.userOut(res, proj, u))
 }
 
 // userOut is what a typed user is written as: straight from the struct
@@ -117,7 +142,9 @@ func (q *request) replace(res *Resource, id string) {
 	}
 	// A group's members are replaced whole and not read for the check.
 	_, members := res.Handler.(MemberPatcher)
-	out, err := q.update(res, id, ifMatch, members, func(old map[string]any) (map[string]any, error) {
+	proj, projErr := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
+	typed := projErr == nil && proj.isDefault()
+	out, u, err := q.update(res, id, ifMatch, members, typed, func(old map[string]any) (map[string]any, error) {
 		doc := q.s.guardAccess(res.Type, old, doc)
 		if err := validate(res.Type, old, doc); err != nil {
 			return nil, err
@@ -129,6 +156,10 @@ func (q *request) replace(res *Resource, id string) {
 	}
 	if err != nil {
 		q.fail(err)
+		return
+	}
+	if u != nil {
+		q.writeUser(res, proj, u, http.StatusOK)
 		return
 	}
 	q.decorate(res, out)
@@ -152,13 +183,7 @@ func (q *request) patch(res *Resource, id string) {
 		q.fail(err)
 		return
 	}
-	// ParsePatch, exported, keeps encoding/json's nesting bound; the
-	// server's is checked first, as for every body.
-	if jsonDepth(b) > maxJSONDepth {
-		q.fail(errTooDeep())
-		return
-	}
-	ops, err := ParsePatch(b)
+	ops, vals, err := parsePatchBody(b)
 	if err == nil && q.s.takesPasswords(res.Type) {
 		q.password, q.hasPassword, err = patchPassword(res.Type, ops)
 	}
@@ -167,11 +192,12 @@ func (q *request) patch(res *Resource, id string) {
 		return
 	}
 	var out map[string]any
+	var typedOut *User
 	if mp, ok := res.Handler.(MemberPatcher); ok {
 		out, err = q.patchMembers(res, mp, id, ops, ifMatch)
 	} else {
-		out, err = q.update(res, id, ifMatch, false, func(old map[string]any) (map[string]any, error) {
-			doc, err := q.s.patched(res.Type, old, ops)
+		out, typedOut, err = q.update(res, id, ifMatch, false, proj.isDefault(), func(old map[string]any) (map[string]any, error) {
+			doc, err := q.s.patched(res.Type, old, ops, vals)
 			if err != nil || doc == nil {
 				return nil, err
 			}
@@ -183,6 +209,10 @@ func (q *request) patch(res *Resource, id string) {
 	}
 	if err != nil {
 		q.fail(err)
+		return
+	}
+	if typedOut != nil {
+		q.writeUser(res, proj, typedOut, http.StatusOK)
 		return
 	}
 	if out == nil && (v.Get("attributes") != "" || v.Get("excludedAttributes") != "") {
@@ -204,9 +234,9 @@ func (q *request) patch(res *Resource, id string) {
 
 // patched applies ops to old and guards the result (guardAccess); nil
 // when nothing changes, so that a PATCH that changes nothing keeps the
-// version.
-func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp) (map[string]any, error) {
-	doc, err := ApplyPatch(rt, old, ops)
+// version. vals, when not nil, are the ops' decoded values.
+func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp, vals []any) (map[string]any, error) {
+	doc, err := applyPatch(rt, old, ops, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -225,43 +255,56 @@ func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []Patc
 // naming one version, exactly one wins and the other gets
 // ErrVersionMismatch. A handler that keeps no meta.version gets no
 // compare-and-swap. Updates of one resource through this Server queue for
-// their turn.
-func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMembers bool, change func(old map[string]any) (map[string]any, error)) (map[string]any, error) {
+// their turn. With typed set, a written user may come back as a *User
+// (userReplacer, when no events are published), and the map is then nil.
+func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMembers, typed bool, change func(old map[string]any) (map[string]any, error)) (map[string]any, *User, error) {
 	ctx := q.r.Context()
 	unlock, err := q.s.writes.lock(ctx, q.tenant+"\x00"+endpointKey(res.Type)+"\x00"+id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer unlock()
 	defer q.lockFor(res, id)()
-	// Events compare the members before and after.
-	excludeMembers = excludeMembers && !q.publishes(res)
+	// Events and the provisioning log compare the members before and
+	// after.
+	excludeMembers = excludeMembers && !q.publishes(res) && !q.changes
 	for range maxWriteRetries {
 		old, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{ExcludeMembers: excludeMembers})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cur := versionOf(old)
 		if !ifMatch.matches(cur) {
-			return nil, ErrVersionMismatch
+			return nil, nil, ErrVersionMismatch
 		}
 		doc, err := change(old)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if doc == nil {
-			return old, nil
+			return old, nil, nil
+		}
+		if ur, ok := res.Handler.(userReplacer); ok && typed && !q.publishes(res) {
+			// Straight to the response: no document form of the result.
+			u, err := ur.replaceUser(ctx, q.tenant, id, doc, cur)
+			if errors.Is(err, ErrVersionMismatch) && cur != "" {
+				continue
+			}
+			return nil, u, err
 		}
 		out, err := res.Handler.Replace(ctx, q.tenant, id, doc, cur)
 		if errors.Is(err, ErrVersionMismatch) && cur != "" {
 			continue
 		}
-		if err == nil && q.publishes(res) {
-			q.published(ctx, res, old, deepCopyMap(out))
+		if err == nil {
+			q.noteWrite(res, old, out, !excludeMembers)
+			if q.publishes(res) {
+				q.published(ctx, res, old, deepCopyMap(out))
+			}
 		}
-		return out, err
+		return out, nil, err
 	}
-	return nil, errBusy
+	return nil, nil, errBusy
 }
 
 // patchMembers runs a PATCH on a MemberPatcher: the operations on members
@@ -276,9 +319,12 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 	if err != nil {
 		return nil, err
 	}
-	// Events compare the group, with its members, before and after.
+	// Events compare the group, with its members, before and after; so
+	// does the provisioning log when the operations alone do not say
+	// which members they add and remove.
+	added, removed, byValue := opMembers(memberOps)
 	var before map[string]any
-	if q.publishes(res) {
+	if q.publishes(res) || q.changes && !byValue {
 		defer q.lockFor(res, id)()
 		if before, err = res.Handler.Get(ctx, q.tenant, id, GetOptions{}); err != nil {
 			return nil, err
@@ -302,7 +348,7 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 			}
 		}
 		if len(attrOps) > 0 {
-			if doc, err = q.s.patched(res.Type, old, attrOps); err != nil {
+			if doc, err = q.s.patched(res.Type, old, attrOps, nil); err != nil {
 				return nil, err
 			}
 			if doc != nil {
@@ -326,12 +372,25 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 		if errors.Is(err, ErrVersionMismatch) && version != "" {
 			continue
 		}
-		if err == nil && before != nil {
+		if err != nil {
+			return out, err
+		}
+		if before != nil {
 			if after, err := res.Handler.Get(ctx, q.tenant, id, GetOptions{}); err == nil {
 				q.published(ctx, res, before, after)
+				added, removed = memberDelta(docMembers(before), docMembers(after))
+				byValue = true
 			}
 		}
-		return out, err
+		if q.changes {
+			if doc != nil {
+				q.log.Changed = changedNames(res.Type.Name, old, doc)
+			}
+			if byValue {
+				q.noteMembers(added, removed)
+			}
+		}
+		return out, nil
 	}
 	return nil, errBusy
 }

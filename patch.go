@@ -32,6 +32,12 @@ import (
 // multi-valued attribute). The result is validated against rt as a request
 // body is: types, canonical values, required attributes, immutable values.
 func ApplyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp) (map[string]any, error) {
+	return applyPatch(rt, doc, ops, nil)
+}
+
+// applyPatch is ApplyPatch; vals, when not nil, holds the decoded value of
+// each operation (parsePatchBody), which is then not decoded again.
+func applyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp, vals []any) (map[string]any, error) {
 	if len(ops) > MaxPatchOperations {
 		return nil, Errorf(InvalidValue, "A PATCH request may carry at most %d operations.", MaxPatchOperations)
 	}
@@ -40,7 +46,13 @@ func ApplyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp) (map
 		p.doc = map[string]any{}
 	}
 	for i, op := range ops {
-		if err := p.apply(op); err != nil {
+		var v any
+		if vals != nil {
+			// A copy: the engine may keep and edit the value, and a
+			// retried write applies the operations again.
+			v = deepCopy(vals[i])
+		}
+		if err := p.apply(op, v, vals != nil); err != nil {
 			return nil, opError(i, err)
 		}
 	}
@@ -66,14 +78,17 @@ type patchTarget struct {
 	name   string            // canonical path, for messages
 }
 
-func (p *patcher) apply(op PatchOp) error {
+// apply applies op; its decoded value is v when decoded is set.
+func (p *patcher) apply(op PatchOp, v any, decoded bool) error {
 	kind := strings.ToLower(op.Op)
 	if !validOp(kind) {
 		return Errorf(InvalidSyntax, "\"op\" must be \"add\", \"replace\" or \"remove\".")
 	}
-	v, err := decodeValue(op.Value)
-	if err != nil {
-		return err
+	if !decoded {
+		var err error
+		if v, err = decodeValue(op.Value); err != nil {
+			return err
+		}
 	}
 	path := strings.TrimSpace(op.Path)
 	if path == "" {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/scimkit/scim/internal/jsonx"
 )
 
 // patchOpMessageURN is the schema of a PATCH request body.
@@ -143,4 +145,238 @@ func decodeValue(raw json.RawMessage) (any, error) {
 		return nil, Errorf(InvalidSyntax, "\"value\" is not valid JSON.")
 	}
 	return v, nil
+}
+
+// parsePatchBody is ParsePatch for the server, with the server's nesting
+// bound: a body that is well formed is parsed once (jsonx), and the
+// decoded value of each operation comes back beside it (vals[i] is the
+// value of ops[i], numbers as json.Number) so that ApplyPatch need not
+// decode it again. Any other body takes the checks it always took, for
+// the same messages.
+func parsePatchBody(b []byte) (ops []PatchOp, vals []any, err error) {
+	if ops, vals, ok := fastParsePatch(b); ok {
+		return ops, vals, nil
+	}
+	if jsonDepth(b) > maxJSONDepth {
+		return nil, nil, errTooDeep()
+	}
+	ops, err = ParsePatch(b)
+	return ops, nil, err
+}
+
+// fastParsePatch returns what ParsePatch returns for b, and the decoded
+// values, when b is a PATCH body ParsePatch accepts; ok is false for
+// anything else, and for bodies whose outcome it leaves to ParsePatch.
+func fastParsePatch(b []byte) (ops []PatchOp, vals []any, ok bool) {
+	v, err := jsonx.Parse(b, bodyJSON)
+	top, _ := v.(map[string]any)
+	if err != nil || top == nil {
+		return nil, nil, false
+	}
+	f, n := foldedKeys(top, "schemas", "operations")
+	if n["schemas"] != 1 || n["operations"] != 1 {
+		return nil, nil, false
+	}
+	schemas, _ := f["schemas"].([]any)
+	found := false
+	for _, s := range schemas {
+		str, isStr := s.(string)
+		if !isStr {
+			return nil, nil, false
+		}
+		found = found || strings.EqualFold(str, patchOpMessageURN)
+	}
+	list, isList := f["operations"].([]any)
+	if !found || !isList || len(list) > MaxPatchOperations {
+		return nil, nil, false
+	}
+	raws := rawOperationValues(b, len(list))
+	if raws == nil {
+		return nil, nil, false
+	}
+	ops, vals = make([]PatchOp, 0, len(list)), make([]any, len(list))
+	for i, x := range list {
+		m, _ := x.(map[string]any)
+		if m == nil {
+			return nil, nil, false
+		}
+		of, n := foldedKeys(m, "op", "path", "value")
+		op, isStr := of["op"].(string)
+		if n["op"] != 1 || n["path"] > 1 || n["value"] > 1 || !isStr || !validOp(op) {
+			return nil, nil, false
+		}
+		path, isStr := of["path"].(string)
+		if !isStr && of["path"] != nil {
+			return nil, nil, false
+		}
+		po := PatchOp{Op: strings.ToLower(op), Path: path}
+		if n["value"] == 1 {
+			if raws[i] == nil {
+				return nil, nil, false
+			}
+			po.Value, vals[i] = raws[i], of["value"]
+		}
+		ops = append(ops, po)
+	}
+	return ops, vals, true
+}
+
+// foldedKeys picks the keys names (in lower case) out of m, matching
+// case-insensitively, and counts how many keys matched each.
+func foldedKeys(m map[string]any, names ...string) (map[string]any, map[string]int) {
+	out, n := make(map[string]any, len(names)), make(map[string]int, len(names))
+	for k, v := range m {
+		lk := strings.ToLower(k)
+		if slices.Contains(names, lk) {
+			out[lk] = v
+			n[lk]++
+		}
+	}
+	return out, n
+}
+
+// rawOperationValues returns, for b, a well-formed PATCH body whose
+// operations list has n elements, the text of each operation's value
+// (any key folding to "value"; nil when it has none), or nil if the
+// body is not shaped so.
+func rawOperationValues(b []byte, n int) []json.RawMessage {
+	out := make([]json.RawMessage, 0, n)
+	s := rawScanner{b: b}
+	okTop := s.members(func(key string, val []byte) bool {
+		if !strings.EqualFold(key, "operations") {
+			return true
+		}
+		e := rawScanner{b: val}
+		return e.elements(func(op []byte) bool {
+			o := rawScanner{b: op}
+			var value json.RawMessage
+			if !o.members(func(key string, val []byte) bool {
+				if strings.EqualFold(key, "value") {
+					value = val
+				}
+				return true
+			}) {
+				return false
+			}
+			out = append(out, value)
+			return true
+		})
+	})
+	if !okTop || len(out) != n {
+		return nil
+	}
+	return out
+}
+
+// rawScanner walks JSON text already known to be well formed, handing
+// out the text of values.
+type rawScanner struct {
+	b []byte
+	i int
+}
+
+func (s *rawScanner) ws() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+// value skips the value at s.i and returns its text.
+func (s *rawScanner) value() []byte {
+	s.ws()
+	start := s.i
+	if s.i >= len(s.b) {
+		return nil
+	}
+	switch s.b[s.i] {
+	case '"':
+		s.skipString()
+	case '{', '[':
+		for depth := 0; s.i < len(s.b); {
+			switch s.b[s.i] {
+			case '"':
+				s.skipString()
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+			s.i++
+			if depth == 0 {
+				break
+			}
+		}
+	default: // a number, true, false or null
+		for s.i < len(s.b) && !strings.ContainsRune(",}] \t\n\r:", rune(s.b[s.i])) {
+			s.i++
+		}
+	}
+	return s.b[start:s.i]
+}
+
+// skipString moves past the string at s.i.
+func (s *rawScanner) skipString() {
+	for s.i++; s.i < len(s.b) && s.b[s.i] != '"'; s.i++ {
+		if s.b[s.i] == '\\' {
+			s.i++
+		}
+	}
+	s.i++
+}
+
+// members calls fn with each key and value text of the object at s.i
+// while fn returns true; false if it is not an object or fn stopped.
+func (s *rawScanner) members(fn func(key string, val []byte) bool) bool {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		return false
+	}
+	s.i++
+	for {
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == '}' {
+			return true
+		}
+		k, err := jsonx.Parse(s.value(), jsonx.Options{})
+		key, isStr := k.(string)
+		s.ws()
+		if err != nil || !isStr || s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		if !fn(key, s.value()) {
+			return false
+		}
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == ',' {
+			s.i++
+		}
+	}
+}
+
+// elements calls fn with the text of each element of the array at s.i
+// while fn returns true; false if it is not an array or fn stopped.
+func (s *rawScanner) elements(fn func(val []byte) bool) bool {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '[' {
+		return false
+	}
+	s.i++
+	for {
+		s.ws()
+		if s.i >= len(s.b) {
+			return false
+		}
+		if s.b[s.i] == ']' {
+			return true
+		}
+		if !fn(s.value()) {
+			return false
+		}
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == ',' {
+			s.i++
+		}
+	}
 }

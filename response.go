@@ -16,6 +16,9 @@ func (q *request) fail(err error) {
 	if se.Status >= 500 && !errors.As(err, new(*Error)) {
 		q.s.log.Error("scim: request failed", "method", q.r.Method, "path", q.r.URL.Path, "tenant", q.tenant, "err", err)
 	}
+	if q.log != nil {
+		q.log.SCIMType = se.ScimType
+	}
 	writeError(q.w, se)
 }
 

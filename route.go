@@ -17,6 +17,12 @@ type request struct {
 	// Config.ChangePassword; hasPassword says there is one.
 	password    string
 	hasPassword bool
+	// log is the request's provisioning log record (operationlog.go);
+	// changes says whether writes compute its changed attribute names.
+	log     *LogRecord
+	changes bool
+	// segs is the path, split on "/" (classify).
+	segs []string
 }
 
 func (q *request) route() {
@@ -24,11 +30,7 @@ func (q *request) route() {
 		q.fail(err)
 		return
 	}
-	path := strings.Trim(q.r.URL.Path, "/")
-	var segs []string
-	if path != "" {
-		segs = strings.Split(path, "/")
-	}
+	segs := q.segs
 	m := q.r.Method
 	switch {
 	case len(segs) == 0:

@@ -55,8 +55,21 @@ type Config struct {
 	// Bulk: nothing failed) and Debug otherwise, so a logger at the default Info level shows the
 	// failures an identity provider saw and Debug shows every request. The
 	// cause of every 5xx is logged too. Tokens, Authorization headers and
-	// request bodies are never logged. Nil means slog.Default().
+	// request bodies are never logged. Each record also carries the
+	// operation's LogRecord fields (op, outcome, resource_type,
+	// resource_id, scim_type, and changed: the names of the attributes a
+	// write changed); each operation of a Bulk request gets a record
+	// "scim bulk operation" of its own. Nil means slog.Default().
 	Logger *slog.Logger
+	// OperationLog, when set, receives one LogRecord per SCIM operation
+	// of an authenticated request (and one per operation of a Bulk
+	// request) once its answer is written: the provisioning log an
+	// administrator reads to see what an identity provider did and why
+	// (store/memory and store/sqlstore keep and query it). Requests that
+	// fail authentication have no tenant and are in Logger's log only.
+	// Nil, the default, records nothing; writes then compute no changed
+	// attribute names unless Logger logs at Debug.
+	OperationLog LogSink
 	// BaseURL is the absolute URL the server is mounted at, e.g.
 	// "https://app.example.com/scim/v2", used in meta.location, Location
 	// and $ref. Set it in production. Empty means: the scheme of the
@@ -334,7 +347,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", info.ID)
 	r = r.WithContext(WithRequestInfo(r.Context(), info))
 	sw := &statusWriter{ResponseWriter: w}
-	tenant := ""
+	rec := &LogRecord{Time: start, RequestID: info.ID, Client: info.UserAgent, Method: r.Method}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("scim: panic serving request", "method", r.Method, "path", r.URL.Path, "request_id", info.ID, "panic", p)
@@ -342,40 +355,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(sw, &Error{Status: http.StatusInternalServerError, Detail: "Internal server error."})
 			}
 		}
-		level := slog.LevelDebug
-		switch {
-		case sw.status >= 500 && sw.status != http.StatusNotImplemented:
-			level = slog.LevelError
-		case sw.status >= 400:
-			level = slog.LevelInfo
-		}
-		if s.log.Enabled(r.Context(), level) {
-			s.log.LogAttrs(r.Context(), level, "scim request", slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
-				slog.String("tenant", tenant), slog.Duration("duration", time.Since(start)),
-				slog.String("request_id", info.ID))
-		}
+		rec.Status, rec.Duration = sw.status, time.Since(start)
+		s.logOperation(r.Context(), "scim request", rec, slog.String("path", r.URL.Path))
 	}()
-	tenant = s.serve(sw, r)
+	s.serve(sw, r, rec)
 }
 
-// serve authenticates and routes one request; it returns the tenant.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) string {
+// serve authenticates and routes one request, filling rec.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *LogRecord) {
 	tenant, err := s.cfg.Auth.Authenticate(r)
 	if err != nil || tenant == "" {
 		var se *Error
 		if errors.As(err, &se) {
+			rec.SCIMType = se.ScimType
 			writeError(w, se)
-			return ""
+			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
 		writeError(w, &Error{Status: http.StatusUnauthorized, Detail: "A valid bearer token is required (Authorization: Bearer <token>)."})
-		return ""
+		return
 	}
+	rec.Tenant = tenant
+	req := &request{s: s, w: w, r: r, tenant: tenant, log: rec, changes: s.wantsChanges(r.Context())}
+	req.classify()
 	if s.throttled(w, tenant) {
-		return tenant
+		return
 	}
-	req := &request{s: s, w: w, r: r, tenant: tenant, base: s.baseURL(r)}
+	req.base = s.baseURL(r)
 	req.route()
-	return tenant
 }

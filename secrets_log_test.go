@@ -17,9 +17,12 @@ var logSecrets = &e2e.Secrets{}
 // TestMain runs the package's tests with slog.Default (and so the log
 // package and every Server without a Logger) writing to a captured sink
 // at Debug level, and every request sent through http.DefaultTransport
-// recorded for its secrets (bearer tokens, HTTP Basic credentials, passwords, OAuth client secrets in form bodies). After the tests, no line of the sink or of any
-// e2e.Log may contain a bearer token, an Authorization header value or a
-// password that a test sent (item 10 of the adversarial checklist).
+// recorded for its secrets (bearer tokens, HTTP Basic credentials,
+// passwords, OAuth client secrets in form bodies). After the tests, no
+// line of the sink or of any e2e.Log (among them every provisioning log
+// record of the harness's servers, written by jsonSink) may contain a
+// bearer token, an Authorization header value or a password that a test
+// sent (item 10 of the adversarial checklist).
 func TestMain(m *testing.M) {
 	sink := &e2e.Log{}
 	slog.SetDefault(slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug})))

@@ -13,15 +13,26 @@ func UserHandler(s UserStore) ResourceHandler { return userHandler{s} }
 type userHandler struct{ UserStore }
 
 func (h userHandler) Create(ctx context.Context, tenant string, doc map[string]any) (map[string]any, error) {
-	var u User
-	if err := fromDoc(doc, &u); err != nil {
-		return nil, err
-	}
-	out, err := h.CreateUser(ctx, tenant, &u)
+	out, err := h.createUser(ctx, tenant, doc)
 	if err != nil {
 		return nil, err
 	}
 	return UserDoc(out), nil
+}
+
+// userCreator is a handler that can hand back a created user typed,
+// which the Server then writes straight from the struct.
+type userCreator interface {
+	createUser(ctx context.Context, tenant string, doc map[string]any) (*User, error)
+}
+
+// createUser is Create returning the user as the store does.
+func (h userHandler) createUser(ctx context.Context, tenant string, doc map[string]any) (*User, error) {
+	var u User
+	if err := fromDoc(doc, &u); err != nil {
+		return nil, err
+	}
+	return h.CreateUser(ctx, tenant, &u)
 }
 
 func (h userHandler) Get(ctx context.Context, tenant, id string, _ GetOptions) (map[string]any, error) {
@@ -33,16 +44,27 @@ func (h userHandler) Get(ctx context.Context, tenant, id string, _ GetOptions) (
 }
 
 func (h userHandler) Replace(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (map[string]any, error) {
+	out, err := h.replaceUser(ctx, tenant, id, doc, ifVersion)
+	if err != nil {
+		return nil, err
+	}
+	return UserDoc(out), nil
+}
+
+// userReplacer is a handler that can hand back a replaced user typed,
+// which the Server then writes straight from the struct.
+type userReplacer interface {
+	replaceUser(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (*User, error)
+}
+
+// replaceUser is Replace returning the user as the store does.
+func (h userHandler) replaceUser(ctx context.Context, tenant, id string, doc map[string]any, ifVersion string) (*User, error) {
 	var u User
 	if err := fromDoc(doc, &u); err != nil {
 		return nil, err
 	}
 	u.ID = id
-	out, err := h.ReplaceUser(ctx, tenant, &u, ifVersion)
-	if err != nil {
-		return nil, err
-	}
-	return UserDoc(out), nil
+	return h.ReplaceUser(ctx, tenant, &u, ifVersion)
 }
 
 func (h userHandler) Delete(ctx context.Context, tenant, id, ifVersion string) error {

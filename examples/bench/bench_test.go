@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"github.com/scimkit/scim/internal/measure"
@@ -82,9 +83,15 @@ func TestParseFlagsQuick(t *testing.T) {
 		t.Fatal(err, bare)
 	}
 	want := options{users: 700, groups: 10, members: 20, c: 8, duration: 3 * time.Second, stores: []string{"memory"},
-		pg: o.pg, out: "BENCHMARKS.md", section: "quick", lookupBase: 1000, lookupUsers: 5000}
+		pg: o.pg, out: "BENCHMARKS.md", section: "quick", lookupBase: 1000, lookupUsers: 5000,
+		phaseCs: []int{4}, phases: []string{"get", "lookup", "patch", "create"}}
 	if diff := cmp.Diff(want, o, cmp.AllowUnexported(options{})); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, bad := range [][]string{{"-phase-c", "0"}, {"-phase-c", "4x"}, {"-phases", "get,delete"}} {
+		if _, _, err := parseFlags(bad, io.Discard); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 	if _, _, err := parseFlags([]string{"-members", "20", "-users", "10"}, io.Discard); err == nil {
 		t.Error("more members than users accepted")
@@ -245,7 +252,7 @@ func TestCaptureAndBareHandler(t *testing.T) {
 	defer srv.Close()
 	client := newClient(1)
 	defer client.CloseIdleConnections()
-	c, err := capture(context.Background(), client, srv.URL+lookupPath(3), "tok")
+	c, err := captureLookup(client, srv.URL+lookupPath(3), "tok")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,9 +273,18 @@ func TestCaptureAndBareHandler(t *testing.T) {
 	if got := resp.Header.Get("Content-Type"); got != "application/scim+json" {
 		t.Errorf("bare Content-Type %q", got)
 	}
-	if _, err := capture(context.Background(), client, srv.URL+lookupPath(3), "wrong"); err == nil {
+	if _, err := captureLookup(client, srv.URL+lookupPath(3), "wrong"); err == nil {
 		t.Error("capture of a 401 succeeded")
 	}
+}
+
+func captureLookup(client *http.Client, u, token string) (*captured, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return captureReq(client, req, http.StatusOK)
 }
 
 func TestInterleaved(t *testing.T) {
@@ -287,12 +303,12 @@ func TestInterleaved(t *testing.T) {
 	defer b.Close()
 	client := newClient(2)
 	defer client.CloseIdleConnections()
-	rs := interleaved(context.Background(), client, "tok", []target{{a.URL, 10}, {b.URL, 10}}, 2, 3, 10*time.Millisecond, 150*time.Millisecond)
+	rs := interleaved(context.Background(), client, "tok", []target{{a.URL, 10}, {b.URL, 10}}, 2, 3, 10*time.Millisecond, 600*time.Millisecond)
 	if len(rs) != 2 {
 		t.Fatalf("%d results", len(rs))
 	}
 	for i, r := range rs {
-		if r.Seconds < 0.149 || r.Seconds > 0.151 || r.Requests == 0 || r.Errors != 0 || r.hist.Count() != uint64(r.Requests) {
+		if r.Seconds < 0.599 || r.Seconds > 0.601 || r.Requests == 0 || r.Errors != 0 || r.hist.Count() != uint64(r.Requests) {
 			t.Errorf("target %d: %+v", i, r)
 		}
 		if want := float64(r.Requests) / r.Seconds; r.RPS != want {
@@ -342,5 +358,54 @@ func TestUsageHidesBareFlag(t *testing.T) {
 	if strings.Contains(out.String(), bareFlag) || !strings.Contains(out.String(), "-lookup-users int") ||
 		!strings.Contains(out.String(), "(default 8)") {
 		t.Errorf("usage:\n%s", out.String())
+	}
+}
+
+func TestBareMux(t *testing.T) {
+	cs := map[string]*captured{}
+	for _, k := range phaseKinds {
+		cs[k] = &captured{Header: http.Header{"Content-Type": {"application/scim+json"}}, Body: []byte(k)}
+	}
+	cs[kindCreate].Status = http.StatusCreated
+	bare := httptest.NewServer(bareMux(cs))
+	defer bare.Close()
+	client := newClient(1)
+	defer client.CloseIdleConnections()
+	for _, tc := range []struct {
+		method, path string
+		body         []byte
+		want         string
+		status       int
+	}{
+		{http.MethodGet, "/Users/abc", nil, kindGet, 200},
+		{http.MethodGet, "/Users?filter=x", nil, kindLookup, 200},
+		{http.MethodPatch, "/Users/abc", patchBody(false), kindPatch, 200},
+		{http.MethodPost, "/Users", userBody(1, ""), kindCreate, 201},
+	} {
+		req, _ := http.NewRequest(tc.method, bare.URL+tc.path, bytes.NewReader(tc.body))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != tc.want || resp.StatusCode != tc.status {
+			t.Errorf("%s %s: %d %q, want %d %q", tc.method, tc.path, resp.StatusCode, body, tc.status, tc.want)
+		}
+	}
+}
+
+func TestPatchBodyAlternates(t *testing.T) {
+	var u struct {
+		Operations []struct{ Op, Path, Value string }
+	}
+	for _, active := range []bool{false, true} {
+		if err := json.Unmarshal(patchBody(active), &u); err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{false: "False", true: "True"}[active]
+		if len(u.Operations) != 1 || u.Operations[0].Path != "active" || u.Operations[0].Value != want {
+			t.Errorf("patchBody(%v) = %+v", active, u)
+		}
 	}
 }

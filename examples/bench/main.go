@@ -19,11 +19,15 @@
 //     concurrency -c; then the tenant is grown to -lookup-users and the
 //     lookups run again. Recorded: lookups/s and p50/p95/p99 at each size,
 //     the load time, and the server's RSS empty, loaded and at peak.
+//  3. At the largest tenant, each request kind alone (-phases: GET
+//     /Users/{id}, the lookup, Entra's PATCH disable or re-enable, a fully
+//     mapped POST /Users) at each concurrency of -phase-c (default 4 and
+//     8), taking turns with the bare handler answering that kind.
 //
 // "bare" in -stores adds the machine's HTTP limit: this program re-executed
-// as a plain net/http handler that answers every request with the bytes of
-// a real one-user lookup response (captured from a memory server first),
-// doing no other work. In every lookup step it takes turns with the store
+// as a plain net/http handler that reads the request body and answers with
+// the bytes of a real response of the same kind (captured from a memory
+// server first), doing no other work. In every lookup step it takes turns with the store
 // in slices of about 3s, so each ratio to it compares numbers taken under
 // the same load.
 //
@@ -31,8 +35,9 @@
 // is replaced on a re-run; the rest of the file is left alone. -quick is a
 // small run (about a minute) for trying the program.
 //
-// The full-size runs behind BENCHMARKS.md:
+// The headline tables of BENCHMARKS.md, and earlier full-size runs:
 //
+//	go run ./examples/bench -section headline -duration 6s
 //	go run ./examples/bench -section memory-1m -stores memory,bare -users 100000 -groups 1000 -members 100 -lookup-users 1000000
 //	go run ./examples/bench -section sql -stores sqlite,postgres,bare -users 100000 -groups 1000 -members 100 -lookup-users 100000
 package main
@@ -55,6 +60,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -77,6 +83,8 @@ type options struct {
 	lookupUsers            int
 	skipCycle              bool
 	keep                   bool
+	phaseCs                []int    // concurrencies of the phases
+	phases                 []string // phase kinds to measure
 }
 
 var knownStores = []string{"memory", "sqlite", "postgres", "bare"}
@@ -103,6 +111,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 	fs.IntVar(&o.lookupUsers, "lookup-users", 100_000, "users in the tenant for the second lookup measurement (full size: 1000000)")
 	fs.BoolVar(&o.skipCycle, "skip-cycle", false, "measure lookups only, no simulator run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, databases, server logs)")
+	phaseCs := fs.String("phase-c", "4,8", "comma-separated concurrencies of the get, lookup, patch and create phases")
+	phases := fs.String("phases", strings.Join(phaseKinds, ","), "comma-separated phases measured at the largest lookup tenant: get, lookup, patch, create (empty: none)")
 	quick := fs.Bool("quick", false, "a small run that finishes in about a minute and a half")
 	fs.StringVar(&bare, bareFlag, "", "internal: serve the captured response in `file` as the bare handler")
 	fs.Usage = func() {
@@ -142,6 +152,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 		if !set["duration"] {
 			o.duration = 3 * time.Second
 		}
+		if !set["phase-c"] {
+			*phaseCs = "4"
+		}
 	}
 	if o.section == "" {
 		o.section = "latest"
@@ -151,6 +164,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 	}
 	o.stores, err = parseStores(*stores)
 	if err != nil {
+		return o, "", err
+	}
+	if o.phaseCs, o.phases, err = parsePhases(*phaseCs, *phases); err != nil {
 		return o, "", err
 	}
 	switch {
@@ -166,6 +182,34 @@ func parseFlags(args []string, stderr io.Writer) (o options, bare string, err er
 		return o, "", errors.New("-section must not contain <, > or newlines")
 	}
 	return o, "", nil
+}
+
+// parsePhases parses -phase-c and -phases.
+func parsePhases(cs, kinds string) ([]int, []string, error) {
+	var outC []int
+	for f := range strings.SplitSeq(cs, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		var c int
+		if _, err := fmt.Sscan(f, &c); err != nil || c < 1 || fmt.Sprint(c) != f {
+			return nil, nil, fmt.Errorf("-phase-c: %q is not a positive integer", f)
+		}
+		outC = append(outC, c)
+	}
+	var outK []string
+	for k := range strings.SplitSeq(kinds, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if !slices.Contains(phaseKinds, k) {
+			return nil, nil, fmt.Errorf("unknown phase %q (want %s)", k, strings.Join(phaseKinds, ", "))
+		}
+		if !slices.Contains(outK, k) {
+			outK = append(outK, k)
+		}
+	}
+	return outC, outK, nil
 }
 
 // parseStores parses a -stores list: known names, no repeats, in the
@@ -442,11 +486,30 @@ func (b *bench) lookupLadder(ctx context.Context, name string, res *storeResult)
 		return err
 	}
 	res.Load.RSSKiB, res.Load.HWMKiB = m.RSSKiB, m.HWMKiB
+	if len(b.o.phases) > 0 && len(b.o.phaseCs) > 0 {
+		tn := &tenant{ids: ld.ids, mgrIDs: ld.mgrIDs, patches: make([]atomic.Uint32, len(ld.ids))}
+		tn.nextUser.Store(int64(loaded))
+		for _, c := range b.o.phaseCs {
+			for _, k := range b.o.phases {
+				st := b.phase(ctx, tn, p.URL, k, c)
+				bare := ""
+				if st.Bare != nil {
+					bare = fmt.Sprintf(", bare %.0f req/s", st.Bare.RPS)
+				}
+				b.logf("%s: %s at c=%d: %.0f req/s, p50 %s p99 %s, %d errors%s", name, k, c, st.Store.RPS,
+					st.Store.P50, st.Store.P99, st.Store.Errors, bare)
+				res.Phases = append(res.Phases, st)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+			}
+		}
+	}
 	return nil
 }
 
-// startBare captures a one-user lookup response from a memory server and
-// starts the bare handler serving it.
+// startBare captures one answer of each phase kind from a memory server
+// and starts the bare handler serving them.
 func (b *bench) startBare(ctx context.Context) error {
 	p, cleanup, err := b.startServer(ctx, "memory")
 	if err != nil {
@@ -460,11 +523,11 @@ func (b *bench) startBare(ctx context.Context) error {
 	if _, err := ld.load(ctx, 0, managers+1); err != nil {
 		return err
 	}
-	c, err := capture(ctx, client, p.URL+lookupPath(managers), b.token)
+	cs, err := bareCaptures(ctx, client, p.URL, b.token, ld)
 	if err != nil {
 		return err
 	}
-	j, err := json.Marshal(c)
+	j, err := json.Marshal(cs)
 	if err != nil {
 		return err
 	}
@@ -476,7 +539,7 @@ func (b *bench) startBare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.logf("bare handler at %s answers %d bytes", b.bare.URL, len(c.Body))
+	b.logf("bare handler at %s answers %d bytes to a lookup", b.bare.URL, len(cs[kindLookup].Body))
 	return nil
 }
 

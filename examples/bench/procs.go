@@ -170,11 +170,11 @@ func serveBare(path string) error {
 	if err != nil {
 		return err
 	}
-	var c captured
-	if err := json.Unmarshal(b, &c); err != nil {
+	var cs map[string]*captured
+	if err := json.Unmarshal(b, &cs); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	h := bareHandler(&c)
+	h := bareMux(cs)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -203,6 +203,9 @@ func bareHandler(c *captured) http.Handler {
 			w.Header()[k] = v
 		}
 		w.Header()["Content-Length"] = []string{length}
+		if c.Status != 0 {
+			w.WriteHeader(c.Status)
+		}
 		w.Write(c.Body)
 	})
 }

@@ -80,6 +80,7 @@ type storeResult struct {
 	Cycle    *simSummary
 	CycleErr string
 	Lookups  []lookupStep
+	Phases   []phaseStep
 	Load     *loadStats
 	Err      string
 }
@@ -259,6 +260,37 @@ func (r *report) markdown() string {
 			}
 		}
 		p("\n")
+
+		var phased []storeResult
+		for _, s := range looks {
+			if len(s.Phases) > 0 {
+				phased = append(phased, s)
+			}
+		}
+		if len(phased) > 0 {
+			p("#### Request kinds against the bare handler\n\n")
+			p("At the largest tenant, after the lookups above: each request kind alone, at each concurrency, %s per server after a 1s warmup, the store and the bare handler (answering the same kind's captured bytes, having read the request body) taking turns in slices of %s. ", r.Window, r.Window/time.Duration(max(r.Rounds, 1)))
+			p("get: GET /Users/{id} of a random user; lookup: as above; patch: Entra's legacy disable or re-enable (`Replace` `active` `\"False\"`/`\"True\"`), every one a change, durable before its answer; create: POST /Users, fully mapped, with a manager.\n\n")
+			p("| store | request | c | users | req/s | p50 ms | p99 ms | errors | bare req/s | vs bare |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			for _, s := range phased {
+				for _, ph := range s.Phases {
+					bare, vsBare := "", ""
+					if ph.Bare != nil {
+						bare = fmt.Sprintf("%.0f", ph.Bare.RPS)
+						if ph.Bare.RPS > 0 {
+							vsBare = fmt.Sprintf("**%.0f%%**", 100*ph.Store.RPS/ph.Bare.RPS)
+						}
+					}
+					errs := group(ph.Store.Errors)
+					if ph.Store.FirstError != "" {
+						errs += " (" + oneLine(ph.Store.FirstError) + ")"
+					}
+					p("| %s | %s | %d | %s | %.0f | %s | %s | %s | %s | %s |\n", s.Name, ph.Kind, ph.C, group(int64(ph.Users)), ph.Store.RPS,
+						msStr(ph.Store.P50), msStr(ph.Store.P99), errs, bare, vsBare)
+				}
+			}
+			p("\n")
+		}
 
 		p("#### Loading the lookup tenant, and memory\n\n")
 		p("Users created through POST /Users with the whole Juno Journey mapping (all but the first %d with a manager), %d concurrent requests. RSS is the server process's (VmRSS; peak is VmHWM), read after the lookups.\n\n", managers, r.C)

@@ -2,7 +2,7 @@
 // point Entra ID, Okta or curl at the printed Tenant URL with the printed
 // Secret Token.
 //
-//	go run ./examples/server [-addr 127.0.0.1:8080] [-base-url URL] [-token T] [-db PATH | -db postgres://... | -memory] [-schema FILE]... [-events] [-v]
+//	go run ./examples/server [-addr 127.0.0.1:8080] [-base-url URL] [-token T] [-db PATH | -db postgres://... | -memory] [-schema FILE]... [-events] [-oplog] [-v]
 //
 // Users and groups are kept in a SQLite file (./scimkit.db unless -db
 // names another; created readable by its owner only), so a restart keeps
@@ -20,6 +20,14 @@
 // -events writes each change event (scim.Event) to standard output as
 // one JSON line once it is delivered: from the SQL store's outbox at
 // least once, also after a crash, or in-process with -memory.
+//
+// -oplog keeps the provisioning log, one record per SCIM operation
+// (scim.Config.OperationLog), in the database's scim_oplog table (in
+// memory with -memory) for 30 days and 100,000 records per tenant;
+//
+//	go run ./examples/server [-db ...] log [-tenant T] [-resource ID] [-op OP] [-outcome failure] [-n 50]
+//
+// shows its newest records.
 //
 // -schema FILE registers the extension schemas in FILE, in their RFC 7643
 // JSON form (one schema, a list, or a /Schemas ListResponse), e.g.
@@ -120,6 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	inMemory := fs.Bool("memory", false, "keep users and groups in memory only")
 	verbose := fs.Bool("v", false, "log every request, not only failures")
 	events := fs.Bool("events", false, "write each delivered change event to standard output as one JSON line")
+	oplog := fs.Bool("oplog", false, "keep the provisioning log (one record per SCIM operation; \"log\" shows it) in the database, or in memory with -memory")
 	var schemas schemaFiles
 	fs.Var(&schemas, "schema", "`FILE` of extension schemas in RFC 7643 JSON; repeatable; an id ending in :Group extends Group, others User")
 	fs.Usage = func() {
@@ -134,9 +143,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCommand(ctx, fs.Args()[1:], *dbFlag, *inMemory, stdout, stderr)
 	case "client":
 		return clientCommand(ctx, fs.Args()[1:], *dbFlag, *inMemory, stdout, stderr)
+	case "log":
+		return logCommand(ctx, fs.Args()[1:], *dbFlag, *inMemory, stdout, stderr)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unknown command %q; the commands are token (issue, list, revoke) and client (add, list, secret, revoke)", fs.Arg(0))
+		return fmt.Errorf("unknown command %q; the commands are token (issue, list, revoke), client (add, list, secret, revoke) and log", fs.Arg(0))
 	}
 	if *token == "" {
 		*token = scim.GenerateToken()
@@ -190,6 +201,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *events {
 		cfg.Events = printEvents(stdout)
 	}
+	oplogWhere := ""
+	if *oplog {
+		sink, closeLog, where, err := openOperationLog(ctx, store)
+		if err != nil {
+			return err
+		}
+		defer closeLog.Close() // after the server, before the store
+		cfg.OperationLog, oplogWhere = sink, where
+	}
 	srv, err := scim.NewServer(cfg)
 	if err != nil {
 		return err
@@ -213,6 +233,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Tenant URL:   %s\nSecret Token: %s\nStore:        %s\n", cmp.Or(base, local), *token, where)
 	if base != "" {
 		fmt.Fprintf(stdout, "Listening:    %s\n", local)
+	}
+	if oplogWhere != "" {
+		fmt.Fprintf(stdout, "Log:          provisioning log %s, kept 30 days and %d records per tenant\n", oplogWhere, oplogMaxRows)
 	}
 	if len(auth) > 1 {
 		fmt.Fprintln(stdout, "Tokens:       the token above (tenant \"default\"), and those of \"token issue\" in this database")

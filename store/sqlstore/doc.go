@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/jsonx"
 )
 
 // userRow is a users row as read: the stored document and the columns the
@@ -34,14 +36,93 @@ func encodeUser(u *scim.User) ([]byte, error) {
 
 // user decodes r into a caller-owned User with groups.
 func (r *userRow) user(groups []scim.GroupRef) (*scim.User, error) {
-	u := new(scim.User)
-	if err := json.Unmarshal(r.doc, u); err != nil {
+	u, err := decodeUser(r.doc)
+	if err != nil {
 		return nil, err
 	}
 	u.ID = r.id
 	u.Groups = groups
 	u.Meta = meta(r.created, r.modified, r.version)
 	return u, nil
+}
+
+// written returns the user r holds, u being the user whose encoding is
+// r.doc: what r.user returns, without decoding r.doc where storedUser can
+// tell it.
+func (r *userRow) written(u *scim.User, groups []scim.GroupRef) (*scim.User, error) {
+	c, ok := storedUser(u, r.doc)
+	if !ok {
+		return r.user(groups)
+	}
+	c.ID = r.id
+	c.Groups = groups
+	c.Meta = meta(r.created, r.modified, r.version)
+	return c, nil
+}
+
+// decodeUser decodes a stored user document in one pass of jsonx and a
+// walk of its result (scim.UserFromDoc), several times faster than
+// encoding/json with the User's own UnmarshalJSON. Every document
+// encodeUser writes has its keys in the canonical case that walk reads;
+// anything else (a duplicate key, a value of the wrong type) is decoded by
+// encoding/json as before.
+func decodeUser(doc []byte) (*scim.User, error) {
+	if v, err := jsonx.Parse(doc, jsonx.Options{RejectDuplicateKeys: true}); err == nil {
+		if m, ok := v.(map[string]any); ok {
+			if u, err := scim.UserFromDoc(m); err == nil {
+				return u, nil
+			}
+		}
+	}
+	u := new(scim.User)
+	if err := json.Unmarshal(doc, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// storedUser returns what decoding doc, encodeUser's encoding of u, would
+// give, without decoding it: a deep copy of u in which an empty list is
+// nil, as the JSON round trip leaves it. ok is false when the copy could
+// differ from the round trip: for host extensions (whose values decode
+// as JSON types) and for text that was not UTF-8 (which encoding/json
+// replaced with U+FFFD).
+func storedUser(u *scim.User, doc []byte) (out *scim.User, ok bool) {
+	if len(u.Extensions) > 0 || bytes.Contains(doc, []byte(`\ufffd`)) {
+		return nil, false
+	}
+	c := *u
+	c.ID, c.Groups, c.Meta, c.Extensions = "", nil, scim.Meta{}, nil
+	if u.Name != nil {
+		n := *u.Name
+		c.Name = &n
+	}
+	if u.Active != nil {
+		a := *u.Active
+		c.Active = &a
+	}
+	if u.Enterprise != nil {
+		e := *u.Enterprise
+		if e.Manager != nil {
+			m := *e.Manager
+			e.Manager = &m
+		}
+		c.Enterprise = &e
+	}
+	for _, l := range []*[]scim.MultiValue{&c.Emails, &c.PhoneNumbers, &c.IMs, &c.Photos, &c.Entitlements, &c.Roles, &c.X509Certificates} {
+		*l = cloneList(*l)
+	}
+	c.Addresses = cloneList(c.Addresses)
+	return &c, true
+}
+
+// cloneList copies l; nil when empty, as encoding/json's omitempty and
+// decoding leave it.
+func cloneList[T any](l []T) []T {
+	if len(l) == 0 {
+		return nil
+	}
+	return slices.Clone(l)
 }
 
 func meta(created, modified, version int64) scim.Meta {
@@ -59,12 +140,11 @@ func nsTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 // filters evaluated in Go decode every candidate, and this is one JSON
 // pass instead of three.
 func (r *userRow) matchDoc(groups []scim.GroupRef) (map[string]any, error) {
-	d := json.NewDecoder(bytes.NewReader(r.doc))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
+	v, err := jsonx.Parse(r.doc, jsonx.Options{})
+	if err != nil {
 		return nil, err
 	}
+	m, _ := v.(map[string]any)
 	if m == nil {
 		return nil, errors.New("sqlstore: stored user is not a JSON object")
 	}

@@ -93,7 +93,7 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions, sqliteSortIndexes, sqliteClients}
+}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions, sqliteSortIndexes, sqliteOperationLog, sqliteClients}
 
 // plannerHints gives SQLite's query planner the shape of the membership
 // tables before ANALYZE has ever run. Without statistics, SQLite 3.54
@@ -191,7 +191,7 @@ var postgresMigrations = []migration{{
 		)`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, postgresTokensMigration, postgresEvents, postgresExtensions, postgresSortIndexes, postgresClients}
+}, metaMigration, postgresTokensMigration, postgresEvents, postgresExtensions, postgresSortIndexes, postgresOperationLog, postgresClients}
 
 // sqliteTokensMigration adds the bearer tokens of scim.Tokens: one row per
 // token, found by the digest of its secret (unique across tenants) and
@@ -397,11 +397,94 @@ var postgresSortIndexes = migration{
 	},
 }
 
+// sqliteOperationLog keeps the provisioning log (operationlog.go): one
+// row per operation, newest first by (time_ns, seq) within a tenant, and
+// one scim_oplog_members row per user whose membership a group record
+// changed, so that a user's history finds its group changes from an
+// index. The resource index leads with the id, which a user's history
+// always gives, so that it serves a query for any resource type too.
+// OpenOperationLog applies this step alone, so it creates nothing the
+// other steps need.
+var sqliteOperationLog = migration{
+	version: 8,
+	name:    "provisioning log",
+	stmts: []string{
+		`CREATE TABLE scim_oplog (
+			seq INTEGER PRIMARY KEY AUTOINCREMENT,
+			tenant TEXT NOT NULL,
+			time_ns INTEGER NOT NULL,
+			request_id TEXT NOT NULL,
+			client TEXT NOT NULL,
+			method TEXT NOT NULL,
+			op TEXT NOT NULL,
+			resource_type TEXT NOT NULL,
+			resource_id TEXT NOT NULL,
+			outcome TEXT NOT NULL,
+			status INTEGER NOT NULL,
+			scim_type TEXT NOT NULL,
+			changed TEXT,
+			members_added TEXT,
+			members_removed TEXT,
+			members_omitted INTEGER NOT NULL,
+			duration_ns INTEGER NOT NULL
+		)`,
+		`CREATE INDEX scim_oplog_time ON scim_oplog (tenant, time_ns)`,
+		`CREATE INDEX scim_oplog_resource ON scim_oplog (tenant, resource_id, resource_type, time_ns)`,
+		`CREATE TABLE scim_oplog_members (
+			tenant TEXT NOT NULL,
+			user_id TEXT NOT NULL,
+			time_ns INTEGER NOT NULL,
+			seq INTEGER NOT NULL,
+			PRIMARY KEY (tenant, user_id, time_ns, seq)
+		) WITHOUT ROWID`,
+		`CREATE INDEX scim_oplog_members_seq ON scim_oplog_members (seq)`,
+	},
+}
+
+// postgresOperationLog is sqliteOperationLog for PostgreSQL, where
+// indexes end with seq explicitly.
+var postgresOperationLog = migration{
+	version: 8,
+	name:    "provisioning log",
+	stmts: []string{
+		`CREATE TABLE scim_oplog (
+			seq bigint GENERATED ALWAYS AS IDENTITY,
+			tenant text COLLATE "C" NOT NULL,
+			time_ns bigint NOT NULL,
+			request_id text NOT NULL,
+			client text NOT NULL,
+			method text NOT NULL,
+			op text COLLATE "C" NOT NULL,
+			resource_type text COLLATE "C" NOT NULL,
+			resource_id text COLLATE "C" NOT NULL,
+			outcome text COLLATE "C" NOT NULL,
+			status integer NOT NULL,
+			scim_type text NOT NULL,
+			changed text,
+			members_added text,
+			members_removed text,
+			members_omitted integer NOT NULL,
+			duration_ns bigint NOT NULL,
+			CONSTRAINT scim_oplog_pkey PRIMARY KEY (seq)
+		)`,
+		`CREATE INDEX scim_oplog_time ON scim_oplog (tenant, time_ns, seq)`,
+		`CREATE INDEX scim_oplog_resource ON scim_oplog (tenant, resource_id, resource_type, time_ns, seq)`,
+		`CREATE TABLE scim_oplog_members (
+			tenant text COLLATE "C" NOT NULL,
+			user_id text COLLATE "C" NOT NULL,
+			time_ns bigint NOT NULL,
+			seq bigint NOT NULL,
+			CONSTRAINT scim_oplog_members_pkey PRIMARY KEY (tenant, user_id, time_ns, seq)
+		)`,
+		`CREATE INDEX scim_oplog_members_seq ON scim_oplog_members (seq)`,
+	},
+}
+
 // sqliteClients adds the OAuth clients of scim.Clients and their secrets
 // (digests only), and an index that finds expired access tokens for
-// PruneTokens. Version 8 is left to the operation log, developed in
-// parallel: apply runs every step its database has not recorded, in the
-// order of the list, so a database at 9 takes 8 on its next upgrade.
+// PruneTokens. apply runs every step its database has not recorded, in
+// the order of the list, so a database that took 9 before 8 existed
+// (a step developed in parallel) takes 8 on its next upgrade.
 // Client ids are unique across tenants: a token request names no tenant.
 var sqliteClients = migration{
 	version: 9,
@@ -468,10 +551,12 @@ func latest(ms []migration) int {
 
 func stamp() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
-// migrateSQLite brings the database to the last of ms. Each step holds
-// SQLite's write lock (BEGIN IMMEDIATE), so instances starting at once
-// take turns, and each finds the steps the others did already recorded.
-func migrateSQLite(ctx context.Context, conn *sql.Conn, ms []migration) error {
+// migrateSQLite applies the steps of ms not yet recorded, and refuses a
+// database past known, the newest version the caller knows. Each step
+// holds SQLite's write lock (BEGIN IMMEDIATE), so instances starting at
+// once take turns, and each finds the steps the others did already
+// recorded.
+func migrateSQLite(ctx context.Context, conn *sql.Conn, ms []migration, known int) error {
 	step := func(fn func() error) error {
 		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 			return err
@@ -498,7 +583,7 @@ func migrateSQLite(ctx context.Context, conn *sql.Conn, ms []migration) error {
 			return fmt.Errorf("sqlstore: migration %d (%s): %w", m.version, m.name, err)
 		}
 	}
-	if err := checkNewer(ctx, t, ms); err != nil {
+	if err := checkNewer(ctx, t, known); err != nil {
 		return err
 	}
 	if hasMeta(ms) {
@@ -523,7 +608,7 @@ func hasMeta(ms []migration) bool {
 // migratePostgres is migrateSQLite for PostgreSQL: each step takes a
 // transaction-scoped advisory lock keyed by the current schema, so
 // instances starting at once take turns, and a crashed one releases it.
-func migratePostgres(ctx context.Context, db *sql.DB, ms []migration) error {
+func migratePostgres(ctx context.Context, db *sql.DB, ms []migration, known int) error {
 	var schema sql.NullString
 	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		return fmt.Errorf("sqlstore: reading current_schema: %w", err)
@@ -560,7 +645,7 @@ func migratePostgres(ctx context.Context, db *sql.DB, ms []migration) error {
 			return fmt.Errorf("sqlstore: migration %d (%s): %w", m.version, m.name, err)
 		}
 	}
-	if err := checkNewer(ctx, &tx{q: db, d: Postgres}, ms); err != nil {
+	if err := checkNewer(ctx, &tx{q: db, d: Postgres}, known); err != nil {
 		return err
 	}
 	if hasMeta(ms) {
@@ -591,12 +676,12 @@ func apply(ctx context.Context, t *tx, m migration) error {
 
 // checkNewer refuses a database that a newer release has migrated past
 // what this one knows: its writes could break that release's invariants.
-func checkNewer(ctx context.Context, t *tx, ms []migration) error {
+func checkNewer(ctx context.Context, t *tx, known int) error {
 	var top sql.NullInt64
 	if err := t.queryRow(ctx, "SELECT max(version) FROM scim_schema_migrations").Scan(&top); err != nil {
 		return err
 	}
-	if known := latest(ms); top.Valid && int(top.Int64) > known {
+	if top.Valid && int(top.Int64) > known {
 		return fmt.Errorf("sqlstore: the database schema is at version %d, newer than this release's %d", top.Int64, known)
 	}
 	return nil

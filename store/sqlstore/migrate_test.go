@@ -94,7 +94,7 @@ func version(t *testing.T, s *Store) int {
 	return v
 }
 
-var allTables = []string{"scim_events", "scim_group_keys", "scim_group_members", "scim_groups", "scim_meta", "scim_oauth_client_secrets", "scim_oauth_clients", "scim_schema_migrations", "scim_tokens", "scim_user_emails", "scim_user_keys", "scim_users"}
+var allTables = []string{"scim_events", "scim_group_keys", "scim_group_members", "scim_groups", "scim_meta", "scim_oauth_client_secrets", "scim_oauth_clients", "scim_oplog", "scim_oplog_members", "scim_schema_migrations", "scim_tokens", "scim_user_emails", "scim_user_keys", "scim_users"}
 
 func TestMigrations(t *testing.T) {
 	t.Parallel()

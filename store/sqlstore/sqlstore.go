@@ -149,7 +149,7 @@ func open(ctx context.Context, db *sql.DB, d Dialect, ms []migration) (*Store, e
 		if ms == nil {
 			ms = sqliteMigrations
 		}
-		if err := migrateSQLite(ctx, w.conn, ms); err != nil {
+		if err := migrateSQLite(ctx, w.conn, ms, latest(ms)); err != nil {
 			w.close()
 			return nil, err
 		}
@@ -159,7 +159,7 @@ func open(ctx context.Context, db *sql.DB, d Dialect, ms []migration) (*Store, e
 		if ms == nil {
 			ms = postgresMigrations
 		}
-		if err := migratePostgres(ctx, db, ms); err != nil {
+		if err := migratePostgres(ctx, db, ms, latest(ms)); err != nil {
 			return nil, err
 		}
 		var mode string

@@ -198,9 +198,15 @@ func (s *Store) tryWrite(ctx context.Context, durable bool, fn func(ctx context.
 	if s.w != nil {
 		return s.w.do(ctx, fn)
 	}
+	return s.retry(ctx, func() error { return s.pgWrite(ctx, durable, fn) })
+}
+
+// retry runs attempt, a PostgreSQL transaction, again while it fails with
+// a serialization failure or deadlock, up to 8 times in all.
+func (s *Store) retry(ctx context.Context, attempt func() error) error {
 	const attempts = 8
 	for i := 1; ; i++ {
-		err := s.pgWrite(ctx, durable, fn)
+		err := attempt()
 		if err == nil {
 			s.wrote()
 			return nil

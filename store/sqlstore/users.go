@@ -52,13 +52,21 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 		// one at a time, and building it is most of their CPU.
 		now := time.Now().UnixNano()
 		row = userRow{id: newID(), created: now, modified: now, version: 1, doc: doc}
-		if out, err = row.user(nil); err != nil {
+		if out, err = row.written(u, nil); err != nil {
 			return nil, err
 		}
 		events, err = encodeEvents(ctx, scim.CommittedWrite{Tenant: tenant, ResourceType: "User", New: scim.UserDoc(out), Time: nsTime(now)})
 		if err != nil {
 			return nil, err
 		}
+	}
+	if !ev && s.oneStatement(u.Extensions) {
+		now := time.Now().UnixNano()
+		row = userRow{id: newID(), created: now, modified: now, version: 1, doc: doc}
+		if err := s.pgCreateUser(ctx, tenant, u, &row); err != nil {
+			return nil, err
+		}
+		return row.written(u, nil)
 	}
 	err = s.write(ctx, func(ctx context.Context, t *tx) error {
 		if !ev {
@@ -91,7 +99,7 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 		s.announce()
 		return out, nil
 	}
-	return row.user(nil)
+	return row.written(u, nil)
 }
 
 // insertEmails stores one row per element of emails, which the emails
@@ -167,6 +175,18 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		return nil, err
 	}
 	ev := s.recording()
+	if s.oneStatement(u.Extensions) {
+		row := userRow{id: u.ID, doc: doc}
+		var groups []byte
+		if err := s.pgReplaceUser(ctx, tenant, u, ifVersion, &row, &groups); err != nil {
+			return nil, err
+		}
+		refs, err := decodeGroupRefs(groups)
+		if err != nil {
+			return nil, err
+		}
+		return row.written(u, refs)
+	}
 	var out *scim.User
 	// With events, the old row is read locked: on PostgreSQL by the
 	// UPDATE itself, from a CTE that locks it first; on SQLite, whose one
@@ -226,7 +246,7 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		if err != nil {
 			return err
 		}
-		if out, err = row.user(refs); err != nil || !ev {
+		if out, err = row.written(u, refs); err != nil || !ev {
 			return err
 		}
 		if pgOld {

@@ -200,14 +200,15 @@ func (w *writer) run() {
 				break fill
 			}
 		}
-		w.commit(batch)
+		batch = w.commit(batch)
 		clear(batch)
 	}
 }
 
 // commit runs a batch in one transaction, each write in its own
-// savepoint, and replies to every caller after the COMMIT.
-func (w *writer) commit(batch []*writeReq) {
+// savepoint, and replies to every caller after the COMMIT. Writes queued
+// meanwhile join the batch, up to maxBatch; it returns the batch run.
+func (w *writer) commit(batch []*writeReq) []*writeReq {
 	ctx := context.Background()
 	t := &tx{q: cachedQuerier{q: w.conn, cache: w.stmts}, d: SQLite}
 	fail := func(err error) {
@@ -218,10 +219,22 @@ func (w *writer) commit(batch []*writeReq) {
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		w.reconnect(err)
 		fail(fmt.Errorf("sqlstore: begin: %w", err))
-		return
+		return batch
 	}
-	results := make([]error, len(batch))
-	for i, r := range batch {
+	results := make([]error, len(batch), maxBatch)
+	for i := 0; i < len(batch); i++ {
+		r := batch[i]
+		if i == len(batch)-1 && len(batch) < maxBatch {
+			// Writes queued while this transaction ran join it before
+			// its COMMIT: they share its fsync instead of waiting for it
+			// and paying for their own.
+			select {
+			case more := <-w.reqs:
+				batch = append(batch, more)
+				results = append(results, nil)
+			default:
+			}
+		}
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err
 			continue
@@ -229,7 +242,7 @@ func (w *writer) commit(batch []*writeReq) {
 		if _, err := w.conn.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			w.rollback()
 			fail(fmt.Errorf("sqlstore: savepoint: %w", err))
-			return
+			return batch
 		}
 		err := runWrite(context.WithoutCancel(r.ctx), t, r.fn)
 		if err == nil {
@@ -237,7 +250,7 @@ func (w *writer) commit(batch []*writeReq) {
 			if err != nil {
 				w.rollback()
 				fail(fmt.Errorf("sqlstore: release savepoint: %w", err))
-				return
+				return batch
 			}
 			continue
 		}
@@ -253,18 +266,18 @@ func (w *writer) commit(batch []*writeReq) {
 				}
 			}
 			batch[i].res <- err
-			return
+			return batch
 		}
 		if _, rerr := w.conn.ExecContext(ctx, "RELEASE w"); rerr != nil {
 			w.rollback()
 			fail(fmt.Errorf("sqlstore: release savepoint: %w", rerr))
-			return
+			return batch
 		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		w.rollback()
 		fail(fmt.Errorf("sqlstore: commit: %w", err))
-		return
+		return batch
 	}
 	w.statsMu.Lock()
 	w.batches++
@@ -273,6 +286,7 @@ func (w *writer) commit(batch []*writeReq) {
 	for i, r := range batch {
 		r.res <- results[i]
 	}
+	return batch
 }
 
 // rollback ends a failed transaction; it may already have ended.

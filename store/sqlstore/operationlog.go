@@ -1,0 +1,728 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/oplog"
+)
+
+// OperationLog is the provisioning log in a SQL database: a scim.LogSink
+// for scim.Config.OperationLog and a scim.LogReader over the
+// scim_oplog table it keeps.
+//
+// LogOperation never waits on the database: it puts the record in a
+// bounded buffer and returns. A background goroutine writes what the
+// buffer holds in batches of up to BatchSize gathered for up to
+// FlushEvery, each in one transaction. When the buffer is
+// full (the database is slower than the requests, or unreachable) the
+// record is dropped and counted (OperationLogStats.Dropped), so that the
+// log can never slow provisioning down; a batch the database refuses is
+// logged and counted (Failed). Records still buffered when the process
+// ends without Close are lost, and the log's transactions do not wait
+// for their commit to be durable (synchronous_commit off on PostgreSQL,
+// synchronous=NORMAL on SQLite), so a crash may lose the last moments
+// of the log but never the resources.
+//
+// Retention: in the background, every PruneEvery, records older than
+// MaxAge and each tenant's records beyond its newest MaxRowsPerTenant
+// are deleted, at most PruneBatch rows per statement and 10 statements
+// per kind per prune, so that a prune holds no lock for long.
+//
+// It is safe for concurrent use.
+type OperationLog struct {
+	db   *sql.DB
+	d    Dialect
+	opts OperationLogOptions
+	log  *slog.Logger
+
+	mu     sync.RWMutex // guards closed against sends on ch
+	closed bool
+	ch     chan scim.LogRecord
+	done   chan struct{}
+
+	// writeMu makes the background writer and a direct Prune take
+	// turns; it guards conn, the SQLite connection writes use (nil until
+	// needed).
+	writeMu sync.Mutex
+	conn    *sql.Conn
+	stmts   *logStmts // on conn
+
+	queued, written, dropped, failed, pruned atomic.Int64
+
+	tenantsMu sync.Mutex
+	tenants   map[string]bool // written to since the last prune
+}
+
+// OperationLogOptions configures an OperationLog; the zero value is
+// usable.
+type OperationLogOptions struct {
+	// MaxAge, when positive, is how long records are kept.
+	MaxAge time.Duration
+	// MaxRowsPerTenant, when positive, is how many records each tenant
+	// keeps, its newest.
+	MaxRowsPerTenant int
+	// Buffer is how many records may wait to be written. Default 8192.
+	Buffer int
+	// BatchSize is the most records one transaction writes. Default 256.
+	BatchSize int
+	// FlushEvery is how long the first record of a batch waits for
+	// others: fewer, larger transactions, which on SQLite take the write
+	// lock from the store's writes less often. Default 100 ms.
+	FlushEvery time.Duration
+	// PruneEvery is how often retention runs. Default 1 minute.
+	PruneEvery time.Duration
+	// PruneBatch is the most rows one retention statement deletes.
+	// Default 1000.
+	PruneBatch int
+	// Logger receives write and prune failures. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Now is the clock MaxAge is measured on; nil means time.Now.
+	Now func() time.Time
+}
+
+// OperationLogStats counts what an OperationLog did with the records it
+// was given.
+type OperationLogStats struct {
+	Written int64 // records committed
+	Dropped int64 // records dropped because the buffer was full, or after Close
+	Failed  int64 // records in batches the database refused
+	Pruned  int64 // records deleted by retention
+}
+
+var (
+	_ scim.LogSink   = (*OperationLog)(nil)
+	_ scim.LogReader = (*OperationLog)(nil)
+)
+
+// maxPruneSteps bounds the statements of each kind one prune runs.
+const maxPruneSteps = 10
+
+// OpenOperationLog creates the scim_oplog tables in db if needed (the
+// store's migration 8, applied alone, so db needs no other scim_ table)
+// and starts the background writer. db may be a Store's (Store.DB) or
+// any other; on SQLite the writer keeps one connection of its pool until
+// Close (with synchronous=NORMAL, set on that connection only), so the
+// pool must allow one more than its other users need (OpenSQLite's
+// does). SQLite has one writer per database: sharing the store's file,
+// the log's batches take turns with the store's writes for it, which a
+// busy SQLite host avoids with a file of the log's own. Call Close to
+// write what is buffered and stop.
+func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts OperationLogOptions) (*OperationLog, error) {
+	if db == nil {
+		return nil, errors.New("sqlstore: nil *sql.DB")
+	}
+	if opts.Buffer <= 0 {
+		opts.Buffer = 8192
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	if opts.FlushEvery <= 0 {
+		opts.FlushEvery = 100 * time.Millisecond
+	}
+	if opts.PruneEvery <= 0 {
+		opts.PruneEvery = time.Minute
+	}
+	if opts.PruneBatch <= 0 {
+		opts.PruneBatch = 1000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	l := &OperationLog{db: db, d: d, opts: opts, log: opts.Logger,
+		ch: make(chan scim.LogRecord, opts.Buffer), done: make(chan struct{}), tenants: map[string]bool{}}
+	if l.log == nil {
+		l.log = slog.Default()
+	}
+	switch d {
+	case SQLite:
+		conn, err := openConn(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		if _, err = conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000"); err == nil {
+			err = migrateSQLite(ctx, conn, []migration{sqliteOperationLog}, latest(sqliteMigrations))
+		}
+		conn.Close()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := l.writeConn(ctx); err != nil {
+			return nil, err
+		}
+	case Postgres:
+		if err := migratePostgres(ctx, db, []migration{postgresOperationLog}, latest(postgresMigrations)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("sqlstore: unknown dialect %v", d)
+	}
+	go l.run()
+	return l, nil
+}
+
+// LogOperation implements scim.LogSink: it buffers rec and returns at
+// once; a full buffer drops it.
+func (l *OperationLog) LogOperation(_ context.Context, rec scim.LogRecord) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		l.dropped.Add(1)
+		return
+	}
+	select {
+	case l.ch <- rec:
+		l.queued.Add(1)
+	default:
+		l.dropped.Add(1)
+	}
+}
+
+// Stats returns the counters of what the log did so far.
+func (l *OperationLog) Stats() OperationLogStats {
+	return OperationLogStats{Written: l.written.Load(), Dropped: l.dropped.Load(), Failed: l.failed.Load(), Pruned: l.pruned.Load()}
+}
+
+// Flush waits until every record buffered before the call is written
+// (or refused), or ctx ends.
+func (l *OperationLog) Flush(ctx context.Context) error {
+	target := l.queued.Load()
+	for l.written.Load()+l.failed.Load() < target {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-l.done:
+			return nil
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// Close writes the buffered records and stops the background writer.
+// Records given after Close are dropped. db stays open.
+func (l *OperationLog) Close() error {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.ch)
+	}
+	l.mu.Unlock()
+	<-l.done
+	return nil
+}
+
+// run writes batches as records come, each gathered for up to
+// FlushEvery, and prunes every PruneEvery.
+func (l *OperationLog) run() {
+	defer close(l.done)
+	defer func() {
+		l.writeMu.Lock()
+		l.closeConn()
+		l.writeMu.Unlock()
+	}()
+	tick := time.NewTicker(l.opts.PruneEvery)
+	defer tick.Stop()
+	batch := make([]scim.LogRecord, 0, l.opts.BatchSize)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	for {
+		select {
+		case rec, ok := <-l.ch:
+			if !ok {
+				return
+			}
+			batch = append(batch[:0], rec)
+			linger.Reset(l.opts.FlushEvery)
+			open := true
+		gather:
+			for open && len(batch) < cap(batch) {
+				select {
+				case rec, ok := <-l.ch:
+					if open = ok; ok {
+						batch = append(batch, rec)
+					}
+				case <-linger.C:
+					break gather
+				}
+			}
+			linger.Stop()
+			l.write(batch)
+			if !open {
+				return
+			}
+		case <-tick.C:
+			if _, err := l.Prune(context.Background()); err != nil {
+				l.log.Error("sqlstore: pruning the provisioning log failed", "err", err)
+			}
+		}
+	}
+}
+
+// write commits one batch; a refused batch is logged and counted.
+func (l *OperationLog) write(batch []scim.LogRecord) {
+	ctx := context.Background()
+	err := l.inTx(ctx, func(t *tx) error {
+		return insertLogRecords(ctx, t, l.stmts, batch)
+	})
+	if err != nil {
+		l.failed.Add(int64(len(batch)))
+		l.log.Error("sqlstore: writing the provisioning log failed; records lost", "records", len(batch), "err", err)
+		return
+	}
+	l.tenantsMu.Lock()
+	for i := range batch {
+		l.tenants[batch[i].Tenant] = true
+	}
+	l.tenantsMu.Unlock()
+	l.written.Add(int64(len(batch)))
+}
+
+// A batch is written with three statements whatever its size: the
+// batch's seqs are taken first (on SQLite the writer holds the database's
+// write lock, so the next ones after sqlite_sequence are its; on
+// PostgreSQL they come from the identity's sequence), then every record
+// and every member row goes in with one INSERT each, from JSON.
+var (
+	sqliteLogSQL = logSQL{
+		seqs: `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'scim_oplog'), 0) + value
+			FROM json_each(?)`,
+		records: `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
+				resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
+			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
+				value ->> 8, value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16
+			FROM json_each(?)`,
+		members: `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
+			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)`,
+	}
+	postgresLogSQL = logSQL{
+		seqs: `SELECT nextval(pg_get_serial_sequence('scim_oplog', 'seq')) FROM jsonb_array_elements(CAST(? AS jsonb))`,
+		records: `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
+				resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
+			OVERRIDING SYSTEM VALUE
+			SELECT CAST(e->>0 AS bigint), e->>1, CAST(e->>2 AS bigint), e->>3, e->>4, e->>5, e->>6, e->>7,
+				e->>8, e->>9, CAST(e->>10 AS integer), e->>11, e->>12, e->>13, e->>14, CAST(e->>15 AS integer), CAST(e->>16 AS bigint)
+			FROM jsonb_array_elements(CAST(? AS jsonb)) AS e`,
+		members: `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
+			SELECT e->>0, e->>1, CAST(e->>2 AS bigint), CAST(e->>3 AS bigint) FROM jsonb_array_elements(CAST(? AS jsonb)) AS e`,
+	}
+)
+
+// logSQL are the statements that write a batch; ? placeholders.
+type logSQL struct{ seqs, records, members string }
+
+// logStmts are sqliteLogSQL prepared once on the SQLite writer's
+// connection (the driver parses a statement on every call otherwise);
+// nil on PostgreSQL, whose driver keeps its own statement cache.
+type logStmts struct {
+	seqs, records, members *sql.Stmt
+}
+
+func (s *logStmts) close() {
+	if s == nil {
+		return
+	}
+	for _, st := range []*sql.Stmt{s.seqs, s.records, s.members} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// prepareLogStmts prepares sqliteLogSQL on conn.
+func prepareLogStmts(ctx context.Context, conn *sql.Conn) (*logStmts, error) {
+	st := &logStmts{}
+	var err error
+	for _, p := range []struct {
+		to  **sql.Stmt
+		sql string
+	}{{&st.seqs, sqliteLogSQL.seqs}, {&st.records, sqliteLogSQL.records}, {&st.members, sqliteLogSQL.members}} {
+		if *p.to, err = conn.PrepareContext(ctx, p.sql); err != nil {
+			st.close()
+			return nil, fmt.Errorf("sqlstore: preparing the provisioning log's statements: %w", err)
+		}
+	}
+	return st, nil
+}
+
+// insertLogRecords writes batch, with st on SQLite.
+func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.LogRecord) error {
+	ord := make([]int, len(batch))
+	for i := range ord {
+		ord[i] = i + 1
+	}
+	q := func(s *sql.Stmt, query string, args ...any) (*sql.Rows, error) {
+		if s != nil {
+			return s.QueryContext(ctx, args...)
+		}
+		return t.query(ctx, query, args...)
+	}
+	exec := func(s *sql.Stmt, query string, args ...any) error {
+		var err error
+		if s != nil {
+			_, err = s.ExecContext(ctx, args...)
+		} else {
+			_, err = t.exec(ctx, query, args...)
+		}
+		return err
+	}
+	var sqlOf logSQL
+	var seqStmt, recStmt, memStmt *sql.Stmt
+	if st != nil {
+		sqlOf, seqStmt, recStmt, memStmt = sqliteLogSQL, st.seqs, st.records, st.members
+	} else {
+		sqlOf = postgresLogSQL
+	}
+	seqs, err := int64s(q(seqStmt, sqlOf.seqs, jsonList(ord)))
+	if err != nil {
+		return err
+	}
+	if len(seqs) != len(batch) {
+		return fmt.Errorf("sqlstore: %d provisioning log seqs for %d records", len(seqs), len(batch))
+	}
+	recs := make([][]any, len(batch))
+	var members [][]any
+	for i := range batch {
+		r := &batch[i]
+		ns := r.Time.UnixNano()
+		recs[i] = []any{seqs[i], r.Tenant, ns, r.RequestID, r.Client, r.Method, r.Op, r.ResourceType, r.ResourceID,
+			r.Outcome, r.Status, r.SCIMType, nullList(r.Changed), nullList(r.MembersAdded),
+			nullList(r.MembersRemoved), r.MembersOmitted, int64(r.Duration)}
+		seen := map[string]bool{}
+		for _, id := range append(r.MembersAdded[:len(r.MembersAdded):len(r.MembersAdded)], r.MembersRemoved...) {
+			if !seen[id] {
+				seen[id] = true
+				members = append(members, []any{r.Tenant, id, ns, seqs[i]})
+			}
+		}
+	}
+	if err := exec(recStmt, sqlOf.records, jsonList(recs)); err != nil {
+		return err
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	return exec(memStmt, sqlOf.members, jsonList(members))
+}
+
+// int64s reads the one integer column of rows, and closes them.
+func int64s(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// nullList is a list as stored: a JSON array, or NULL when empty.
+func nullList(l []string) any {
+	if len(l) == 0 {
+		return nil
+	}
+	return jsonList(l)
+}
+
+// inTx runs fn in one transaction: on SQLite on the writer connection,
+// taking the write lock at once; on PostgreSQL without waiting for the
+// commit to be durable.
+func (l *OperationLog) inTx(ctx context.Context, fn func(t *tx) error) error {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	if l.d == Postgres {
+		stx, err := l.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer stx.Rollback()
+		t := &tx{q: stx, d: Postgres}
+		if _, err := t.exec(ctx, "SET LOCAL synchronous_commit TO off"); err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return stx.Commit()
+	}
+	conn, err := l.writeConn(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		l.closeConn()
+		return err
+	}
+	if err := fn(&tx{q: conn, d: SQLite}); err != nil {
+		if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+			l.closeConn()
+		}
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+			l.closeConn()
+		}
+		return err
+	}
+	return nil
+}
+
+// writeConn returns the SQLite connection the log writes on, opening it
+// when there is none.
+func (l *OperationLog) writeConn(ctx context.Context) (*sql.Conn, error) {
+	if l.conn != nil {
+		return l.conn, nil
+	}
+	conn, err := openConn(ctx, l.db)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range []string{"PRAGMA busy_timeout = 10000", "PRAGMA synchronous = NORMAL"} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("sqlstore: %s: %w", p, err)
+		}
+	}
+	st, err := prepareLogStmts(ctx, conn)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	l.conn, l.stmts = conn, st
+	return conn, nil
+}
+
+func (l *OperationLog) closeConn() {
+	l.stmts.close()
+	l.stmts = nil
+	if l.conn != nil {
+		l.conn.Close()
+		l.conn = nil
+	}
+}
+
+// Prune deletes what retention no longer keeps: records older than
+// MaxAge and each recently written tenant's records beyond its newest
+// MaxRowsPerTenant, in bounded steps. It returns how many it deleted.
+// The background writer calls it every PruneEvery; calling it directly
+// is safe (e.g. from a test, or a job of the host's).
+func (l *OperationLog) Prune(ctx context.Context) (int, error) {
+	total := 0
+	if l.opts.MaxAge > 0 {
+		cutoff := l.opts.Now().Add(-l.opts.MaxAge).UnixNano()
+		// The oldest rows by seq, which follows time within the few
+		// seconds a request and its batch take: bounded work per step.
+		n, err := l.pruneSteps(ctx, `SELECT seq FROM (SELECT seq, time_ns FROM scim_oplog ORDER BY seq LIMIT ?) AS h WHERE time_ns < ?`,
+			l.opts.PruneBatch, cutoff)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	if l.opts.MaxRowsPerTenant > 0 {
+		l.tenantsMu.Lock()
+		tenants := l.tenants
+		l.tenants = map[string]bool{}
+		l.tenantsMu.Unlock()
+		for tenant := range tenants {
+			n, err := l.pruneTenant(ctx, tenant)
+			total += n
+			if err != nil {
+				l.tenantsMu.Lock()
+				l.tenants[tenant] = true // try again next time
+				l.tenantsMu.Unlock()
+				return total, err
+			}
+		}
+	}
+	return total, nil
+}
+
+// pruneTenant deletes tenant's records beyond its newest
+// MaxRowsPerTenant.
+func (l *OperationLog) pruneTenant(ctx context.Context, tenant string) (int, error) {
+	var ns, seq int64
+	err := l.db.QueryRowContext(ctx, l.d.rebind(`SELECT time_ns, seq FROM scim_oplog WHERE tenant = ?
+		ORDER BY time_ns DESC, seq DESC LIMIT 1 OFFSET ?`), tenant, l.opts.MaxRowsPerTenant-1).Scan(&ns, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return l.pruneSteps(ctx, `SELECT seq FROM scim_oplog WHERE tenant = ? AND time_ns <= ? AND (time_ns < ? OR seq < ?)
+		ORDER BY time_ns, seq LIMIT ?`, tenant, ns, ns, seq, l.opts.PruneBatch)
+}
+
+// pruneSteps deletes the records whose seqs sel returns (at most
+// PruneBatch), and their member rows, one transaction per step, until a
+// step finds fewer than PruneBatch or maxPruneSteps ran.
+func (l *OperationLog) pruneSteps(ctx context.Context, sel string, args ...any) (int, error) {
+	total := 0
+	for range maxPruneSteps {
+		n := 0
+		err := l.inTx(ctx, func(t *tx) error {
+			seqs, err := int64s(t.query(ctx, sel, args...))
+			if err != nil || len(seqs) == 0 {
+				return err
+			}
+			b := jsonList(seqs)
+			if _, err := t.exec(ctx, "DELETE FROM scim_oplog_members WHERE "+t.d.inInts("seq"), b); err != nil {
+				return err
+			}
+			if _, err := t.exec(ctx, "DELETE FROM scim_oplog WHERE "+t.d.inInts("seq"), b); err != nil {
+				return err
+			}
+			n = len(seqs)
+			return nil
+		})
+		total += n
+		l.pruned.Add(int64(n))
+		if err != nil || n < l.opts.PruneBatch {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// logColumns are the columns a query reads, in logRow's order.
+const logColumns = `seq, tenant, time_ns, request_id, client, method, op, resource_type, resource_id, outcome,
+	status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns`
+
+// QueryLog implements scim.LogReader: the newest records first, by
+// keyset over (time_ns, seq) on an index, so that every page costs the
+// same. A query with a ResourceID reads the resource's own records and,
+// for a user, the member rows of its group changes, each from its index.
+func (l *OperationLog) QueryLog(ctx context.Context, q scim.LogQuery) (scim.LogPage, error) {
+	after, n, err := oplog.Check(q)
+	if err != nil {
+		return scim.LogPage{}, err
+	}
+	query, args := logSelect(q, after, n)
+	rows, err := l.db.QueryContext(ctx, l.d.rebind(query), args...)
+	if err != nil {
+		return scim.LogPage{}, err
+	}
+	defer rows.Close()
+	var page scim.LogPage
+	var last oplog.Position
+	for rows.Next() {
+		if len(page.Records) == n {
+			page.Next = oplog.Encode(last)
+			break
+		}
+		rec, seq, err := scanLogRecord(rows)
+		if err != nil {
+			return scim.LogPage{}, err
+		}
+		page.Records = append(page.Records, rec)
+		last = oplog.Position{TimeNS: rec.Time.UnixNano(), Seq: seq}
+	}
+	return page, rows.Err()
+}
+
+// logSelect returns the statement reading q's page of n+1 records after
+// the position after (nil: from the newest), and its arguments.
+func logSelect(q scim.LogQuery, after *oplog.Position, n int) (query string, args []any) {
+	// The conditions on a scim_oplog alias, and their arguments.
+	conds := func(alias string, member bool) (string, []any) {
+		var b strings.Builder
+		var args []any
+		add := func(cond string, a ...any) {
+			b.WriteString(" AND " + strings.ReplaceAll(cond, "$.", alias+"."))
+			args = append(args, a...)
+		}
+		if !member {
+			add("$.tenant = ?", q.Tenant)
+			if q.ResourceID != "" {
+				add("$.resource_id = ?", q.ResourceID)
+			}
+			if q.ResourceType != "" {
+				add("$.resource_type = ?", q.ResourceType)
+			}
+		}
+		for _, c := range []struct{ col, v string }{{"op", q.Op}, {"outcome", q.Outcome}} {
+			if c.v != "" {
+				add("$."+c.col+" = ?", c.v)
+			}
+		}
+		if !q.Since.IsZero() {
+			add("$.time_ns >= ?", q.Since.UnixNano())
+		}
+		if !q.Until.IsZero() {
+			add("$.time_ns < ?", q.Until.UnixNano())
+		}
+		if after != nil {
+			add("$.time_ns <= ? AND ($.time_ns < ? OR $.seq < ?)", after.TimeNS, after.TimeNS, after.Seq)
+		}
+		return strings.TrimPrefix(b.String(), " AND "), args
+	}
+	where, wargs := conds("l", false)
+	if !oplog.MemberBranch(q) {
+		query = `SELECT ` + logColumns + ` FROM scim_oplog AS l WHERE ` + where + ` ORDER BY l.time_ns DESC, l.seq DESC LIMIT ?`
+		args = append(wargs, n+1)
+	} else {
+		mwhere, margs := conds("l", true)
+		mkey := "m.tenant = ? AND m.user_id = ?"
+		if after != nil {
+			mkey += " AND m.time_ns <= ? AND (m.time_ns < ? OR m.seq < ?)"
+			margs = append([]any{q.Tenant, q.ResourceID, after.TimeNS, after.TimeNS, after.Seq}, margs...)
+		} else {
+			margs = append([]any{q.Tenant, q.ResourceID}, margs...)
+		}
+		if mwhere != "" {
+			mkey += " AND " + mwhere
+		}
+		query = `SELECT ` + logColumns + ` FROM scim_oplog WHERE seq IN (
+				SELECT seq FROM (SELECT l.seq FROM scim_oplog AS l WHERE ` + where + `
+					ORDER BY l.time_ns DESC, l.seq DESC LIMIT ?) AS a
+				UNION
+				SELECT seq FROM (SELECT l.seq FROM scim_oplog_members AS m JOIN scim_oplog AS l ON l.seq = m.seq
+					WHERE ` + mkey + ` ORDER BY m.time_ns DESC, m.seq DESC LIMIT ?) AS b)
+			ORDER BY time_ns DESC, seq DESC LIMIT ?`
+		args = append(append(append(wargs, n+1), margs...), n+1, n+1)
+	}
+	return query, args
+}
+
+// scanLogRecord reads a row of logColumns.
+func scanLogRecord(rows *sql.Rows) (scim.LogRecord, int64, error) {
+	var rec scim.LogRecord
+	var seq, ns, dur int64
+	var changed, added, removed sql.NullString
+	err := rows.Scan(&seq, &rec.Tenant, &ns, &rec.RequestID, &rec.Client, &rec.Method, &rec.Op, &rec.ResourceType,
+		&rec.ResourceID, &rec.Outcome, &rec.Status, &rec.SCIMType, &changed, &added, &removed, &rec.MembersOmitted, &dur)
+	if err != nil {
+		return rec, 0, err
+	}
+	rec.Time, rec.Duration = nsTime(ns), time.Duration(dur)
+	for _, c := range []struct {
+		s  sql.NullString
+		to *[]string
+	}{{changed, &rec.Changed}, {added, &rec.MembersAdded}, {removed, &rec.MembersRemoved}} {
+		if c.s.Valid {
+			if err := json.Unmarshal([]byte(c.s.String), c.to); err != nil {
+				return rec, 0, fmt.Errorf("sqlstore: a provisioning log row holds a bad list: %w", err)
+			}
+		}
+	}
+	return rec, seq, nil
+}
