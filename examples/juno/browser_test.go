@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -138,26 +137,17 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("/api/me of %s after the deactivation: %d %s, want 401", gone, status, me)
 	}
 
-	// The log gets a change's attributes and members from its events,
-	// delivered after the responses: reload until they are in.
 	// Each of wants must match one record (or the text before the first).
+	ta.logFlushed(t)
 	page := func(what, path, sel string, wants ...string) string {
 		t.Helper()
-		var html string
-		var missing []string
-		for end := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			do("reload "+what, chromedp.Navigate(ta.srv.URL+path))
-			html = text(what, chromedp.OuterHTML(chromedp.CSS(sel)))
-			rows := strings.Split(html, `<tr class="record">`)
-			missing = slices.DeleteFunc(slices.Clone(wants), func(w string) bool {
-				return slices.ContainsFunc(rows, regexp.MustCompile(w).MatchString)
-			})
-			if len(missing) == 0 || time.Now().After(end) {
-				break
+		do("load "+what, chromedp.Navigate(ta.srv.URL+path))
+		html := text(what, chromedp.OuterHTML(chromedp.CSS(sel)))
+		rows := strings.Split(html, `<tr class="record">`)
+		for _, w := range wants {
+			if !slices.ContainsFunc(rows, regexp.MustCompile(w).MatchString) {
+				t.Errorf("%s in the browser lacks %q", what, w)
 			}
-		}
-		if len(missing) > 0 {
-			t.Errorf("%s in the browser lacks %q", what, missing)
 		}
 		return html
 	}

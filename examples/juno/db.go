@@ -178,19 +178,22 @@ CREATE TABLE oauth_client_secrets (
 var migrations = []string{schemaV1, schemaV2, schemaV3}
 
 // openDB opens (creating it readable by its owner only) the SQLite file at
-// path and brings its schema up to date. One connection: Juno is one
-// process, and SQLite takes one writer at a time anyway, so every
-// transaction simply takes its turn.
+// path and brings its schema up to date. Two connections: one for Juno,
+// whose transactions take their turns on it (SQLite takes one writer at a
+// time anyway), and one the provisioning log's background writer keeps.
+// Every transaction begins IMMEDIATE, taking the write lock first, so
+// that one that reads before it writes never fails because the other
+// connection committed in between (busy_timeout waits for the lock).
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
 	}
-	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path)+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
+	db.SetMaxOpenConns(2)
+	db.SetMaxIdleConns(2)
 	db.SetConnMaxLifetime(0)
 	if err := migrate(ctx, db); err != nil {
 		db.Close()

@@ -4,10 +4,13 @@
 // in sync, and OpenID Connect sign-in beside it.
 //
 //	go run ./examples/juno [-addr 127.0.0.1:8080] [-db juno.db] [-base-url URL] [-oauth-token-lifetime 1h]
+//		[-log-max-age 2160h] [-log-max-rows 100000]
 //		[-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S [-oidc-customer demo]]
 //
 // It keeps everything in one SQLite file (-db, default juno.db, created
-// readable by its owner only). On a first start it creates a demo
+// readable by its owner only), the provisioning log too: records older
+// than -log-max-age and each customer's beyond its newest -log-max-rows
+// are deleted (0: no limit). On a first start it creates a demo
 // customer, a first Secret Token for it and an admin login, and prints
 // them with the Tenant URL and the admin page's URL. The SCIM endpoint is
 // /scim/v2; the OAuth 2.0 token endpoint (client credentials, for
@@ -57,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dbPath := fs.String("db", "juno.db", "the SQLite `file`")
 	baseURL := fs.String("base-url", "", "the public `URL` of the app (default: http://ADDR); https turns on Secure cookies")
 	tokenLifetime := fs.Duration("oauth-token-lifetime", time.Hour, "how long an OAuth access token lasts (1m to 24h)")
+	logMaxAge := fs.Duration("log-max-age", defaultLogMaxAge, "how long the provisioning log keeps records (0: no limit)")
+	logMaxRows := fs.Int("log-max-rows", defaultLogMaxRows, "how many records the provisioning log keeps per customer, its newest (0: no limit)")
 	var sso ssoFlags
 	fs.StringVar(&sso.issuer, "oidc-issuer", "", "OpenID Connect issuer `URL` for sign-in (e.g. https://login.microsoftonline.com/TENANT/v2.0)")
 	fs.StringVar(&sso.clientID, "oidc-client-id", "", "OpenID Connect client `id`")
@@ -94,7 +99,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	a, err := newApp(ctx, appConfig{DB: db, BaseURL: base, Logger: logger, AccessTokenLifetime: *tokenLifetime})
+	a, err := newApp(ctx, appConfig{DB: db, BaseURL: base, Logger: logger, AccessTokenLifetime: *tokenLifetime,
+		LogMaxAge: noLimit(*logMaxAge), LogMaxRows: noLimit(*logMaxRows)})
 	if err != nil {
 		return err
 	}
@@ -118,6 +124,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// noLimit turns a flag's 0 (no limit) into appConfig's -1.
+func noLimit[T int | time.Duration](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 // welcome prepares a first start (demo customer, its courses, a token, an

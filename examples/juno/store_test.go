@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/storetest"
 )
 
@@ -82,4 +84,22 @@ func TestTokenStore(t *testing.T) {
 
 func TestClientStore(t *testing.T) {
 	storetest.RunClients(t, func(t *testing.T) scim.ClientStore { return &clientStore{testDB(t)} })
+}
+
+// TestOperationLog runs the provisioning log's contract suite on the log
+// as Juno opens it: in its database, beside its own connection.
+func TestOperationLog(t *testing.T) {
+	storetest.RunOperationLog(t, func(t *testing.T) (storetest.OperationLog, func()) {
+		db := testDB(t)
+		l, err := sqlstore.OpenOperationLog(t.Context(), db, sqlstore.SQLite, logOptions(appConfig{}, slog.New(slog.DiscardHandler)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l, func() {
+			if err := l.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }
