@@ -152,7 +152,17 @@ func TestBrowser(t *testing.T) {
 		return html
 	}
 	created := page("the log of creates", "/admin/customers/demo?op=create&outcome=success", "#provisioning-log")
-	if n := strings.Count(created, `<td>User <a href=`); n < size.Users {
+	// Each names the user it created (by id, linking to the user's page)
+	// and the attributes it set.
+	userLink := regexp.MustCompile(`<td>User <a href="/admin/customers/demo/users/[0-9a-f-]{36}">[^<]+</a></td>`)
+	setUserName := regexp.MustCompile(`<td>[^<]*\buserName\b[^<]*</td>`)
+	n := 0
+	for _, row := range strings.Split(created, `<tr class="record">`)[1:] {
+		if userLink.MatchString(row) && setUserName.MatchString(row) {
+			n++
+		}
+	}
+	if n < size.Users {
 		t.Errorf("the log shows %d users created, want at least %d", n, size.Users)
 	}
 	// The deactivated person's page: inactive, and the PATCH that changed
