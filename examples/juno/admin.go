@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim"
 )
@@ -42,11 +44,10 @@ var adminTemplates = template.Must(template.New("admin").Funcs(template.FuncMap{
 // PBKDF2-SHA256.
 const (
 	adminSessionTTL = 8 * time.Hour
-	// logPageSize is the provisioning log's page on the admin page.
-	logPageSize = 50
-	// historyScan bounds how many of a customer's group records a user's
-	// page reads to find that user's membership changes.
-	historyScan = 2000
+	// logPageSize is the provisioning log's page on the admin page, and
+	// historyPageSize on a user's page.
+	logPageSize     = 50
+	historyPageSize = 200
 )
 
 // passwordIter is PBKDF2's iteration count for new hashes (OWASP's
@@ -99,6 +100,9 @@ func (a *app) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/customers/{customer}", a.admin(a.adminCustomer))
 	mux.HandleFunc("POST /admin/customers/{customer}/tokens", a.admin(a.adminIssueToken))
 	mux.HandleFunc("POST /admin/customers/{customer}/tokens/{id}/revoke", a.admin(a.adminRevokeToken))
+	mux.HandleFunc("POST /admin/customers/{customer}/clients", a.admin(a.adminAddClient))
+	mux.HandleFunc("POST /admin/customers/{customer}/clients/{id}/secrets", a.admin(a.adminAddClientSecret))
+	mux.HandleFunc("POST /admin/customers/{customer}/clients/{id}/secrets/{secret}/revoke", a.admin(a.adminRevokeClientSecret))
 	mux.HandleFunc("GET /admin/customers/{customer}/users/{id}", a.admin(a.adminUser))
 }
 
@@ -228,7 +232,7 @@ func (a *app) adminHome(w http.ResponseWriter, r *http.Request, s adminSession) 
 // logRow is a provisioning log record as the admin page shows it: the
 // names of the resource and of the members it names, looked up now.
 type logRow struct {
-	logRecord
+	scim.LogRecord
 	ResourceName   string
 	Added, Removed []named
 }
@@ -237,19 +241,27 @@ type named struct{ ID, Name, Customer string }
 
 // customerPage is the data of the customer template.
 type customerPage struct {
-	Session    adminSession
-	Customer   customerRow
-	TenantURL  string
-	Tokens     []scim.Token
-	NewSecret  string
-	NewToken   scim.Token
-	Recent     []logRow
-	Log        []logRow
-	Filter     logFilter
-	Next       string
-	Ops        []string
-	Now        time.Time
-	HasFilters bool
+	Session   adminSession
+	Customer  customerRow
+	TenantURL string
+	Tokens    []scim.Token
+	NewSecret string
+	NewToken  scim.Token
+	// The OAuth clients, the token endpoint's URL, and a client's new
+	// secret (shown once).
+	Clients         []clientView
+	TokenURL        string
+	TokenLifetime   time.Duration
+	NewClientSecret string
+	NewClientID     string
+	NewSecretID     string
+	Recent          []logRow
+	Log             []logRow
+	Filter          logFilter
+	Next            string
+	Ops             []string
+	Now             time.Time
+	HasFilters      bool
 }
 
 // logFilter is the log view's query string.
@@ -292,39 +304,48 @@ func (a *app) pathCustomer(w http.ResponseWriter, r *http.Request) (customerRow,
 }
 
 func (a *app) adminCustomer(w http.ResponseWriter, r *http.Request, s adminSession) {
-	a.customerPage(w, r, s, "", scim.Token{})
+	a.customerPage(w, r, s, customerPage{})
 }
 
-func (a *app) customerPage(w http.ResponseWriter, r *http.Request, s adminSession, secret string, tok scim.Token) {
+// customerPage renders a customer's page; p holds what is shown once (a
+// new secret), the rest is read here.
+func (a *app) customerPage(w http.ResponseWriter, r *http.Request, s adminSession, p customerPage) {
 	ctx := r.Context()
 	c, ok := a.pathCustomer(w, r)
 	if !ok {
 		return
 	}
-	p := customerPage{Session: s, Customer: c, TenantURL: a.base + "/scim/v2", NewSecret: secret, NewToken: tok, Ops: logOps, Now: a.now()}
-	var err error
-	if p.Tokens, err = a.tokens.List(ctx, c.ID); err != nil {
-		a.serverError(w, err)
-		return
+	p.Session, p.Customer, p.TenantURL, p.Ops, p.Now = s, c, a.base+"/scim/v2", logOps, a.now()
+	p.TokenURL, p.TokenLifetime = a.base+tokenPath, a.tokenLifetime
+	tokens, err := a.tokens.List(ctx, c.ID)
+	if err == nil {
+		p.Clients, err = a.clientViews(ctx, c.ID, tokens, p.Now)
 	}
-	q := r.URL.Query()
-	p.Filter = logFilter{User: q.Get("user"), Op: q.Get("op"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor")}
-	p.HasFilters = p.Filter != logFilter{}
-	recent, err := a.log.QueryLog(ctx, logQuery{Tenant: c.ID, Count: 10})
 	if err != nil {
 		a.serverError(w, err)
 		return
 	}
-	lq := logQuery{Tenant: c.ID, Count: logPageSize, Op: p.Filter.Op, Outcome: p.Filter.Outcome, Cursor: p.Filter.Cursor}
+	// OAuth access tokens are shown with their client's secrets.
+	p.Tokens = slices.DeleteFunc(tokens, isAccessToken)
+	q := r.URL.Query()
+	p.Filter = logFilter{User: q.Get("user"), Op: q.Get("op"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor")}
+	p.HasFilters = p.Filter != logFilter{}
+	recent, err := a.log.QueryLog(ctx, scim.LogQuery{Tenant: c.ID, Count: 10})
+	if err != nil {
+		a.serverError(w, err)
+		return
+	}
+	lq := scim.LogQuery{Tenant: c.ID, Count: logPageSize, Op: p.Filter.Op, Outcome: p.Filter.Outcome, Cursor: p.Filter.Cursor}
 	if !slices.Contains(logOps, lq.Op) {
 		lq.Op = ""
 	}
 	if lq.Outcome != "success" && lq.Outcome != "failure" {
 		lq.Outcome = ""
 	}
-	var page logPage
+	var page scim.LogPage
 	if p.Filter.User != "" {
-		// A user is named by id or by userName.
+		// A user is named by id or by userName. The user's records come
+		// with the group records that added or removed them.
 		lq.ResourceType, lq.ResourceID = "User", p.Filter.User
 		var id string
 		if err := a.db.QueryRowContext(ctx, `SELECT id FROM accounts WHERE customer_id = ? AND (id = ? OR login_key = ?)`,
@@ -333,7 +354,7 @@ func (a *app) customerPage(w http.ResponseWriter, r *http.Request, s adminSessio
 		}
 	}
 	if page, err = a.log.QueryLog(ctx, lq); err != nil {
-		a.serverError(w, err)
+		a.logError(w, err)
 		return
 	}
 	p.Next = page.Next
@@ -348,7 +369,7 @@ func (a *app) customerPage(w http.ResponseWriter, r *http.Request, s adminSessio
 }
 
 // logRows names the resources and members of recs.
-func (a *app) logRows(ctx context.Context, customer string, recs []logRecord) ([]logRow, error) {
+func (a *app) logRows(ctx context.Context, customer string, recs []scim.LogRecord) ([]logRow, error) {
 	names := map[string]string{}
 	lookup := func(id string) error {
 		if id == "" {
@@ -368,7 +389,7 @@ func (a *app) logRows(ctx context.Context, customer string, recs []logRecord) ([
 	}
 	out := make([]logRow, len(recs))
 	for i, rec := range recs {
-		row := logRow{logRecord: rec}
+		row := logRow{LogRecord: rec}
 		if err := lookup(rec.ResourceID); err != nil {
 			return nil, err
 		}
@@ -389,18 +410,47 @@ func (a *app) logRows(ctx context.Context, customer string, recs []logRecord) ([
 	return out, nil
 }
 
+// formLabel is the form's label: a note for people, without control
+// characters and cut to the 200 bytes scimkit allows.
+func formLabel(r *http.Request) string {
+	l := strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return -1
+		}
+		return c
+	}, strings.ToValidUTF8(strings.TrimSpace(r.PostFormValue("label")), ""))
+	for len(l) > 200 {
+		_, n := utf8.DecodeLastRuneInString(l)
+		l = l[:len(l)-n]
+	}
+	return l
+}
+
+// formExpiry is the form's expiry: days from now (1 to 3650), or zero
+// for none.
+func formExpiry(r *http.Request, now time.Time) time.Time {
+	if days, err := strconv.Atoi(r.PostFormValue("days")); err == nil && days > 0 && days <= 3650 {
+		return now.Add(time.Duration(days) * 24 * time.Hour)
+	}
+	return time.Time{}
+}
+
+// logError answers a failed log query: a cursor no page gave (a link
+// edited by hand) is the request's fault.
+func (a *app) logError(w http.ResponseWriter, err error) {
+	if errors.Is(err, scim.ErrLogCursor) {
+		http.Error(w, "this page link is not valid: go back to the newest records", http.StatusBadRequest)
+		return
+	}
+	a.serverError(w, err)
+}
+
 func (a *app) adminIssueToken(w http.ResponseWriter, r *http.Request, s adminSession) {
 	c, ok := a.pathCustomer(w, r)
 	if !ok {
 		return
 	}
-	t := scim.Token{Tenant: c.ID, Label: strings.TrimSpace(r.PostFormValue("label"))}
-	if len(t.Label) > 200 {
-		t.Label = t.Label[:200]
-	}
-	if days, err := strconv.Atoi(r.PostFormValue("days")); err == nil && days > 0 && days <= 3650 {
-		t.Expires = a.now().Add(time.Duration(days) * 24 * time.Hour)
-	}
+	t := scim.Token{Tenant: c.ID, Label: formLabel(r), Expires: formExpiry(r, a.now())}
 	secret, tok, err := a.tokens.Issue(r.Context(), t)
 	if err != nil {
 		a.serverError(w, err)
@@ -408,7 +458,7 @@ func (a *app) adminIssueToken(w http.ResponseWriter, r *http.Request, s adminSes
 	}
 	// Rendered, not redirected: the secret is shown once and never
 	// travels in a URL.
-	a.customerPage(w, r, s, secret, tok)
+	a.customerPage(w, r, s, customerPage{NewSecret: secret, NewToken: tok})
 }
 
 func (a *app) adminRevokeToken(w http.ResponseWriter, r *http.Request, _ adminSession) {
@@ -426,6 +476,8 @@ type userPage struct {
 	Customer customerRow
 	User     *scim.User
 	History  []logRow
+	ID       string // the user's, also after a delete
+	Next     string // the cursor of older history
 }
 
 func (a *app) adminUser(w http.ResponseWriter, r *http.Request, s adminSession) {
@@ -435,42 +487,30 @@ func (a *app) adminUser(w http.ResponseWriter, r *http.Request, s adminSession) 
 		return
 	}
 	id := r.PathValue("id")
-	p := userPage{Session: s, Customer: c}
+	p := userPage{Session: s, Customer: c, ID: id}
 	var err error
 	p.User, err = a.store.GetUser(ctx, c.ID, id)
 	if err != nil && !errors.Is(err, scim.ErrNotFound) {
 		a.serverError(w, err)
 		return
 	}
-	// The user's own records, and the group records that added or
-	// removed them, newest first.
-	own, err := a.log.QueryLog(ctx, logQuery{Tenant: c.ID, ResourceType: "User", ResourceID: id, Count: 200})
+	// The user's own records and the group records that added or removed
+	// them, newest first: a query by ResourceID finds both. A group
+	// record shows only this user among its members.
+	pg, err := a.log.QueryLog(ctx, scim.LogQuery{Tenant: c.ID, ResourceID: id, Count: historyPageSize, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
-		a.serverError(w, err)
+		a.logError(w, err)
 		return
 	}
-	recs := own.Records
-	q := logQuery{Tenant: c.ID, ResourceType: "Group", Count: 200}
-	for read := 0; read < historyScan; {
-		pg, err := a.log.QueryLog(ctx, q)
-		if err != nil {
-			a.serverError(w, err)
-			return
+	recs := pg.Records
+	for i, rec := range recs {
+		if rec.ResourceID != id {
+			recs[i].MembersAdded = slices.DeleteFunc(slices.Clone(rec.MembersAdded), func(m string) bool { return m != id })
+			recs[i].MembersRemoved = slices.DeleteFunc(slices.Clone(rec.MembersRemoved), func(m string) bool { return m != id })
+			recs[i].MembersOmitted = 0
 		}
-		for _, rec := range pg.Records {
-			if slices.Contains(rec.MembersAdded, id) || slices.Contains(rec.MembersRemoved, id) {
-				rec.MembersAdded = slices.DeleteFunc(slices.Clone(rec.MembersAdded), func(m string) bool { return m != id })
-				rec.MembersRemoved = slices.DeleteFunc(slices.Clone(rec.MembersRemoved), func(m string) bool { return m != id })
-				recs = append(recs, rec)
-			}
-		}
-		read += len(pg.Records)
-		if pg.Next == "" || len(pg.Records) == 0 {
-			break
-		}
-		q.Cursor = pg.Next
 	}
-	slices.SortStableFunc(recs, func(x, y logRecord) int { return y.Time.Compare(x.Time) })
+	p.Next = pg.Next
 	if p.History, err = a.logRows(ctx, c.ID, recs); err != nil {
 		a.serverError(w, err)
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -12,8 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/schema"
+	"github.com/scimkit/scim/store/sqlstore"
 )
 
 // learnerSchema is Juno's User extension. Its attributes live in accounts
@@ -46,10 +50,16 @@ type app struct {
 	db     *sql.DB
 	store  *store
 	tokens *scim.Tokens
-	scim   *scim.Server
-	log    provisioningLog
-	feed   *logFeed
-	sso    map[string]*ssoProvider // by customer
+	// clients serves the OAuth token endpoint; its access tokens are
+	// kept and checked by tokens, and last tokenLifetime.
+	clients       *scim.Clients
+	tokenLifetime time.Duration
+	scim          *scim.Server
+	// oplog keeps the provisioning log in Juno's database; log is how the
+	// admin page reads it.
+	oplog *sqlstore.OperationLog
+	log   scim.LogReader
+	sso   map[string]*ssoProvider // by customer
 	// base is the public URL of the app, without a trailing slash.
 	base string
 	// secure sets the Secure flag (and the __Host- prefix) on cookies;
@@ -65,7 +75,18 @@ type appConfig struct {
 	DB      *sql.DB
 	BaseURL string
 	Logger  *slog.Logger
-	Log     provisioningLog // nil: kept in Juno's database
+	// LogMaxAge and LogMaxRows are the provisioning log's retention: how
+	// long records are kept, and how many of each customer's newest.
+	// Zero means defaultLogMaxAge and defaultLogMaxRows; negative, no
+	// limit.
+	LogMaxAge  time.Duration
+	LogMaxRows int
+	// AccessTokenLifetime is how long an OAuth access token lasts: zero
+	// means an hour, and scim.Clients keeps it between a minute and a
+	// day.
+	AccessTokenLifetime time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 func newApp(ctx context.Context, c appConfig) (*app, error) {
@@ -76,27 +97,25 @@ func newApp(ctx context.Context, c appConfig) (*app, error) {
 		secure: strings.HasPrefix(c.BaseURL, "https://"),
 		logger: c.Logger,
 		sso:    map[string]*ssoProvider{},
-		now:    time.Now,
-		log:    c.Log,
+		now:    c.Now,
 	}
 	if a.logger == nil {
 		a.logger = slog.Default()
 	}
-	if a.log == nil {
-		l, err := openProvisioningLog(ctx, c.DB)
-		if err != nil {
-			return nil, err
-		}
-		a.log = l
+	if a.now == nil {
+		a.now = time.Now
 	}
-	a.tokens = &scim.Tokens{Store: &tokenStore{c.DB}, Logger: a.logger}
-	cfg := a.scimConfig()
-	if ml, ok := a.log.(*memLog); ok {
-		a.feed = &logFeed{log: ml, auth: cfg.Auth}
-		cfg.Auth = a.feed
-	}
-	srv, err := scim.NewServer(cfg)
+	ol, err := sqlstore.OpenOperationLog(ctx, c.DB, sqlstore.SQLite, logOptions(c, a.logger))
 	if err != nil {
+		return nil, err
+	}
+	a.oplog, a.log = ol, ol
+	a.tokens = &scim.Tokens{Store: &tokenStore{c.DB}, Logger: a.logger, Now: a.now}
+	a.tokenLifetime = min(max(cmp.Or(c.AccessTokenLifetime, time.Hour), time.Minute), 24*time.Hour)
+	a.clients = &scim.Clients{Store: &clientStore{c.DB}, Tokens: a.tokens, Lifetime: a.tokenLifetime, Logger: a.logger}
+	srv, err := scim.NewServer(a.scimConfig())
+	if err != nil {
+		ol.Close()
 		return nil, err
 	}
 	a.scim = srv
@@ -111,20 +130,21 @@ func (a *app) scimConfig() scim.Config {
 		Logger:         a.logger,
 		UserExtensions: []schema.Extension{{Schema: learnerSchema}},
 		Events:         a.onEvent,
+		OperationLog:   a.oplog,
 	}
 }
 
-// Close stops event delivery.
-func (a *app) Close() error { return a.scim.Close() }
+// Close stops event delivery, then writes the provisioning log's
+// buffered records.
+func (a *app) Close() error {
+	return errors.Join(a.scim.Close(), a.oplog.Close())
+}
 
 // onEvent ends the sessions of an account that was deactivated or
 // deleted. Session lookups also refuse such accounts (lookupSession), so
 // that the time between the commit and this delivery, or an event lost
 // in a crash, leaves no session usable.
 func (a *app) onEvent(ctx context.Context, e scim.Event) error {
-	if a.feed != nil {
-		a.feed.event(e)
-	}
 	if e.ResourceType != "User" || (e.Kind != scim.UserDeactivated && e.Kind != scim.UserDeleted) {
 		return nil
 	}
@@ -139,11 +159,8 @@ func (a *app) onEvent(ctx context.Context, e scim.Event) error {
 
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
-	var scimHandler http.Handler = a.scim
-	if a.feed != nil {
-		scimHandler = a.feed.wrap(scimHandler)
-	}
-	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", scimHandler))
+	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", a.scim))
+	mux.Handle(tokenPath, limitTokens(rate.NewLimiter(tokenRate, tokenBurst), a.clients))
 	mux.HandleFunc("GET /api/me", a.apiMe)
 	mux.HandleFunc("GET /api/courses", a.apiCourses)
 	mux.HandleFunc("POST /logout", a.logout)

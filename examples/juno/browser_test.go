@@ -5,13 +5,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/scimkit/scim/scimtest"
 )
 
 // chromium returns the path of a Chromium or Chrome, or "" when there is
@@ -26,11 +27,15 @@ func chromium() string {
 }
 
 // TestBrowser drives the admin page in headless Chromium: log in, issue a
-// token, let an identity provider's cycle run with it, reload, and read
-// the provisioning log; and sees the deactivated person's /api/me answer
-// 401. Without Chromium it skips, unless SCIMKIT_REQUIRE_CHROMIUM is set
-// (as .ci/run sets it). The screenshot goes to $JUNO_SCREENSHOT_DIR, else
-// to the test's temporary directory.
+// token, let the simulator's Entra ID cycles run with it (the initial
+// cycle and an incremental one, then the same seed with a second
+// incremental cycle after every active person has signed in), and read
+// the provisioning log: the created users, the deactivation on the
+// deactivated person's page, a group's members added and removed; and
+// sees that person's /api/me answer 401. Without Chromium it skips,
+// unless SCIMKIT_REQUIRE_CHROMIUM is set (as .ci/run sets it). The
+// screenshot goes to $JUNO_SCREENSHOT_DIR, else to the test's temporary
+// directory.
 func TestBrowser(t *testing.T) {
 	exe := chromium()
 	if exe == "" {
@@ -89,49 +94,84 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("the page shows %q as the new secret", secret)
 	}
 
-	// Bob signs in before his deactivation; his session cookie goes to the
-	// browser.
-	ids := ta.entraCycleThen(t, secret, func(ids cycleIDs) {
-		c := ta.session(t, ids.bob)
-		if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: c.Name, Value: c.Value, URL: ta.srv.URL}); err != nil {
-			t.Fatal(err)
-		}
-		if status, me := apiMe(); status != http.StatusOK || !strings.Contains(me, "bob@contoso.com") {
-			t.Fatalf("bob's /api/me before his deactivation: %d %s", status, me)
-		}
-	})
-	if status, me := apiMe(); status != http.StatusUnauthorized || !strings.Contains(me, "not logged in") {
-		t.Errorf("bob's /api/me after his deactivation: %d %s, want 401", status, me)
+	// Entra ID provisions with that token: the simulator's initial cycle
+	// and one incremental cycle.
+	tg := scimtest.Target{URL: ta.srv.URL + "/scim/v2", Token: secret}
+	size := scimtest.CycleOptions{Users: 10, Groups: 2, Members: 4, Seed: 5}
+	scimtest.RunCycle(t, tg, scimtest.EntraLegacy, size)
+	if t.Failed() {
+		t.FailNow()
 	}
 
-	// The log gets a group change's members from its events, delivered
-	// after the responses; reload until they are in.
-	wants := []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com", "Sales", `class="removed"`, `class="added"`, "active"}
-	var log string
-	var missing []string
-	for end := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		do("reload the admin page", chromedp.Navigate(ta.srv.URL+"/admin/customers/demo"))
-		log = text("the provisioning log", chromedp.OuterHTML(chromedp.ID("provisioning-log")))
-		missing = slices.DeleteFunc(slices.Clone(wants), func(w string) bool { return strings.Contains(log, w) })
-		if len(missing) == 0 || time.Now().After(end) {
+	// Every active person signs in. Then the directory changes again: the
+	// same seed, whose initial cycle brings juno back to where its cycles
+	// start, with a second incremental cycle that deactivates one of them
+	// and changes a group's members.
+	sessions := map[string]*http.Cookie{}
+	for _, id := range ta.accountIDs(t, "active") {
+		c := ta.session(t, id)
+		if s, me := ta.get(t, nil, "/api/me", c); s != http.StatusOK || !strings.Contains(me, id) {
+			t.Fatalf("/api/me of %s before the cycle: %d %s", id, s, me)
+		}
+		sessions[id] = c
+	}
+	size.Cycles = 2
+	scimtest.RunCycle(t, tg, scimtest.EntraLegacy, size)
+	var gone string // signed in, then deactivated by the cycle
+	for _, id := range ta.accountIDs(t, "deactivated") {
+		if sessions[id] != nil {
+			gone = id
 			break
 		}
 	}
-	if len(missing) > 0 {
-		t.Errorf("the provisioning log in the browser lacks %q", missing)
+	if gone == "" {
+		t.Fatal("the second cycle deactivated nobody who had signed in")
 	}
-	var creates, deactivation int
-	for _, row := range strings.Split(log, `<tr class="record">`)[1:] {
-		if strings.Contains(row, "create") && strings.Contains(row, "User") {
-			creates++
+
+	// The deactivated person's browser session ends.
+	c := sessions[gone]
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: c.Name, Value: c.Value, URL: ta.srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	if status, me := apiMe(); status != http.StatusUnauthorized || !strings.Contains(me, "not logged in") {
+		t.Errorf("/api/me of %s after the deactivation: %d %s, want 401", gone, status, me)
+	}
+
+	// Each of wants must match one record (or the text before the first).
+	ta.logFlushed(t)
+	page := func(what, path, sel string, wants ...string) string {
+		t.Helper()
+		do("load "+what, chromedp.Navigate(ta.srv.URL+path))
+		html := text(what, chromedp.OuterHTML(chromedp.CSS(sel)))
+		rows := strings.Split(html, `<tr class="record">`)
+		for _, w := range wants {
+			if !slices.ContainsFunc(rows, regexp.MustCompile(w).MatchString) {
+				t.Errorf("%s in the browser lacks %q", what, w)
+			}
 		}
-		if strings.Contains(row, "patch") && strings.Contains(row, ids.bob) && strings.Contains(row, "active") {
-			deactivation++
+		return html
+	}
+	created := page("the log of creates", "/admin/customers/demo?op=create&outcome=success", "#provisioning-log")
+	// Each names the user it created (by id, linking to the user's page)
+	// and the attributes it set.
+	userLink := regexp.MustCompile(`<td>User <a href="/admin/customers/demo/users/[0-9a-f-]{36}">[^<]+</a></td>`)
+	setUserName := regexp.MustCompile(`<td>[^<]*\buserName\b[^<]*</td>`)
+	n := 0
+	for _, row := range strings.Split(created, `<tr class="record">`)[1:] {
+		if userLink.MatchString(row) && setUserName.MatchString(row) {
+			n++
 		}
 	}
-	if creates != 3 || deactivation != 1 {
-		t.Errorf("the log shows %d user creates and %d deactivations of bob, want 3 and 1", creates, deactivation)
+	if n < size.Users {
+		t.Errorf("the log shows %d users created, want at least %d", n, size.Users)
 	}
+	// The deactivated person's page: inactive, and the PATCH that changed
+	// active.
+	page("the deactivated person's history", "/admin/customers/demo/users/"+gone, "body",
+		`id="active">false<`, `(?s)<td>patch .*<td>[^<]*\bactive\b[^<]*</td>`)
+	// A group's members changed: the newest group PATCHes name them.
+	page("the log of group changes", "/admin/customers/demo?op=patch&outcome=success", "#provisioning-log",
+		`(?s)<td>Group .*class="added">\+ <a `, `(?s)<td>Group .*class="removed">− <a `)
 
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 	if err != nil {
@@ -146,4 +186,14 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// accountIDs returns the ids of the demo customer's accounts in status.
+func (ta *testApp) accountIDs(t *testing.T, status string) []string {
+	t.Helper()
+	var ids []string
+	if err := queryStrings(t.Context(), ta.db, &ids, `SELECT id FROM accounts WHERE customer_id = ? AND status = ? ORDER BY seq`, demoCustomer, status); err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }

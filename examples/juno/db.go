@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/scimkit/scim/store/sqlstore"
@@ -150,24 +151,49 @@ CREATE TABLE scim_tokens (
 );
 `
 
+// schemaV3 adds OAuth 2.0 clients for gallery apps (the client
+// credentials grant): each customer's clients and their secrets, as
+// digests. Their access tokens are rows of scim_tokens.
+const schemaV3 = `
+CREATE TABLE oauth_clients (
+	id          TEXT PRIMARY KEY,
+	customer_id TEXT NOT NULL,
+	label       TEXT NOT NULL DEFAULT '',
+	created_at  INTEGER NOT NULL
+);
+CREATE INDEX oauth_clients_customer ON oauth_clients(customer_id, created_at, id);
+CREATE TABLE oauth_client_secrets (
+	client_id  TEXT NOT NULL REFERENCES oauth_clients(id) ON DELETE CASCADE,
+	id         TEXT NOT NULL,
+	digest     TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL DEFAULT 0,
+	revoked_at INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (client_id, id)
+);
+`
+
 // migrations are applied in order, each once, in one transaction each;
 // PRAGMA user_version counts those applied.
-var migrations = []string{schemaV1, schemaV2}
+var migrations = []string{schemaV1, schemaV2, schemaV3}
 
 // openDB opens (creating it readable by its owner only) the SQLite file at
-// path and brings its schema up to date. One connection: Juno is one
-// process, and SQLite takes one writer at a time anyway, so every
-// transaction simply takes its turn.
+// path and brings its schema up to date. Two connections: one for Juno,
+// whose transactions take their turns on it (SQLite takes one writer at a
+// time anyway), and one the provisioning log's background writer keeps.
+// Every transaction begins IMMEDIATE, taking the write lock first, so
+// that one that reads before it writes never fails because the other
+// connection committed in between (busy_timeout waits for the lock).
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
 	}
-	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path)+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
+	db.SetMaxOpenConns(2)
+	db.SetMaxIdleConns(2)
 	db.SetConnMaxLifetime(0)
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
@@ -212,6 +238,11 @@ func inTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// isUnique reports whether err is a unique or primary key violation.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 // newID returns a random version 4 UUID, Juno's id for every row.

@@ -3,15 +3,19 @@
 // scimkit added so that its customers' Entra ID or Okta keep its accounts
 // in sync, and OpenID Connect sign-in beside it.
 //
-//	go run ./examples/juno [-addr 127.0.0.1:8080] [-db juno.db] [-base-url URL]
+//	go run ./examples/juno [-addr 127.0.0.1:8080] [-db juno.db] [-base-url URL] [-oauth-token-lifetime 1h]
+//		[-log-max-age 2160h] [-log-max-rows 100000]
 //		[-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S [-oidc-customer demo]]
 //
 // It keeps everything in one SQLite file (-db, default juno.db, created
-// readable by its owner only). On a first start it creates a demo
+// readable by its owner only), the provisioning log too: records older
+// than -log-max-age and each customer's beyond its newest -log-max-rows
+// are deleted (0: no limit). On a first start it creates a demo
 // customer, a first Secret Token for it and an admin login, and prints
 // them with the Tenant URL and the admin page's URL. The SCIM endpoint is
-// /scim/v2; the admin page /admin; Juno's own API /api/me and
-// /api/courses.
+// /scim/v2; the OAuth 2.0 token endpoint (client credentials, for
+// clients made on the admin page) /oauth2/token; the admin page /admin;
+// Juno's own API /api/me and /api/courses.
 package main
 
 import (
@@ -55,6 +59,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "`HOST:PORT` to listen on")
 	dbPath := fs.String("db", "juno.db", "the SQLite `file`")
 	baseURL := fs.String("base-url", "", "the public `URL` of the app (default: http://ADDR); https turns on Secure cookies")
+	tokenLifetime := fs.Duration("oauth-token-lifetime", time.Hour, "how long an OAuth access token lasts (1m to 24h)")
+	logMaxAge := fs.Duration("log-max-age", defaultLogMaxAge, "how long the provisioning log keeps records (0: no limit)")
+	logMaxRows := fs.Int("log-max-rows", defaultLogMaxRows, "how many records the provisioning log keeps per customer, its newest (0: no limit)")
 	var sso ssoFlags
 	fs.StringVar(&sso.issuer, "oidc-issuer", "", "OpenID Connect issuer `URL` for sign-in (e.g. https://login.microsoftonline.com/TENANT/v2.0)")
 	fs.StringVar(&sso.clientID, "oidc-client-id", "", "OpenID Connect client `id`")
@@ -66,6 +73,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *tokenLifetime < time.Minute || *tokenLifetime > 24*time.Hour {
+		return fmt.Errorf("-oauth-token-lifetime %s: give a duration from 1m to 24h", *tokenLifetime)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -89,7 +99,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	a, err := newApp(ctx, appConfig{DB: db, BaseURL: base, Logger: logger})
+	a, err := newApp(ctx, appConfig{DB: db, BaseURL: base, Logger: logger, AccessTokenLifetime: *tokenLifetime,
+		LogMaxAge: noLimit(*logMaxAge), LogMaxRows: noLimit(*logMaxRows)})
 	if err != nil {
 		return err
 	}
@@ -115,6 +126,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return hs.Shutdown(sctx)
 }
 
+// noLimit turns a flag's 0 (no limit) into appConfig's -1.
+func noLimit[T int | time.Duration](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
 // welcome prepares a first start (demo customer, its courses, a token, an
 // admin login) and prints how to use Juno.
 func (a *app) welcome(ctx context.Context, w io.Writer) error {
@@ -128,6 +147,7 @@ func (a *app) welcome(ctx context.Context, w io.Writer) error {
 	} else {
 		fmt.Fprintf(w, "Secret Token: issued at the first start; issue another on the admin page\n")
 	}
+	fmt.Fprintf(w, "Token URL:    %s%s   (OAuth client credentials: make a client on the admin page)\n", a.base, tokenPath)
 	fmt.Fprintf(w, "Admin page:   %s/admin\n", a.base)
 	if password != "" {
 		fmt.Fprintf(w, "Admin login:  admin / %s   (shown once)\n", password)

@@ -4,15 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/scimkit/scim"
 )
 
 // tokenStore keeps customers' SCIM tokens (their digests) in Juno's
-// scim_tokens table: a scim.TokenStore for scim.Tokens.
+// scim_tokens table: a scim.TokenStore for scim.Tokens, and a
+// scim.TokenPruner that deletes the OAuth access tokens that expired.
 type tokenStore struct{ db *sql.DB }
+
+var _ scim.TokenPruner = (*tokenStore)(nil)
 
 const tokenColumns = `customer_id, id, digest, label, created_at, expires_at, last_used, revoked_at`
 
@@ -27,7 +29,7 @@ func scanToken(row interface{ Scan(...any) error }) (scim.Token, error) {
 func (s *tokenStore) AddToken(ctx context.Context, t scim.Token) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO scim_tokens (`+tokenColumns+`) VALUES (?,?,?,?,?,?,?,?)`,
 		t.Tenant, t.ID, t.Digest, t.Label, nanos(t.Created), nanos(t.Expires), nanos(t.LastUsed), nanos(t.Revoked))
-	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
+	if isUnique(err) {
 		return scim.ErrConflict
 	}
 	return err
@@ -74,4 +76,17 @@ func (s *tokenStore) TouchToken(ctx context.Context, tenant, id string, at time.
 	_, err := s.db.ExecContext(ctx, `UPDATE scim_tokens SET last_used = ? WHERE customer_id = ? AND id = ? AND last_used < ?`,
 		nanos(at), tenant, id, nanos(at))
 	return err
+}
+
+// PruneTokens deletes the tokens with idPrefix that expired by before.
+// The prefix is compared as a string, not with LIKE, where '_' and '%'
+// are wildcards.
+func (s *tokenStore) PruneTokens(ctx context.Context, idPrefix string, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM scim_tokens WHERE substr(id, 1, length(?1)) = ?1 AND expires_at <> 0 AND expires_at <= ?2`,
+		idPrefix, nanos(before))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
