@@ -40,10 +40,11 @@ import (
 //
 // It is safe for concurrent use.
 type OperationLog struct {
-	db   *sql.DB
-	d    Dialect
-	opts OperationLogOptions
-	log  *slog.Logger
+	db    *sql.DB
+	ownDB bool // from OpenSQLiteOperationLog: Close closes db
+	d     Dialect
+	opts  OperationLogOptions
+	log   *slog.Logger
 
 	mu     sync.RWMutex // guards closed against sends on ch
 	closed bool
@@ -115,9 +116,9 @@ const maxPruneSteps = 10
 // Close (with synchronous=NORMAL, set on that connection only), so the
 // pool must allow one more than its other users need (OpenSQLite's
 // does). SQLite has one writer per database: sharing the store's file,
-// the log's batches take turns with the store's writes for it, which a
-// busy SQLite host avoids with a file of the log's own. Call Close to
-// write what is buffered and stop.
+// the log's batches take turns with the store's writes for its lock and
+// slow them down, so on SQLite use OpenSQLiteOperationLog, a file of the
+// log's own, instead. Call Close to write what is buffered and stop.
 func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts OperationLogOptions) (*OperationLog, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: nil *sql.DB")
@@ -172,6 +173,30 @@ func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts Operation
 	return l, nil
 }
 
+// OpenSQLiteOperationLog opens (creating it if needed, readable and
+// writable by its owner only) the SQLite file at path as a database of
+// the provisioning log's own and an OperationLog in it, as
+// OpenOperationLog does. It is how a SQLite store keeps a log: a file
+// beside the store's, such as "scim.db-oplog.db", whose write lock the
+// log's batches take without ever holding up the store's writes. The
+// file is opened as OpenSQLite opens a store's (WAL, a 10 s
+// busy_timeout; the log's writes with synchronous=NORMAL); Close closes
+// it too.
+func OpenSQLiteOperationLog(ctx context.Context, path string, opts OperationLogOptions) (*OperationLog, error) {
+	// The writer's connection and two for queries and retention's reads.
+	db, err := openSQLiteDB(path, 3)
+	if err != nil {
+		return nil, err
+	}
+	l, err := OpenOperationLog(ctx, db, SQLite, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	l.ownDB = true
+	return l, nil
+}
+
 // LogOperation implements scim.LogSink: it buffers rec and returns at
 // once; a full buffer drops it.
 func (l *OperationLog) LogOperation(_ context.Context, rec scim.LogRecord) {
@@ -211,15 +236,20 @@ func (l *OperationLog) Flush(ctx context.Context) error {
 }
 
 // Close writes the buffered records and stops the background writer.
-// Records given after Close are dropped. db stays open.
+// Records given after Close are dropped. The database stays open,
+// unless it is OpenSQLiteOperationLog's.
 func (l *OperationLog) Close() error {
 	l.mu.Lock()
-	if !l.closed {
+	first := !l.closed
+	if first {
 		l.closed = true
 		close(l.ch)
 	}
 	l.mu.Unlock()
 	<-l.done
+	if first && l.ownDB {
+		return l.db.Close()
+	}
 	return nil
 }
 
