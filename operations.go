@@ -45,6 +45,7 @@ func (q *request) create(res *Resource) {
 			q.fail(err)
 			return
 		}
+		q.noteUserWrite(res, nil, u)
 		if u.ID != "" {
 			q.w.Header().Set("Location", q.base+"/"+strings.Trim(res.Type.Endpoint, "/")+"/"+u.ID)
 		}
@@ -289,6 +290,9 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 			u, err := ur.replaceUser(ctx, q.tenant, id, doc, cur)
 			if errors.Is(err, ErrVersionMismatch) && cur != "" {
 				continue
+			}
+			if err == nil {
+				q.noteUserWrite(res, old, u)
 			}
 			return nil, u, err
 		}
