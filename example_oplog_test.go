@@ -13,7 +13,8 @@ import (
 
 // A provisioning log beside the store: every SCIM operation leaves a
 // record, and a user's history answers why the user left a group.
-// store/sqlstore's OpenOperationLog keeps it in the database instead.
+// store/sqlstore's OpenOperationLog keeps it in a database instead (on SQLite,
+// OpenSQLiteOperationLog, in a file of its own).
 func ExampleConfig_operationLog() {
 	oplog := memory.NewOperationLog(memory.OperationLogOptions{})
 	srv, err := scim.NewServer(scim.Config{

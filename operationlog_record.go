@@ -141,6 +141,18 @@ func (s *Server) logOperation(ctx context.Context, msg string, rec *LogRecord, a
 	s.log.LogAttrs(ctx, level, msg, all...)
 }
 
+// noteUserWrite is noteWrite for a user written through the typed path,
+// which has no document form of it unless the changed names are wanted.
+func (q *request) noteUserWrite(res *Resource, old map[string]any, u *User) {
+	if !q.changes {
+		if u.ID != "" {
+			q.log.ResourceID = u.ID
+		}
+		return
+	}
+	q.noteWrite(res, old, UserDoc(u), false)
+}
+
 // noteWrite records in q.log what a committed write of res changed, from
 // the resource before (nil: created) and after it (nil: deleted). A
 // group's members are compared when both documents hold them (withMembers).

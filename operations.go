@@ -45,8 +45,7 @@ func (q *request) create(res *Resource) {
 			q.fail(err)
 			return
 		}
-		q.noteWrite(res, nil, doc, true)
-		q.log.ResourceID = u.ID
+		q.noteUserWrite(res, nil, u)
 		if u.ID != "" {
 			q.w.Header().Set("Location", q.base+"/"+strings.Trim(res.Type.Endpoint, "/")+"/"+u.ID)
 		}
@@ -293,9 +292,7 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 				continue
 			}
 			if err == nil {
-				// doc is what the store wrote, less its id and meta.
-				q.noteWrite(res, old, doc, !excludeMembers)
-				q.log.ResourceID = id
+				q.noteUserWrite(res, old, u)
 			}
 			return nil, u, err
 		}

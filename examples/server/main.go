@@ -22,8 +22,12 @@
 // least once, also after a crash, or in-process with -memory.
 //
 // -oplog keeps the provisioning log, one record per SCIM operation
-// (scim.Config.OperationLog), in the database's scim_oplog table (in
-// memory with -memory) for 30 days and 100,000 records per tenant;
+// (scim.Config.OperationLog), for 30 days and 100,000 records per
+// tenant: beside a SQLite database in a SQLite file of its own, the
+// database's path with -oplog.db appended (scimkit.db-oplog.db; created
+// readable by its owner only), so that its writes never take the
+// database's one write lock from the store's; in PostgreSQL in the
+// database's scim_oplog table; in memory with -memory;
 //
 //	go run ./examples/server [-db ...] log [-tenant T] [-resource ID] [-op OP] [-outcome failure] [-n 50]
 //
@@ -128,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	inMemory := fs.Bool("memory", false, "keep users and groups in memory only")
 	verbose := fs.Bool("v", false, "log every request, not only failures")
 	events := fs.Bool("events", false, "write each delivered change event to standard output as one JSON line")
-	oplog := fs.Bool("oplog", false, "keep the provisioning log (one record per SCIM operation; \"log\" shows it) in the database, or in memory with -memory")
+	oplog := fs.Bool("oplog", false, "keep the provisioning log (one record per SCIM operation; \"log\" shows it): beside a SQLite -db in its path + \"-oplog.db\", in PostgreSQL's database, or in memory with -memory")
 	var schemas schemaFiles
 	fs.Var(&schemas, "schema", "`FILE` of extension schemas in RFC 7643 JSON; repeatable; an id ending in :Group extends Group, others User")
 	fs.Usage = func() {
@@ -203,7 +207,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	oplogWhere := ""
 	if *oplog {
-		sink, closeLog, where, err := openOperationLog(ctx, store)
+		sink, closeLog, where, err := openOperationLog(ctx, store, *dbFlag)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,21 +24,68 @@ const (
 )
 
 // openOperationLog returns the provisioning log -oplog keeps beside
-// store: in its database (scim_oplog) for a SQL store, else in memory.
-func openOperationLog(ctx context.Context, store scim.Store) (scim.LogSink, io.Closer, string, error) {
+// store, whose -db is db: in the PostgreSQL database's scim_oplog; for a
+// SQLite file in a file of its own beside it (oplogFile), so that the
+// log's writes never wait for the store's one write lock nor hold it;
+// else in memory.
+func openOperationLog(ctx context.Context, store scim.Store, db string) (scim.LogSink, io.Closer, string, error) {
 	s, ok := store.(*sqlstore.Store)
 	if !ok {
 		return memory.NewOperationLog(memory.OperationLogOptions{MaxAge: oplogMaxAge, MaxRowsPerTenant: oplogMaxRows}), nopCloser{}, "in memory", nil
 	}
-	l, err := sqlstore.OpenOperationLog(ctx, s.DB(), s.Dialect(), sqlstore.OperationLogOptions{MaxAge: oplogMaxAge, MaxRowsPerTenant: oplogMaxRows})
+	opts := sqlstore.OperationLogOptions{MaxAge: oplogMaxAge, MaxRowsPerTenant: oplogMaxRows}
+	if s.Dialect() == sqlstore.SQLite {
+		l, err := sqlstore.OpenSQLiteOperationLog(ctx, oplogFile(db), opts)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("provisioning log %s: %w", oplogFile(db), err)
+		}
+		return l, l, "in SQLite file " + oplogFile(db), nil
+	}
+	l, err := sqlstore.OpenOperationLog(ctx, s.DB(), s.Dialect(), opts)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	return l, l, "table scim_oplog", nil
+	return l, l, "in table scim_oplog", nil
+}
+
+// oplogFile is where -oplog keeps the provisioning log of the SQLite
+// database db: "-oplog.db" appended to its path, beside its -wal and
+// -shm.
+func oplogFile(db string) string { return db + "-oplog.db" }
+
+// openLogReader opens the provisioning log of -db db for the log
+// command, refusing to create one: a SQLite database's log file must
+// exist.
+func openLogReader(ctx context.Context, db string) (*sqlstore.OperationLog, io.Closer, error) {
+	if !isPostgres(db) {
+		f := oplogFile(db)
+		if _, err := os.Stat(f); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, nil, fmt.Errorf("no provisioning log %s beside database %s: serve with -oplog to keep one", f, db)
+			}
+			return nil, nil, fmt.Errorf("provisioning log %s: %w", f, cause(err))
+		}
+		l, err := sqlstore.OpenSQLiteOperationLog(ctx, f, sqlstore.OperationLogOptions{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("provisioning log %s: %w", f, err)
+		}
+		return l, l, nil
+	}
+	store, closeStore, _, err := openStore(ctx, db, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := store.(*sqlstore.Store)
+	l, err := sqlstore.OpenOperationLog(ctx, s.DB(), s.Dialect(), sqlstore.OperationLogOptions{})
+	if err != nil {
+		closeStore.Close()
+		return nil, nil, err
+	}
+	return l, closers{l, closeStore}, nil
 }
 
 // logCommand runs "log": the newest records of a tenant's provisioning
-// log in the database, filtered.
+// log, filtered.
 func logCommand(ctx context.Context, args []string, db string, inMemory bool, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("log", flag.ContinueOnError)
 	fs.StringVar(&db, "db", db, "SQLite database file, or PostgreSQL: a postgres:// URL or a key=value DSN")
@@ -55,17 +104,11 @@ func logCommand(ctx context.Context, args []string, db string, inMemory bool, st
 	case fs.NArg() > 0:
 		return fmt.Errorf("log: unexpected argument %q", fs.Arg(0))
 	}
-	store, closeStore, _, err := openStore(ctx, db, false)
+	l, closeLog, err := openLogReader(ctx, db)
 	if err != nil {
 		return err
 	}
-	defer closeStore.Close()
-	s := store.(*sqlstore.Store)
-	l, err := sqlstore.OpenOperationLog(ctx, s.DB(), s.Dialect(), sqlstore.OperationLogOptions{})
-	if err != nil {
-		return err
-	}
-	defer l.Close()
+	defer closeLog.Close()
 	page, err := l.QueryLog(ctx, q)
 	if err != nil {
 		return err

@@ -1,20 +1,36 @@
 package main
 
 import (
+	"database/sql"
+	"errors"
+	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scimkit/scim/store/sqlstore"
 )
 
 // TestOperationLogFlag serves with -oplog from a SQLite file and reads
-// the provisioning log back with the log command, filtered.
+// the provisioning log back with the log command, filtered, from the
+// file of its own beside the database.
 func TestOperationLogFlag(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "scim.db")
+	if _, _, err := runCmd(t, "-db", db, "log"); err == nil || !strings.Contains(err.Error(), "serve with -oplog") {
+		t.Errorf("log without a log file: %v, want an error saying how to keep one", err)
+	}
+	if _, err := os.Stat(db + "-oplog.db"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("log created the log file (stat: %v)", err)
+	}
 	lines := serveLines(t, "-db", db, "-token", "oplog-test-token", "-oplog")
-	if !strings.Contains(lines["Log"], "scim_oplog") {
+	if !strings.Contains(lines["Log"], db+"-oplog.db") {
 		t.Errorf("the server did not say where the log is: %q", lines["Log"])
+	}
+	if fi, err := os.Stat(db + "-oplog.db"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the log file: %v, %v; want mode 0600", fi, err)
 	}
 	base := lines["Tenant URL"]
 	createUser(t, base, "oplog-test-token", "ada@contoso.com")
@@ -53,5 +69,16 @@ func TestOperationLogFlag(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, "-memory", "log"); err == nil {
 		t.Error("log with -memory ran")
+	}
+
+	// The store's database keeps none of it.
+	sdb, err := sql.Open("sqlite", sqlstore.SQLiteDSN(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	var n int
+	if err := sdb.QueryRow("SELECT count(*) FROM scim_oplog").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the store's scim_oplog holds %d records (%v), want none", n, err)
 	}
 }

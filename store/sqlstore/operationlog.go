@@ -40,10 +40,11 @@ import (
 //
 // It is safe for concurrent use.
 type OperationLog struct {
-	db   *sql.DB
-	d    Dialect
-	opts OperationLogOptions
-	log  *slog.Logger
+	db    *sql.DB
+	ownDB bool // from OpenSQLiteOperationLog: Close closes db
+	d     Dialect
+	opts  OperationLogOptions
+	log   *slog.Logger
 
 	mu     sync.RWMutex // guards closed against sends on ch
 	closed bool
@@ -115,9 +116,9 @@ const maxPruneSteps = 10
 // Close (with synchronous=NORMAL, set on that connection only), so the
 // pool must allow one more than its other users need (OpenSQLite's
 // does). SQLite has one writer per database: sharing the store's file,
-// the log's batches take turns with the store's writes for it, which a
-// busy SQLite host avoids with a file of the log's own. Call Close to
-// write what is buffered and stop.
+// the log's batches take turns with the store's writes for its lock and
+// slow them down, so on SQLite use OpenSQLiteOperationLog, a file of the
+// log's own, instead. Call Close to write what is buffered and stop.
 func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts OperationLogOptions) (*OperationLog, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: nil *sql.DB")
@@ -172,6 +173,30 @@ func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts Operation
 	return l, nil
 }
 
+// OpenSQLiteOperationLog opens (creating it if needed, readable and
+// writable by its owner only) the SQLite file at path as a database of
+// the provisioning log's own and an OperationLog in it, as
+// OpenOperationLog does. It is how a SQLite store keeps a log: a file
+// beside the store's, such as "scim.db-oplog.db", whose write lock the
+// log's batches take without ever holding up the store's writes. The
+// file is opened as OpenSQLite opens a store's (WAL, a 10 s
+// busy_timeout; the log's writes with synchronous=NORMAL); Close closes
+// it too.
+func OpenSQLiteOperationLog(ctx context.Context, path string, opts OperationLogOptions) (*OperationLog, error) {
+	// The writer's connection and two for queries and retention's reads.
+	db, err := openSQLiteDB(path, 3)
+	if err != nil {
+		return nil, err
+	}
+	l, err := OpenOperationLog(ctx, db, SQLite, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	l.ownDB = true
+	return l, nil
+}
+
 // LogOperation implements scim.LogSink: it buffers rec and returns at
 // once; a full buffer drops it.
 func (l *OperationLog) LogOperation(_ context.Context, rec scim.LogRecord) {
@@ -211,15 +236,20 @@ func (l *OperationLog) Flush(ctx context.Context) error {
 }
 
 // Close writes the buffered records and stops the background writer.
-// Records given after Close are dropped. db stays open.
+// Records given after Close are dropped. The database stays open,
+// unless it is OpenSQLiteOperationLog's.
 func (l *OperationLog) Close() error {
 	l.mu.Lock()
-	if !l.closed {
+	first := !l.closed
+	if first {
 		l.closed = true
 		close(l.ch)
 	}
 	l.mu.Unlock()
 	<-l.done
+	if first && l.ownDB {
+		return l.db.Close()
+	}
 	return nil
 }
 
@@ -289,107 +319,139 @@ func (l *OperationLog) write(batch []scim.LogRecord) {
 	l.written.Add(int64(len(batch)))
 }
 
-// A batch is written with three statements whatever its size: the
-// batch's seqs are taken first (on SQLite the writer holds the database's
-// write lock, so the next ones after sqlite_sequence are its; on
-// PostgreSQL they come from the identity's sequence), then every record
-// and every member row goes in with one INSERT each, from JSON.
-var (
-	sqliteLogSQL = logSQL{
-		seqs: `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'scim_oplog'), 0) + value
-			FROM json_each(?)`,
-		records: `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
-				resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
-			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
-				value ->> 8, value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16
-			FROM json_each(?)`,
-		members: `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
-			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)`,
-	}
-	postgresLogSQL = logSQL{
-		seqs: `SELECT nextval(pg_get_serial_sequence('scim_oplog', 'seq')) FROM jsonb_array_elements(CAST(? AS jsonb))`,
-		records: `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
-				resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
-			OVERRIDING SYSTEM VALUE
-			SELECT CAST(e->>0 AS bigint), e->>1, CAST(e->>2 AS bigint), e->>3, e->>4, e->>5, e->>6, e->>7,
-				e->>8, e->>9, CAST(e->>10 AS integer), e->>11, e->>12, e->>13, e->>14, CAST(e->>15 AS integer), CAST(e->>16 AS bigint)
-			FROM jsonb_array_elements(CAST(? AS jsonb)) AS e`,
-		members: `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
-			SELECT e->>0, e->>1, CAST(e->>2 AS bigint), CAST(e->>3 AS bigint) FROM jsonb_array_elements(CAST(? AS jsonb)) AS e`,
-	}
+// A batch is written with few statements whatever its size. On
+// PostgreSQL: the batch's seqs from the identity's sequence, then every
+// record and every member row with one INSERT each, from JSON. On
+// SQLite the writer holds the database's write lock, so the next seqs
+// after sqlite_sequence are the batch's; the rows go in with multi-row
+// INSERTs of bound values, prepared once, since SQLite's JSON functions
+// cost the log's writer most of its CPU (each value taken out of
+// json_each is printed and parsed again).
+var postgresLogSQL = struct{ seqs, records, members string }{
+	seqs: `SELECT nextval(pg_get_serial_sequence('scim_oplog', 'seq')) FROM jsonb_array_elements(CAST(? AS jsonb))`,
+	records: `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
+			resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns)
+		OVERRIDING SYSTEM VALUE
+		SELECT CAST(e->>0 AS bigint), e->>1, CAST(e->>2 AS bigint), e->>3, e->>4, e->>5, e->>6, e->>7,
+			e->>8, e->>9, CAST(e->>10 AS integer), e->>11, e->>12, e->>13, e->>14, CAST(e->>15 AS integer), CAST(e->>16 AS bigint)
+		FROM jsonb_array_elements(CAST(? AS jsonb)) AS e`,
+	members: `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq)
+		SELECT e->>0, e->>1, CAST(e->>2 AS bigint), CAST(e->>3 AS bigint) FROM jsonb_array_elements(CAST(? AS jsonb)) AS e`,
+}
+
+const (
+	sqliteLogSeq     = `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'scim_oplog'), 0)`
+	sqliteLogRecords = `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
+		resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns) VALUES `
+	sqliteLogMembers = `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq) VALUES `
 )
 
-// logSQL are the statements that write a batch; ? placeholders.
-type logSQL struct{ seqs, records, members string }
+// rowsInsertSizes are the row counts of the multi-row INSERTs prepared
+// on SQLite: a batch is written with the largest that fit (at most 64
+// rows of 17 values, far under SQLite's 32,766 variables).
+var rowsInsertSizes = []int{64, 8, 1}
 
-// logStmts are sqliteLogSQL prepared once on the SQLite writer's
+// rowsInsert inserts rows with statements prepared for rowsInsertSizes.
+type rowsInsert []*sql.Stmt
+
+// prepareRowsInsert prepares prefix followed by n tuples of cols
+// placeholders for each n of rowsInsertSizes.
+func prepareRowsInsert(ctx context.Context, conn *sql.Conn, prefix string, cols int) (rowsInsert, error) {
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	ri := make(rowsInsert, 0, len(rowsInsertSizes))
+	for _, n := range rowsInsertSizes {
+		st, err := conn.PrepareContext(ctx, prefix+strings.TrimSuffix(strings.Repeat(tuple+",", n), ","))
+		if err != nil {
+			ri.close()
+			return nil, err
+		}
+		ri = append(ri, st)
+	}
+	return ri, nil
+}
+
+// exec inserts rows, the largest statements first.
+func (ri rowsInsert) exec(ctx context.Context, rows [][]any) error {
+	var args []any
+	for i, n := range rowsInsertSizes {
+		for len(rows) >= n {
+			args = args[:0]
+			for _, r := range rows[:n] {
+				args = append(args, r...)
+			}
+			if _, err := ri[i].ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			rows = rows[n:]
+		}
+	}
+	return nil
+}
+
+func (ri rowsInsert) close() {
+	for _, st := range ri {
+		st.Close()
+	}
+}
+
+// logStmts are the SQLite writer's statements, prepared once on its
 // connection (the driver parses a statement on every call otherwise);
 // nil on PostgreSQL, whose driver keeps its own statement cache.
 type logStmts struct {
-	seqs, records, members *sql.Stmt
+	seq              *sql.Stmt
+	records, members rowsInsert
 }
 
 func (s *logStmts) close() {
 	if s == nil {
 		return
 	}
-	for _, st := range []*sql.Stmt{s.seqs, s.records, s.members} {
-		if st != nil {
-			st.Close()
-		}
+	if s.seq != nil {
+		s.seq.Close()
 	}
+	s.records.close()
+	s.members.close()
 }
 
-// prepareLogStmts prepares sqliteLogSQL on conn.
+// prepareLogStmts prepares the SQLite writer's statements on conn.
 func prepareLogStmts(ctx context.Context, conn *sql.Conn) (*logStmts, error) {
 	st := &logStmts{}
 	var err error
-	for _, p := range []struct {
-		to  **sql.Stmt
-		sql string
-	}{{&st.seqs, sqliteLogSQL.seqs}, {&st.records, sqliteLogSQL.records}, {&st.members, sqliteLogSQL.members}} {
-		if *p.to, err = conn.PrepareContext(ctx, p.sql); err != nil {
-			st.close()
-			return nil, fmt.Errorf("sqlstore: preparing the provisioning log's statements: %w", err)
+	if st.seq, err = conn.PrepareContext(ctx, sqliteLogSeq); err == nil {
+		if st.records, err = prepareRowsInsert(ctx, conn, sqliteLogRecords, 17); err == nil {
+			st.members, err = prepareRowsInsert(ctx, conn, sqliteLogMembers, 4)
 		}
+	}
+	if err != nil {
+		st.close()
+		return nil, fmt.Errorf("sqlstore: preparing the provisioning log's statements: %w", err)
 	}
 	return st, nil
 }
 
 // insertLogRecords writes batch, with st on SQLite.
 func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.LogRecord) error {
-	ord := make([]int, len(batch))
-	for i := range ord {
-		ord[i] = i + 1
-	}
-	q := func(s *sql.Stmt, query string, args ...any) (*sql.Rows, error) {
-		if s != nil {
-			return s.QueryContext(ctx, args...)
-		}
-		return t.query(ctx, query, args...)
-	}
-	exec := func(s *sql.Stmt, query string, args ...any) error {
-		var err error
-		if s != nil {
-			_, err = s.ExecContext(ctx, args...)
-		} else {
-			_, err = t.exec(ctx, query, args...)
-		}
-		return err
-	}
-	var sqlOf logSQL
-	var seqStmt, recStmt, memStmt *sql.Stmt
+	var seqs []int64
 	if st != nil {
-		sqlOf, seqStmt, recStmt, memStmt = sqliteLogSQL, st.seqs, st.records, st.members
+		var last int64
+		if err := st.seq.QueryRowContext(ctx).Scan(&last); err != nil {
+			return err
+		}
+		for i := range batch {
+			seqs = append(seqs, last+1+int64(i))
+		}
 	} else {
-		sqlOf = postgresLogSQL
-	}
-	seqs, err := int64s(q(seqStmt, sqlOf.seqs, jsonList(ord)))
-	if err != nil {
-		return err
-	}
-	if len(seqs) != len(batch) {
-		return fmt.Errorf("sqlstore: %d provisioning log seqs for %d records", len(seqs), len(batch))
+		ord := make([]int, len(batch))
+		for i := range ord {
+			ord[i] = i + 1
+		}
+		var err error
+		if seqs, err = int64s(t.query(ctx, postgresLogSQL.seqs, jsonList(ord))); err != nil {
+			return err
+		}
+		if len(seqs) != len(batch) {
+			return fmt.Errorf("sqlstore: %d provisioning log seqs for %d records", len(seqs), len(batch))
+		}
 	}
 	recs := make([][]any, len(batch))
 	var members [][]any
@@ -407,13 +469,20 @@ func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.Log
 			}
 		}
 	}
-	if err := exec(recStmt, sqlOf.records, jsonList(recs)); err != nil {
+	if st != nil {
+		if err := st.records.exec(ctx, recs); err != nil {
+			return err
+		}
+		return st.members.exec(ctx, members)
+	}
+	if _, err := t.exec(ctx, postgresLogSQL.records, jsonList(recs)); err != nil {
 		return err
 	}
 	if len(members) == 0 {
 		return nil
 	}
-	return exec(memStmt, sqlOf.members, jsonList(members))
+	_, err := t.exec(ctx, postgresLogSQL.members, jsonList(members))
+	return err
 }
 
 // int64s reads the one integer column of rows, and closes them.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,17 @@ func TestOperationLogContract(t *testing.T) {
 			})
 		})
 	}
+	t.Run("sqlite own file", func(t *testing.T) {
+		t.Parallel()
+		storetest.RunOperationLog(t, func(t *testing.T) (storetest.OperationLog, func()) {
+			l, err := OpenSQLiteOperationLog(context.Background(), sqlitePath(t), OperationLogOptions{})
+			if err != nil {
+				t.Fatalf("OpenSQLiteOperationLog: %v", err)
+			}
+			t.Cleanup(func() { l.Close() })
+			return l, flushLog(t, l)
+		})
+	})
 	t.Run("sqlite store's db", func(t *testing.T) {
 		t.Parallel()
 		storetest.RunOperationLog(t, func(t *testing.T) (storetest.OperationLog, func()) {
@@ -357,5 +369,58 @@ func BenchmarkOperationLogWrite(b *testing.B) {
 				b.Fatalf("stats %+v", st)
 			}
 		})
+	}
+}
+
+// TestOpenSQLiteOperationLog checks the log in a file of its own: created
+// readable by its owner only, closed by Close with every buffered record
+// written, and found again by the next open, while the store's own
+// scim_oplog (its migration 8) stays empty.
+func TestOpenSQLiteOperationLog(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbPath := sqlitePath(t)
+	store, err := OpenSQLite(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	path := dbPath + "-oplog.db"
+	l, err := OpenSQLiteOperationLog(ctx, path, OperationLogOptions{})
+	if err != nil {
+		t.Fatalf("OpenSQLiteOperationLog: %v", err)
+	}
+	for i := range 300 { // more than one batch
+		l.LogOperation(ctx, scim.LogRecord{Time: time.Now(), Tenant: "a", RequestID: fmt.Sprint(i), Op: "get",
+			Outcome: scim.OutcomeSuccess, Status: 200})
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := l.db.PingContext(ctx); err == nil {
+		t.Error("the log's database is still open after Close")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fi.Mode().Perm(); m != 0o600 {
+		t.Errorf("log file mode %v, want 0600", m)
+	}
+
+	l, err = OpenSQLiteOperationLog(ctx, path, OperationLogOptions{})
+	if err != nil {
+		t.Fatalf("reopening: %v", err)
+	}
+	defer l.Close()
+	if got := requestIDsOf(t, l, scim.LogQuery{Tenant: "a", Count: 1000}); len(got) != 300 || got[0] != "299" {
+		t.Errorf("reopened log holds %d records, newest %v; want 300, newest 299", len(got), got[:min(1, len(got))])
+	}
+	var n int
+	if err := store.DB().QueryRowContext(ctx, "SELECT count(*) FROM scim_oplog").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the store's scim_oplog holds %d records (%v), want none", n, err)
 	}
 }

@@ -188,6 +188,24 @@ func open(ctx context.Context, db *sql.DB, d Dialect, ms []migration) (*Store, e
 // a 10 s busy_timeout. A file it creates is readable and writable by its
 // owner only (0600). Close closes the database too.
 func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	// One writer connection plus readers.
+	db, err := openSQLiteDB(path, max(4, 2*runtime.GOMAXPROCS(0))+1)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Open(ctx, db, SQLite)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.ownDB = true
+	return s, nil
+}
+
+// openSQLiteDB opens a pool of at most conns connections (kept idle, so
+// that reads do not reopen the file) on the SQLite file at path,
+// creating the file readable by its owner only.
+func openSQLiteDB(path string, conns int) (*sql.DB, error) {
 	if !slices.Contains(sql.Drivers(), "sqlite") {
 		return nil, errors.New(`sqlstore: no database/sql driver named "sqlite" is registered; import _ "modernc.org/sqlite" in the program`)
 	}
@@ -201,18 +219,9 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// One writer connection plus readers; idle ones are kept so that
-	// reads do not reopen the file.
-	n := max(4, 2*runtime.GOMAXPROCS(0)) + 1
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
-	s, err := Open(ctx, db, SQLite)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	s.ownDB = true
-	return s, nil
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	return db, nil
 }
 
 // SQLiteDSN returns the modernc.org/sqlite data source name OpenSQLite uses
