@@ -461,6 +461,9 @@ func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.Log
 		recs[i] = []any{seqs[i], r.Tenant, ns, r.RequestID, r.Client, r.Method, r.Op, r.ResourceType, r.ResourceID,
 			r.Outcome, r.Status, r.SCIMType, nullList(r.Changed), nullList(r.MembersAdded),
 			nullList(r.MembersRemoved), r.MembersOmitted, int64(r.Duration)}
+		if len(r.MembersAdded)+len(r.MembersRemoved) == 0 {
+			continue
+		}
 		seen := map[string]bool{}
 		for _, id := range append(r.MembersAdded[:len(r.MembersAdded):len(r.MembersAdded)], r.MembersRemoved...) {
 			if !seen[id] {

@@ -416,6 +416,14 @@ func TestOpenSQLiteOperationLog(t *testing.T) {
 		t.Fatalf("reopening: %v", err)
 	}
 	defer l.Close()
+	// The writer's connection does not wait for its commits to be durable.
+	l.writeMu.Lock()
+	var sync int
+	err = l.conn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync)
+	l.writeMu.Unlock()
+	if err != nil || sync != 1 {
+		t.Errorf("writer connection: synchronous %d (%v); want 1 (NORMAL)", sync, err)
+	}
 	if got := requestIDsOf(t, l, scim.LogQuery{Tenant: "a", Count: 1000}); len(got) != 300 || got[0] != "299" {
 		t.Errorf("reopened log holds %d records, newest %v; want 300, newest 299", len(got), got[:min(1, len(got))])
 	}
