@@ -350,7 +350,7 @@ func BenchmarkOperationLogWrite(b *testing.B) {
 			for b.Loop() {
 				rec := scim.LogRecord{Time: time.Now(), Tenant: "acme", RequestID: "0123456789abcdef0123456789abcdef",
 					Client: "Microsoft.Azure.AD.Provisioning", Method: "PATCH", Op: "patch", ResourceType: "User",
-					ResourceID: "2819c223-7f76-453a-919d-413861904646", Outcome: scim.OutcomeSuccess, Status: 200,
+					ResourceID: fmt.Sprintf("%08x-7f76-453a-919d-%012x", uint32(i*2654435761), i), Outcome: scim.OutcomeSuccess, Status: 200,
 					Changed: []string{"name.givenName", "title"}, Duration: time.Millisecond}
 				if i%10 == 0 {
 					rec.ResourceType, rec.Changed, rec.MembersAdded = "Group", []string{"members"}, []string{fmt.Sprint("user-", i)}
