@@ -193,6 +193,11 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 	// writer runs a statement in microseconds, by a SELECT before.
 	pgOld := ev && s.d == Postgres
 	err = s.write(ctx, func(ctx context.Context, t *tx) error {
+		if !ev && s.d == SQLite {
+			var err error
+			out, err = s.sqliteReplaceUser(ctx, t, tenant, u, doc, ifVersion)
+			return err
+		}
 		var old *scim.User
 		if ev && !pgOld {
 			var err error
