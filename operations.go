@@ -242,7 +242,7 @@ func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []Patc
 		return nil, err
 	}
 	doc = s.guardAccess(rt, old, doc)
-	if reflect.DeepEqual(writable(rt, old), writable(rt, doc)) {
+	if sameWritable(rt, old, doc) {
 		return nil, nil
 	}
 	return doc, nil
@@ -451,17 +451,40 @@ func versionOf(doc map[string]any) string {
 	return v
 }
 
-// writable returns doc without the attributes the server or the handler
-// maintains (id, meta, readOnly ones such as a user's groups), for change
-// detection.
-func writable(rt *schema.ResourceType, doc map[string]any) map[string]any {
-	m := maps.Clone(doc)
-	delete(m, "id")
-	delete(m, "meta")
-	for _, a := range rt.Schema.Attributes {
-		if a.Mutability == schema.ReadOnly {
-			delete(m, a.Name)
+// sameWritable reports whether a and b hold the same values but for the
+// attributes the server or the handler maintains (id, meta, readOnly ones
+// such as a user's groups), for change detection: DeepEqual of the two
+// without those, with no copy of either.
+func sameWritable(rt *schema.ResourceType, a, b map[string]any) bool {
+	if (a == nil) != (b == nil) {
+		return false
+	}
+	maintained := func(k string) bool {
+		if k == "id" || k == "meta" {
+			return true
+		}
+		for _, attr := range rt.Schema.Attributes {
+			if attr.Mutability == schema.ReadOnly && attr.Name == k {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for k, v := range a {
+		if maintained(k) {
+			continue
+		}
+		w, ok := b[k]
+		if !ok || !reflect.DeepEqual(v, w) {
+			return false
+		}
+		n++
+	}
+	for k := range b {
+		if !maintained(k) {
+			n--
 		}
 	}
-	return m
+	return n == 0
 }
