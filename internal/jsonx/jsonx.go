@@ -210,7 +210,7 @@ func (p *parser) object(depth int) (map[string]any, error) {
 			return nil, p.syntax("expected a string key")
 		}
 		at := p.i
-		k, err := p.str()
+		k, err := p.key()
 		if err != nil {
 			return nil, err
 		}

@@ -55,6 +55,10 @@ func kind(err error) error {
 }
 
 var jsonCases = []string{
+	// Known keys (returned without allocating), the same names escaped,
+	// cut short, extended, and a key whose first quote is escaped.
+	`{"value":1,"valu\u0065":2,"valu":3,"values":4,"value\"":5,"\"value":6,"type":{"value":[{"type":7}]}}`,
+	`{"userName":"a","username":"b","USERNAME":"c"}`, `{"value`, `{"value"`, `{"value":`, `{"value\`,
 	`{}`, `[]`, `null`, `true`, `false`, `0`, `-0`, `12`, `-3.5e+10`, `1E3`, `0.25`,
 	`""`, `"plain"`, `"Zoë Müller"`, `"São Paulo\nline"`, `"esc \" \\ \/ \b \f \n \r \t"`,
 	`"\u00e9\u4e2d"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ud83dx"`, `"\ude00\ud83d"`, `"\ud83d\u0041"`,
@@ -132,6 +136,8 @@ func TestParseErrors(t *testing.T) {
 		{`{"a":1,"a":2}`, jsonx.Options{RejectDuplicateKeys: true}, jsonx.ErrDuplicateKey, 7},
 		{`{"a":1,"a":tru}`, jsonx.Options{RejectDuplicateKeys: true}, jsonx.ErrDuplicateKey, 7},
 		{`{"a":1,"a":2}`, jsonx.Options{}, nil, 0},
+		{`{"value":1,"value":2}`, jsonx.Options{RejectDuplicateKeys: true}, jsonx.ErrDuplicateKey, 11},
+		{`{"value":1,"valu\u0065":2}`, jsonx.Options{RejectDuplicateKeys: true}, jsonx.ErrDuplicateKey, 11},
 		{`{"x":[{"a":1},{"b":2,"b":3}]}`, jsonx.Options{RejectDuplicateKeys: true}, jsonx.ErrDuplicateKey, 21},
 		{`{}x`, jsonx.Options{}, jsonx.ErrTrailingData, 2},
 		{`{} {}`, jsonx.Options{}, jsonx.ErrTrailingData, 3},
