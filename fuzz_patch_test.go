@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"net/http"
 	"testing"
 
@@ -167,8 +169,22 @@ func FuzzNormalize(f *testing.F) {
 			if diff := cmp.Diff(got, again); diff != "" {
 				t.Fatalf("normalize(%s) is not idempotent (-once +twice):\n%s", rt.ID, diff)
 			}
-			if err := validate(rt, nil, got); err != nil {
+			err = validate(rt, nil, got)
+			if err != nil {
 				fzWant400(t, "validate("+rt.ID+")", err)
+			}
+			// The fast path for normalize's output gives what the full
+			// check gives.
+			if fast := validateNormalized(rt, nil, got, got); fmt.Sprint(fast) != fmt.Sprint(err) {
+				t.Fatalf("validateNormalized(%s) = %v, validate = %v", rt.ID, fast, err)
+			}
+			for k := range got {
+				// One attribute no longer normalize's: that one is checked.
+				changed := maps.Clone(got)
+				changed[k] = []any{map[string]any{"bad": true}}
+				if fast, full := validateNormalized(rt, nil, changed, got), validate(rt, nil, changed); fmt.Sprint(fast) != fmt.Sprint(full) {
+					t.Fatalf("validateNormalized(%s) with %s changed = %v, validate = %v", rt.ID, k, fast, full)
+				}
 			}
 			if err := validate(rt, got, got); err != nil {
 				fzWant400(t, "validate(old)", err)

@@ -24,8 +24,9 @@ var errBusy = &Error{Status: http.StatusServiceUnavailable, Detail: "The resourc
 func (q *request) create(res *Resource) {
 	doc, err := q.readResource(res)
 	if err == nil {
+		body := doc
 		doc = q.s.guardAccess(res.Type, nil, doc)
-		err = validate(res.Type, nil, doc)
+		err = validateNormalized(res.Type, nil, doc, body)
 	}
 	if err == nil {
 		err = q.beforeWrite(q.r.Context(), Write{Op: OpCreate, ResourceType: res.Type.Name, New: doc})
@@ -146,8 +147,9 @@ func (q *request) replace(res *Resource, id string) {
 	proj, projErr := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
 	typed := projErr == nil && proj.isDefault()
 	out, u, err := q.update(res, id, ifMatch, members, typed, func(old map[string]any) (map[string]any, error) {
+		body := doc
 		doc := q.s.guardAccess(res.Type, old, doc)
-		if err := validate(res.Type, old, doc); err != nil {
+		if err := validateNormalized(res.Type, old, doc, body); err != nil {
 			return nil, err
 		}
 		return doc, q.beforeWrite(q.r.Context(), Write{Op: OpReplace, ResourceType: res.Type.Name, ID: id, Old: old, New: doc})
