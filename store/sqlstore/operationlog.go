@@ -114,7 +114,8 @@ const maxPruneSteps = 10
 // store's migration 8, applied alone, so db needs no other scim_ table)
 // and starts the background writer. db may be a Store's (Store.DB) or
 // any other; on SQLite the writer keeps one connection of its pool until
-// Close (with synchronous=NORMAL, set on that connection only), so the
+// Close (with synchronous=NORMAL, its statement journal in memory and a
+// page cache of up to 32 MiB, set on that connection only), so the
 // pool must allow one more than its other users need (OpenSQLite's
 // does). SQLite has one writer per database: sharing the store's file,
 // the log's batches take turns with the store's writes for its lock and
