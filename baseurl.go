@@ -109,7 +109,10 @@ func validHost(h string) bool {
 			return false
 		}
 	}
-	return true
+	// The characters alone allow ":A" or "a:b:c": it must also be what a
+	// URL's authority holds, a host and at most a numeric port.
+	u, err := url.Parse("http://" + h + "/")
+	return err == nil && u.Host == h && u.Hostname() != ""
 }
 
 // localHost returns the local address the request's connection arrived

@@ -53,3 +53,16 @@ func FuzzBaseURL(f *testing.F) {
 		}
 	})
 }
+
+// TestValidHost lists what a trusted Host or X-Forwarded-Host may be.
+func TestValidHost(t *testing.T) {
+	for h, want := range map[string]bool{
+		"scim.example.com": true, "scim.example.com:8443": true, "10.0.0.5:8080": true, "[::1]": true, "[::1]:80": true,
+		"": false, ":A": false, ":80": false, "a:b:c": false, "host:": true, "host:port": false, "[::1": false,
+		"::1": false, "a b": false, "a/b": false, "a@b": false, strings.Repeat("a", 256): false,
+	} {
+		if got := validHost(h); got != want {
+			t.Errorf("validHost(%q) = %v, want %v", h, got, want)
+		}
+	}
+}
