@@ -113,10 +113,7 @@ func refoldUsers(ctx context.Context, t *tx) error {
 				filter.Fold(u.DisplayName), r.tenant, r.id); err != nil {
 				return err
 			}
-			if _, err := t.exec(ctx, "DELETE FROM scim_user_emails WHERE tenant = ? AND user_id = ?", r.tenant, r.id); err != nil {
-				return err
-			}
-			if err := insertEmails(ctx, t, r.tenant, r.id, u.Emails); err != nil {
+			if err := replaceEmails(ctx, t, r.tenant, r.id, u.Emails); err != nil {
 				return err
 			}
 		}

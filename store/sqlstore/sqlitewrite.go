@@ -73,10 +73,7 @@ func (s *Store) sqliteReplaceUser(ctx context.Context, t *tx, tenant string, u *
 		return nil, err
 	}
 	if emailKey(u.Emails) != emails {
-		if _, err := t.exec(ctx, "DELETE FROM scim_user_emails WHERE tenant = ? AND user_id = ?", tenant, u.ID); err != nil {
-			return nil, err
-		}
-		if err := insertEmails(ctx, t, tenant, u.ID, u.Emails); err != nil {
+		if err := replaceEmails(ctx, t, tenant, u.ID, u.Emails); err != nil {
 			return nil, err
 		}
 	}

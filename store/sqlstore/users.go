@@ -102,6 +102,14 @@ func (s *Store) CreateUser(ctx context.Context, tenant string, u *scim.User) (*s
 	return row.written(u, nil)
 }
 
+// replaceEmails replaces a user's email rows with those of emails.
+func replaceEmails(ctx context.Context, t *tx, tenant, id string, emails []scim.MultiValue) error {
+	if _, err := t.exec(ctx, "DELETE FROM scim_user_emails WHERE tenant = ? AND user_id = ?", tenant, id); err != nil {
+		return err
+	}
+	return insertEmails(ctx, t, tenant, id, emails)
+}
+
 // insertEmails stores one row per element of emails, which the emails
 // filters search.
 func insertEmails(ctx context.Context, t *tx, tenant, id string, emails []scim.MultiValue) error {
@@ -233,10 +241,7 @@ func (s *Store) ReplaceUser(ctx context.Context, tenant string, u *scim.User, if
 		case err != nil:
 			return err
 		}
-		if _, err := t.exec(ctx, "DELETE FROM scim_user_emails WHERE tenant = ? AND user_id = ?", tenant, u.ID); err != nil {
-			return err
-		}
-		if err := insertEmails(ctx, t, tenant, u.ID, u.Emails); err != nil {
+		if err := replaceEmails(ctx, t, tenant, u.ID, u.Emails); err != nil {
 			return err
 		}
 		if err := replaceKeys(ctx, t, "scim_user_keys", "user_id", tenant, u.ID, s.indexed().user, u.Extensions); err != nil {
