@@ -93,7 +93,7 @@ var sqliteMigrations = []migration{{
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_group_members_user ON scim_group_members (tenant, user_id)`,
 	},
-}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions, sqliteSortIndexes, sqliteOperationLog, sqliteClients}
+}, metaMigration, plannerHints, sqliteTokensMigration, sqliteEvents, sqliteExtensions, sqliteSortIndexes, sqliteOperationLog, sqliteClients, sqliteOperationLogTail}
 
 // plannerHints gives SQLite's query planner the shape of the membership
 // tables before ANALYZE has ever run. Without statistics, SQLite 3.54
@@ -438,6 +438,26 @@ var sqliteOperationLog = migration{
 			PRIMARY KEY (tenant, user_id, time_ns, seq)
 		) WITHOUT ROWID`,
 		`CREATE INDEX scim_oplog_members_seq ON scim_oplog_members (seq)`,
+	},
+}
+
+// sqliteOperationLogTail keeps the provisioning log's batches that are
+// not yet in scim_oplog (operationlogtail.go): one row per batch, its
+// records packed in recs, their seqs first_seq to first_seq+n-1, and the
+// batch's time range, which a query with a time range or a cursor skips
+// rows by. OpenOperationLog applies it with sqliteOperationLog.
+// PostgreSQL has no such table.
+var sqliteOperationLogTail = migration{
+	version: 10,
+	name:    "provisioning log tail",
+	stmts: []string{
+		`CREATE TABLE scim_oplog_tail (
+			first_seq INTEGER PRIMARY KEY,
+			n INTEGER NOT NULL,
+			min_ns INTEGER NOT NULL,
+			max_ns INTEGER NOT NULL,
+			recs BLOB NOT NULL
+		)`,
 	},
 }
 

@@ -94,7 +94,16 @@ func version(t *testing.T, s *Store) int {
 	return v
 }
 
-var allTables = []string{"scim_events", "scim_group_keys", "scim_group_members", "scim_groups", "scim_meta", "scim_oauth_client_secrets", "scim_oauth_clients", "scim_oplog", "scim_oplog_members", "scim_schema_migrations", "scim_tokens", "scim_user_emails", "scim_user_keys", "scim_users"}
+// allTables lists the tables of a fully migrated database of dialect d.
+func allTables(d Dialect) []string {
+	tail := []string{"scim_oplog_tail"} // SQLite's unindexed log batches
+	if d == Postgres {
+		tail = nil
+	}
+	return append(append([]string{"scim_events", "scim_group_keys", "scim_group_members", "scim_groups", "scim_meta",
+		"scim_oauth_client_secrets", "scim_oauth_clients", "scim_oplog", "scim_oplog_members"}, tail...),
+		"scim_schema_migrations", "scim_tokens", "scim_user_emails", "scim_user_keys", "scim_users")
+}
 
 func TestMigrations(t *testing.T) {
 	t.Parallel()
@@ -120,7 +129,7 @@ func testMigrateFresh(t *testing.T, d Dialect) {
 	if err != nil {
 		t.Fatalf("first Open: %v", err)
 	}
-	if d := cmp.Diff(allTables, tables(t, s)); d != "" {
+	if d := cmp.Diff(allTables(d), tables(t, s)); d != "" {
 		t.Errorf("tables after the first Open (-want +got):\n%s", d)
 	}
 	last := latest(defaultMigrations(d))
@@ -218,7 +227,7 @@ func testMigrateInterrupted(t *testing.T, d Dialect) {
 	if v := version(t, check); v != next-1 {
 		t.Errorf("schema version after the failed step %d, want %d", v, next-1)
 	}
-	if d := cmp.Diff(allTables, tables(t, check)); d != "" {
+	if d := cmp.Diff(allTables(d), tables(t, check)); d != "" {
 		t.Errorf("the failed step left tables behind (-want +got):\n%s", d)
 	}
 	if _, err := check.db.Exec("SELECT test_col FROM scim_users"); err == nil {

@@ -33,10 +33,22 @@ import (
 // synchronous=NORMAL on SQLite), so a crash may lose the last moments
 // of the log but never the resources.
 //
+// On SQLite a batch is first kept unindexed, packed in one row of the
+// scim_oplog_tail table: writing it costs little CPU, so a busy server's
+// requests lose next to none to the log. The records move into the
+// indexed scim_oplog tables when no record has come for IndexAfterIdle,
+// or a chunk at a time while more than MaxUnindexed wait; a query reads
+// both in one read transaction, so a record is found in either, once.
+// PostgreSQL's writes run in its own processes, and records go straight
+// into the indexed tables.
+//
 // Retention: in the background, every PruneEvery, records older than
 // MaxAge and each tenant's records beyond its newest MaxRowsPerTenant
 // are deleted, at most PruneBatch rows per statement and 10 statements
-// per kind per prune, so that a prune holds no lock for long.
+// per kind per prune, so that a prune holds no lock for long. Records
+// still in SQLite's unindexed tail are deleted by age, a batch at a time
+// once its newest record is too old, and count towards MaxRowsPerTenant
+// once indexed.
 //
 // It is safe for concurrent use.
 type OperationLog struct {
@@ -59,6 +71,7 @@ type OperationLog struct {
 	stmts   *logStmts // on conn
 
 	queued, written, dropped, failed, pruned atomic.Int64
+	unindexed                                atomic.Int64 // records in SQLite's tail
 
 	tenantsMu sync.Mutex
 	tenants   map[string]bool // written to since the last prune
@@ -81,6 +94,16 @@ type OperationLogOptions struct {
 	// lock from the store's writes less often, and touch each index page
 	// once for many records. Default 500 ms.
 	FlushEvery time.Duration
+	// IndexAfterIdle is how long SQLite's log waits with no record coming
+	// before it moves its unindexed tail into the indexed tables.
+	// Default 2 s. PostgreSQL's indexes every record as it is written.
+	IndexAfterIdle time.Duration
+	// MaxUnindexed is how many records SQLite's tail may hold while
+	// records keep coming: beyond it, the writer moves a chunk of
+	// BatchSize records into the indexed tables after each batch. It
+	// bounds what a query reads unindexed. Default 65,536; 1 indexes
+	// every batch as soon as it is written.
+	MaxUnindexed int
 	// PruneEvery is how often retention runs. Default 1 minute.
 	PruneEvery time.Duration
 	// PruneBatch is the most rows one retention statement deletes.
@@ -100,6 +123,9 @@ type OperationLogStats struct {
 	Dropped int64 // records dropped because the buffer was full, or after Close
 	Failed  int64 // records in batches the database refused
 	Pruned  int64 // records deleted by retention
+	// Unindexed is how many records SQLite's tail holds now, written
+	// and not yet in the indexed tables (always 0 on PostgreSQL).
+	Unindexed int64
 }
 
 var (
@@ -134,6 +160,12 @@ func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts Operation
 	if opts.FlushEvery <= 0 {
 		opts.FlushEvery = 500 * time.Millisecond
 	}
+	if opts.IndexAfterIdle <= 0 {
+		opts.IndexAfterIdle = 2 * time.Second
+	}
+	if opts.MaxUnindexed <= 0 {
+		opts.MaxUnindexed = 65536
+	}
 	if opts.PruneEvery <= 0 {
 		opts.PruneEvery = time.Minute
 	}
@@ -155,13 +187,17 @@ func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts Operation
 			return nil, err
 		}
 		if _, err = conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000"); err == nil {
-			err = migrateSQLite(ctx, conn, []migration{sqliteOperationLog}, latest(sqliteMigrations))
+			err = migrateSQLite(ctx, conn, []migration{sqliteOperationLog, sqliteOperationLogTail}, latest(sqliteMigrations))
 		}
 		conn.Close()
 		if err != nil {
 			return nil, err
 		}
 		if _, err := l.writeConn(ctx); err != nil {
+			return nil, err
+		}
+		if err := l.countTail(ctx); err != nil {
+			l.closeConn()
 			return nil, err
 		}
 	case Postgres:
@@ -218,7 +254,8 @@ func (l *OperationLog) LogOperation(_ context.Context, rec scim.LogRecord) {
 
 // Stats returns the counters of what the log did so far.
 func (l *OperationLog) Stats() OperationLogStats {
-	return OperationLogStats{Written: l.written.Load(), Dropped: l.dropped.Load(), Failed: l.failed.Load(), Pruned: l.pruned.Load()}
+	return OperationLogStats{Written: l.written.Load(), Dropped: l.dropped.Load(), Failed: l.failed.Load(), Pruned: l.pruned.Load(),
+		Unindexed: l.unindexed.Load()}
 }
 
 // Flush waits until every record buffered before the call is written
@@ -256,7 +293,8 @@ func (l *OperationLog) Close() error {
 }
 
 // run writes batches as records come, each gathered for up to
-// FlushEvery, and prunes every PruneEvery.
+// FlushEvery, indexes SQLite's tail when idle or too long, and prunes
+// every PruneEvery.
 func (l *OperationLog) run() {
 	defer close(l.done)
 	defer func() {
@@ -269,9 +307,18 @@ func (l *OperationLog) run() {
 	batch := make([]scim.LogRecord, 0, l.opts.BatchSize)
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	armIdle := func() {
+		if l.unindexed.Load() > 0 {
+			idle.Reset(l.opts.IndexAfterIdle)
+		}
+	}
+	armIdle()
 	for {
 		select {
 		case rec, ok := <-l.ch:
+			idle.Stop()
 			if !ok {
 				return
 			}
@@ -294,6 +341,21 @@ func (l *OperationLog) run() {
 			if !open {
 				return
 			}
+			// Past the bound, a chunk after each batch, and more while
+			// no record waits.
+			for l.unindexed.Load() >= int64(l.opts.MaxUnindexed) {
+				if !l.index() || len(l.ch) > 0 {
+					break
+				}
+			}
+			armIdle()
+		case <-idle.C:
+			for l.unindexed.Load() > 0 && len(l.ch) == 0 {
+				if !l.index() {
+					break
+				}
+			}
+			armIdle()
 		case <-tick.C:
 			if _, err := l.Prune(context.Background()); err != nil {
 				l.log.Error("sqlstore: pruning the provisioning log failed", "err", err)
@@ -302,11 +364,19 @@ func (l *OperationLog) run() {
 	}
 }
 
-// write commits one batch; a refused batch is logged and counted.
+// write commits one batch, on SQLite to the tail; a refused batch is
+// logged and counted.
 func (l *OperationLog) write(batch []scim.LogRecord) {
 	ctx := context.Background()
 	err := l.inTx(ctx, func(t *tx) error {
-		return insertLogRecords(ctx, t, l.stmts, batch)
+		if l.d == SQLite {
+			return appendTail(ctx, t, l.stmts, batch)
+		}
+		seqs, err := postgresLogSeqs(ctx, t, len(batch))
+		if err != nil {
+			return err
+		}
+		return insertLogRecords(ctx, t, nil, batch, seqs)
 	})
 	if err != nil {
 		l.failed.Add(int64(len(batch)))
@@ -318,17 +388,32 @@ func (l *OperationLog) write(batch []scim.LogRecord) {
 		l.tenants[batch[i].Tenant] = true
 	}
 	l.tenantsMu.Unlock()
+	if l.d == SQLite {
+		l.unindexed.Add(int64(len(batch)))
+	}
 	l.written.Add(int64(len(batch)))
+}
+
+// index moves a chunk of SQLite's tail into the indexed tables and
+// reports whether it could; a failure is logged, and the writer tries
+// again when next idle.
+func (l *OperationLog) index() bool {
+	if _, err := l.indexTail(context.Background()); err != nil {
+		l.log.Error("sqlstore: indexing the provisioning log failed; its records stay in the unindexed tail", "err", err)
+		return false
+	}
+	return true
 }
 
 // A batch is written with few statements whatever its size. On
 // PostgreSQL: the batch's seqs from the identity's sequence, then every
 // record and every member row with one INSERT each, from JSON. On
 // SQLite the writer holds the database's write lock, so the next seqs
-// after sqlite_sequence are the batch's; the rows go in with multi-row
-// INSERTs of bound values, prepared once, since SQLite's JSON functions
-// cost the log's writer most of its CPU (each value taken out of
-// json_each is printed and parsed again).
+// after the last given are a batch's (sqliteTailSeq), and the tail's
+// records move into the indexed tables with multi-row INSERTs of bound
+// values, prepared once, since SQLite's JSON functions cost the log's
+// writer most of its CPU (each value taken out of json_each is printed
+// and parsed again).
 var postgresLogSQL = struct{ seqs, records, members string }{
 	seqs: `SELECT nextval(pg_get_serial_sequence('scim_oplog', 'seq')) FROM jsonb_array_elements(CAST(? AS jsonb))`,
 	records: `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
@@ -342,7 +427,6 @@ var postgresLogSQL = struct{ seqs, records, members string }{
 }
 
 const (
-	sqliteLogSeq     = `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'scim_oplog'), 0)`
 	sqliteLogRecords = `INSERT INTO scim_oplog (seq, tenant, time_ns, request_id, client, method, op, resource_type,
 		resource_id, outcome, status, scim_type, changed, members_added, members_removed, members_omitted, duration_ns) VALUES `
 	sqliteLogMembers = `INSERT INTO scim_oplog_members (tenant, user_id, time_ns, seq) VALUES `
@@ -400,7 +484,7 @@ func (ri rowsInsert) close() {
 // connection (the driver parses a statement on every call otherwise);
 // nil on PostgreSQL, whose driver keeps its own statement cache.
 type logStmts struct {
-	seq              *sql.Stmt
+	seq, tail        *sql.Stmt
 	records, members rowsInsert
 }
 
@@ -408,8 +492,10 @@ func (s *logStmts) close() {
 	if s == nil {
 		return
 	}
-	if s.seq != nil {
-		s.seq.Close()
+	for _, st := range []*sql.Stmt{s.seq, s.tail} {
+		if st != nil {
+			st.Close()
+		}
 	}
 	s.records.close()
 	s.members.close()
@@ -419,7 +505,10 @@ func (s *logStmts) close() {
 func prepareLogStmts(ctx context.Context, conn *sql.Conn) (*logStmts, error) {
 	st := &logStmts{}
 	var err error
-	if st.seq, err = conn.PrepareContext(ctx, sqliteLogSeq); err == nil {
+	if st.seq, err = conn.PrepareContext(ctx, sqliteTailSeq); err == nil {
+		st.tail, err = conn.PrepareContext(ctx, sqliteTailInsert)
+	}
+	if err == nil {
 		if st.records, err = prepareRowsInsert(ctx, conn, sqliteLogRecords, 17); err == nil {
 			st.members, err = prepareRowsInsert(ctx, conn, sqliteLogMembers, 4)
 		}
@@ -431,30 +520,22 @@ func prepareLogStmts(ctx context.Context, conn *sql.Conn) (*logStmts, error) {
 	return st, nil
 }
 
-// insertLogRecords writes batch, with st on SQLite.
-func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.LogRecord) error {
-	var seqs []int64
-	if st != nil {
-		var last int64
-		if err := st.seq.QueryRowContext(ctx).Scan(&last); err != nil {
-			return err
-		}
-		for i := range batch {
-			seqs = append(seqs, last+1+int64(i))
-		}
-	} else {
-		ord := make([]int, len(batch))
-		for i := range ord {
-			ord[i] = i + 1
-		}
-		var err error
-		if seqs, err = int64s(t.query(ctx, postgresLogSQL.seqs, jsonList(ord))); err != nil {
-			return err
-		}
-		if len(seqs) != len(batch) {
-			return fmt.Errorf("sqlstore: %d provisioning log seqs for %d records", len(seqs), len(batch))
-		}
+// postgresLogSeqs takes n seqs from the log's identity sequence.
+func postgresLogSeqs(ctx context.Context, t *tx, n int) ([]int64, error) {
+	ord := make([]int, n)
+	for i := range ord {
+		ord[i] = i + 1
 	}
+	seqs, err := int64s(t.query(ctx, postgresLogSQL.seqs, jsonList(ord)))
+	if err == nil && len(seqs) != n {
+		err = fmt.Errorf("sqlstore: %d provisioning log seqs for %d records", len(seqs), n)
+	}
+	return seqs, err
+}
+
+// insertLogRecords writes batch into the indexed tables, record i with
+// seqs[i], with st on SQLite.
+func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.LogRecord, seqs []int64) error {
 	recs := make([][]any, len(batch))
 	var members [][]any
 	for i := range batch {
@@ -492,19 +573,29 @@ func insertLogRecords(ctx context.Context, t *tx, st *logStmts, batch []scim.Log
 
 // int64s reads the one integer column of rows, and closes them.
 func int64s(rows *sql.Rows, err error) ([]int64, error) {
+	var out []int64
+	err = eachRow(rows, err, func() error {
+		var v int64
+		err := rows.Scan(&v)
+		out = append(out, v)
+		return err
+	})
+	return out, err
+}
+
+// eachRow calls fn for each row of rows (a query's answer and error),
+// stopping at fn's first error, and closes them.
+func eachRow(rows *sql.Rows, err error, fn func() error) error {
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []int64
 	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
+		if err := fn(); err != nil {
+			return err
 		}
-		out = append(out, v)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // nullList is a list as stored: a JSON array, or NULL when empty.
@@ -623,6 +714,13 @@ func (l *OperationLog) Prune(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		if l.d == SQLite {
+			n, err := l.pruneTail(ctx, cutoff)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
 	}
 	if l.opts.MaxRowsPerTenant > 0 {
 		l.tenantsMu.Lock()
@@ -641,6 +739,25 @@ func (l *OperationLog) Prune(ctx context.Context) (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// pruneTail deletes the tail's batches whose newest record is older
+// than cutoff (Unix nanoseconds).
+func (l *OperationLog) pruneTail(ctx context.Context, cutoff int64) (int, error) {
+	var n int64
+	err := l.inTx(ctx, func(t *tx) error {
+		if err := t.queryRow(ctx, `SELECT coalesce(sum(n), 0) FROM scim_oplog_tail WHERE max_ns < ?`, cutoff).Scan(&n); err != nil || n == 0 {
+			return err
+		}
+		_, err := t.exec(ctx, `DELETE FROM scim_oplog_tail WHERE max_ns < ?`, cutoff)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	l.pruned.Add(n)
+	l.unindexed.Add(-n)
+	return int(n), nil
 }
 
 // pruneTenant deletes tenant's records beyond its newest
@@ -698,32 +815,44 @@ const logColumns = `seq, tenant, time_ns, request_id, client, method, op, resour
 // keyset over (time_ns, seq) on an index, so that every page costs the
 // same. A query with a ResourceID reads the resource's own records and,
 // for a user, the member rows of its group changes, each from its index.
+// On SQLite it also reads the unindexed tail (about MaxUnindexed records
+// at most, those of batches in q's time range), in the same read
+// transaction.
 func (l *OperationLog) QueryLog(ctx context.Context, q scim.LogQuery) (scim.LogPage, error) {
 	after, n, err := oplog.Check(q)
 	if err != nil {
 		return scim.LogPage{}, err
 	}
-	query, args := logSelect(q, after, n)
-	rows, err := l.db.QueryContext(ctx, l.d.rebind(query), args...)
+	var indexed, tail []seqRecord
+	read := func(t *tx) error {
+		if indexed, err = indexedMatches(ctx, t, q, after, n); err == nil && l.d == SQLite {
+			tail, err = tailMatches(ctx, t, q, after)
+		}
+		return err
+	}
+	if l.d == SQLite {
+		err = l.queryTx(ctx, read)
+	} else {
+		err = read(&tx{q: l.db, d: l.d})
+	}
 	if err != nil {
 		return scim.LogPage{}, err
 	}
-	defer rows.Close()
-	var page scim.LogPage
-	var last oplog.Position
-	for rows.Next() {
-		if len(page.Records) == n {
-			page.Next = oplog.Encode(last)
-			break
-		}
+	return mergePage(indexed, tail, n), nil
+}
+
+// indexedMatches returns the first n+1 records of the indexed tables
+// that q selects after the position after, newest first.
+func indexedMatches(ctx context.Context, t *tx, q scim.LogQuery, after *oplog.Position, n int) ([]seqRecord, error) {
+	query, args := logSelect(q, after, n)
+	var out []seqRecord
+	rows, err := t.query(ctx, query, args...)
+	err = eachRow(rows, err, func() error {
 		rec, seq, err := scanLogRecord(rows)
-		if err != nil {
-			return scim.LogPage{}, err
-		}
-		page.Records = append(page.Records, rec)
-		last = oplog.Position{TimeNS: rec.Time.UnixNano(), Seq: seq}
-	}
-	return page, rows.Err()
+		out = append(out, seqRecord{rec: rec, seq: seq})
+		return err
+	})
+	return out, err
 }
 
 // logSelect returns the statement reading q's page of n+1 records after
