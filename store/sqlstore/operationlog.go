@@ -45,10 +45,9 @@ import (
 // Retention: in the background, every PruneEvery, records older than
 // MaxAge and each tenant's records beyond its newest MaxRowsPerTenant
 // are deleted, at most PruneBatch rows per statement and 10 statements
-// per kind per prune, so that a prune holds no lock for long. Records
-// still in SQLite's unindexed tail are deleted by age, a batch at a time
-// once its newest record is too old, and count towards MaxRowsPerTenant
-// once indexed.
+// per kind per prune, so that a prune holds no lock for long. On SQLite
+// a prune first indexes the tail, and the background one waits for a
+// moment without records (IndexAfterIdle), or one more PruneEvery.
 //
 // It is safe for concurrent use.
 type OperationLog struct {
@@ -307,11 +306,22 @@ func (l *OperationLog) run() {
 	batch := make([]scim.LogRecord, 0, l.opts.BatchSize)
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
+	// On SQLite, indexing the tail and retention (which indexes it
+	// first) wait for a moment without records; a prune waits at most
+	// one more PruneEvery.
 	idle := time.NewTimer(time.Hour)
 	idle.Stop()
+	pruneDue := false
+	var lastRecord time.Time
 	armIdle := func() {
-		if l.unindexed.Load() > 0 {
+		if l.unindexed.Load() > 0 || pruneDue {
 			idle.Reset(l.opts.IndexAfterIdle)
+		}
+	}
+	prune := func() {
+		pruneDue = false
+		if _, err := l.Prune(context.Background()); err != nil {
+			l.log.Error("sqlstore: pruning the provisioning log failed", "err", err)
 		}
 	}
 	armIdle()
@@ -322,6 +332,7 @@ func (l *OperationLog) run() {
 			if !ok {
 				return
 			}
+			lastRecord = time.Now()
 			batch = append(batch[:0], rec)
 			linger.Reset(l.opts.FlushEvery)
 			open := true
@@ -355,10 +366,16 @@ func (l *OperationLog) run() {
 					break
 				}
 			}
+			if pruneDue && len(l.ch) == 0 {
+				prune()
+			}
 			armIdle()
 		case <-tick.C:
-			if _, err := l.Prune(context.Background()); err != nil {
-				l.log.Error("sqlstore: pruning the provisioning log failed", "err", err)
+			if l.d == Postgres || pruneDue || time.Since(lastRecord) >= l.opts.IndexAfterIdle {
+				prune()
+			} else {
+				pruneDue = true
+				armIdle()
 			}
 		}
 	}
@@ -700,9 +717,21 @@ func (l *OperationLog) closeConn() {
 // Prune deletes what retention no longer keeps: records older than
 // MaxAge and each recently written tenant's records beyond its newest
 // MaxRowsPerTenant, in bounded steps. It returns how many it deleted.
-// The background writer calls it every PruneEvery; calling it directly
-// is safe (e.g. from a test, or a job of the host's).
+// On SQLite it first moves the unindexed tail into the indexed tables,
+// so that it counts every record. The background writer calls it every
+// PruneEvery (on SQLite at the next moment without records, or one
+// PruneEvery later); calling it directly is safe (e.g. from a test, or
+// a job of the host's).
 func (l *OperationLog) Prune(ctx context.Context) (int, error) {
+	for l.d == SQLite {
+		left, err := l.indexTail(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if left == 0 {
+			break
+		}
+	}
 	total := 0
 	if l.opts.MaxAge > 0 {
 		cutoff := l.opts.Now().Add(-l.opts.MaxAge).UnixNano()
@@ -713,13 +742,6 @@ func (l *OperationLog) Prune(ctx context.Context) (int, error) {
 		total += n
 		if err != nil {
 			return total, err
-		}
-		if l.d == SQLite {
-			n, err := l.pruneTail(ctx, cutoff)
-			total += n
-			if err != nil {
-				return total, err
-			}
 		}
 	}
 	if l.opts.MaxRowsPerTenant > 0 {
@@ -739,25 +761,6 @@ func (l *OperationLog) Prune(ctx context.Context) (int, error) {
 		}
 	}
 	return total, nil
-}
-
-// pruneTail deletes the tail's batches whose newest record is older
-// than cutoff (Unix nanoseconds).
-func (l *OperationLog) pruneTail(ctx context.Context, cutoff int64) (int, error) {
-	var n int64
-	err := l.inTx(ctx, func(t *tx) error {
-		if err := t.queryRow(ctx, `SELECT coalesce(sum(n), 0) FROM scim_oplog_tail WHERE max_ns < ?`, cutoff).Scan(&n); err != nil || n == 0 {
-			return err
-		}
-		_, err := t.exec(ctx, `DELETE FROM scim_oplog_tail WHERE max_ns < ?`, cutoff)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	l.pruned.Add(n)
-	l.unindexed.Add(-n)
-	return int(n), nil
 }
 
 // pruneTenant deletes tenant's records beyond its newest
