@@ -68,6 +68,7 @@ type OperationLog struct {
 	writeMu sync.Mutex
 	conn    *sql.Conn
 	stmts   *logStmts // on conn
+	blob    []byte    // the last batch's tail row, reused
 
 	queued, written, dropped, failed, pruned atomic.Int64
 	unindexed                                atomic.Int64 // records in SQLite's tail
@@ -387,7 +388,8 @@ func (l *OperationLog) write(batch []scim.LogRecord) {
 	ctx := context.Background()
 	err := l.inTx(ctx, func(t *tx) error {
 		if l.d == SQLite {
-			return appendTail(ctx, t, l.stmts, batch)
+			l.blob = appendLogBlob(l.blob[:0], batch)
+			return appendTail(ctx, t, l.stmts, batch, l.blob)
 		}
 		seqs, err := postgresLogSeqs(ctx, t, len(batch))
 		if err != nil {

@@ -188,8 +188,8 @@ const (
 	sqliteTailCount  = `SELECT coalesce(sum(n), 0) FROM scim_oplog_tail`
 )
 
-// appendTail writes batch as one row of the tail.
-func appendTail(ctx context.Context, t *tx, st *logStmts, batch []scim.LogRecord) error {
+// appendTail writes batch, packed in blob, as one row of the tail.
+func appendTail(ctx context.Context, t *tx, st *logStmts, batch []scim.LogRecord, blob []byte) error {
 	var last int64
 	if err := st.seq.QueryRowContext(ctx).Scan(&last); err != nil {
 		return err
@@ -199,7 +199,7 @@ func appendTail(ctx context.Context, t *tx, st *logStmts, batch []scim.LogRecord
 		ns := batch[i].Time.UnixNano()
 		lo, hi = min(lo, ns), max(hi, ns)
 	}
-	_, err := st.tail.ExecContext(ctx, last+1, len(batch), lo, hi, appendLogBlob(nil, batch))
+	_, err := st.tail.ExecContext(ctx, last+1, len(batch), lo, hi, blob)
 	return err
 }
 
