@@ -447,6 +447,12 @@ var sqliteOperationLog = migration{
 // batch's time range, which a query with a time range or a cursor skips
 // rows by. OpenOperationLog applies it with sqliteOperationLog.
 // PostgreSQL has no such table.
+//
+// It also gives the planner the log's shape, as plannerHints does the
+// store's, until an ANALYZE measures it: a tenant has many records and a
+// resource few. Without it, SQLite answers a resource's history with no
+// type by walking the tenant's whole time index, which gives the order
+// without a sort (48 ms instead of 1.6 at 65,536 records).
 var sqliteOperationLogTail = migration{
 	version: 10,
 	name:    "provisioning log tail",
@@ -458,6 +464,14 @@ var sqliteOperationLogTail = migration{
 			max_ns INTEGER NOT NULL,
 			recs BLOB NOT NULL
 		)`,
+		`ANALYZE scim_oplog_tail`, // creates sqlite_stat1 without scanning data
+		`DELETE FROM sqlite_stat1 WHERE tbl IN ('scim_oplog', 'scim_oplog_members')`,
+		`INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+			('scim_oplog', 'scim_oplog_time', '1000000 100000 1'),
+			('scim_oplog', 'scim_oplog_resource', '1000000 100000 20 20 1'),
+			('scim_oplog_members', 'scim_oplog_members', '100000 10000 20 1 1'),
+			('scim_oplog_members', 'scim_oplog_members_seq', '100000 5')`,
+		`ANALYZE sqlite_schema`,
 	},
 }
 

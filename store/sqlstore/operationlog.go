@@ -831,7 +831,7 @@ func (l *OperationLog) QueryLog(ctx context.Context, q scim.LogQuery) (scim.LogP
 	var indexed, tail []seqRecord
 	read := func(t *tx) error {
 		if indexed, err = indexedMatches(ctx, t, q, after, n); err == nil && l.d == SQLite {
-			tail, err = tailMatches(ctx, t, q, after)
+			tail, err = tailMatches(ctx, t, q, after, n)
 		}
 		return err
 	}

@@ -66,34 +66,54 @@ var errLogBlob = errors.New("sqlstore: a provisioning log tail row holds a damag
 
 // decodeLogBlob reads the records appendLogBlob wrote. Strings are cut
 // from s, not copied: a caller keeping a few of many records clones them
-// (cloneLogRecord). Every length is checked against what is left, so
-// damaged bytes give errLogBlob, never a panic or an allocation larger
-// than s.
+// (cloneLogRecord).
 func decodeLogBlob(s string) ([]scim.LogRecord, error) {
+	var recs []scim.LogRecord
+	err := eachLogRecord(s, func(r *scim.LogRecord) {
+		recs = append(recs, keepLists(*r))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// eachLogRecord calls fn with each record of the blob s, in order. The
+// record and its lists are reused by the next call: fn keeps a copy
+// with keepLists. Every length is checked against what is left, so
+// damaged bytes give errLogBlob, never a panic or an allocation larger
+// than s; fn may have seen records before the damage.
+func eachLogRecord(s string, fn func(r *scim.LogRecord)) error {
 	if len(s) == 0 || s[0] != logBlobVersion {
-		return nil, errLogBlob
+		return errLogBlob
 	}
 	d := logBlobDecoder{s: s[1:]}
-	var recs []scim.LogRecord
-	for len(d.s) > 0 && d.err == nil {
-		var r scim.LogRecord
+	var r scim.LogRecord
+	var lists [3][]string
+	for len(d.s) > 0 {
 		r.Time = nsTime(d.varint())
 		for _, f := range []*string{&r.Tenant, &r.RequestID, &r.Client, &r.Method, &r.Op, &r.ResourceType, &r.ResourceID, &r.Outcome} {
 			*f = d.str()
 		}
 		r.Status = d.int()
 		r.SCIMType = d.str()
-		r.Changed = d.list()
-		r.MembersAdded = d.list()
-		r.MembersRemoved = d.list()
+		r.Changed = d.list(&lists[0])
+		r.MembersAdded = d.list(&lists[1])
+		r.MembersRemoved = d.list(&lists[2])
 		r.MembersOmitted = d.int()
 		r.Duration = time.Duration(d.varint())
-		recs = append(recs, r)
+		if d.err != nil {
+			return d.err
+		}
+		fn(&r)
 	}
-	if d.err != nil {
-		return nil, d.err
-	}
-	return recs, nil
+	return nil
+}
+
+// keepLists returns r with lists of its own.
+func keepLists(r scim.LogRecord) scim.LogRecord {
+	r.Changed, r.MembersAdded, r.MembersRemoved = slices.Clone(r.Changed), slices.Clone(r.MembersAdded), slices.Clone(r.MembersRemoved)
+	return r
 }
 
 // logBlobDecoder reads a blob's fields; the first error sticks, and every
@@ -145,8 +165,9 @@ func (d *logBlobDecoder) str() string {
 	return v
 }
 
-// list reads a list; an empty one is nil, as a NULL column reads.
-func (d *logBlobDecoder) list() []string {
+// list reads a list into *buf, reusing its array; an empty one is nil,
+// as a NULL column reads.
+func (d *logBlobDecoder) list(buf *[]string) []string {
 	n := d.uvarint()
 	if d.err != nil || n == 0 {
 		return nil
@@ -156,10 +177,11 @@ func (d *logBlobDecoder) list() []string {
 		d.err = errLogBlob
 		return nil
 	}
-	l := make([]string, n)
-	for i := range l {
-		l[i] = d.str()
+	l := (*buf)[:0]
+	for range n {
+		l = append(l, d.str())
 	}
+	*buf = l
 	if d.err != nil {
 		return nil
 	}
@@ -259,10 +281,13 @@ func (l *OperationLog) countTail(ctx context.Context) error {
 	return nil
 }
 
-// tailMatches returns the tail's records of q's tenant that q selects,
-// after the position after (nil: all), each with its seq.
-func tailMatches(ctx context.Context, t *tx, q scim.LogQuery, after *oplog.Position) ([]seqRecord, error) {
-	query := `SELECT first_seq, n, recs FROM scim_oplog_tail WHERE 1 = 1`
+// tailMatches returns the newest n+1 records of q's tenant in the tail
+// that q selects, after the position after (nil: from the newest), each
+// with its seq. It lists the tail's rows newest first without their
+// records, and reads a row's records only when its newest could be
+// among those n+1: a first page reads about one batch.
+func tailMatches(ctx context.Context, t *tx, q scim.LogQuery, after *oplog.Position, n int) ([]seqRecord, error) {
+	query := `SELECT first_seq, n, max_ns FROM scim_oplog_tail WHERE 1 = 1`
 	var args []any
 	if !q.Since.IsZero() {
 		query += ` AND max_ns >= ?`
@@ -276,19 +301,48 @@ func tailMatches(ctx context.Context, t *tx, q scim.LogQuery, after *oplog.Posit
 		query += ` AND min_ns <= ?`
 		args = append(args, after.TimeNS)
 	}
-	var out []seqRecord
-	rows, err := t.query(ctx, query, args...)
+	type tailRow struct{ first, n, maxNS int64 }
+	var list []tailRow
+	rows, err := t.query(ctx, query+` ORDER BY first_seq DESC`, args...)
 	err = eachRow(rows, err, func() error {
-		first, recs, err := scanTailRow(rows)
-		for i := range recs {
-			r, seq := &recs[i], first+int64(i)
-			if r.Tenant == q.Tenant && oplog.Match(q, r) && (after == nil || after.Before(r.Time.UnixNano(), seq)) {
-				out = append(out, seqRecord{rec: *r, seq: seq, cut: true})
-			}
-		}
+		var r tailRow
+		err := rows.Scan(&r.first, &r.n, &r.maxNS)
+		list = append(list, r)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	var top []seqRecord // sorted newest first, at most n+1, after each row
+	for _, row := range list {
+		// Every record of a row whose newest is older than the n+1th kept
+		// comes after it.
+		if len(top) > n && row.maxNS < top[n].rec.Time.UnixNano() {
+			continue
+		}
+		var blob []byte
+		if err := t.queryRow(ctx, `SELECT recs FROM scim_oplog_tail WHERE first_seq = ?`, row.first).Scan(&blob); err != nil {
+			return nil, err
+		}
+		s := string(blob)
+		var i int64
+		err := eachLogRecord(s, func(r *scim.LogRecord) {
+			seq := row.first + i
+			i++
+			if r.Tenant == q.Tenant && oplog.Match(q, r) && (after == nil || after.Before(r.Time.UnixNano(), seq)) {
+				top = append(top, seqRecord{rec: keepLists(*r), seq: seq, cut: true})
+			}
+		})
+		if err == nil && i != row.n {
+			err = errLogBlob
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w (tail row %d)", err, row.first)
+		}
+		slices.SortFunc(top, newestFirst)
+		top = top[:min(len(top), n+1)]
+	}
+	return top, nil
 }
 
 // scanTailRow reads a row of first_seq, n and recs: the batch's first

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -226,6 +227,75 @@ func TestOperationLogTail(t *testing.T) {
 	}
 }
 
+// TestOperationLogTailOrder checks the order of records spread over
+// several tail rows, newest first by time then seq, page by page, in the
+// tail and once indexed: records of one time, and times that go back and
+// forth between rows, as requests that finish out of order give.
+func TestOperationLogTailOrder(t *testing.T) {
+	t.Parallel()
+	at := time.Now().Add(-time.Minute).UTC()
+	for _, tc := range []struct {
+		name string
+		time func(i int) time.Time
+	}{
+		{"one time", func(int) time.Time { return at }},
+		{"times across rows", func(i int) time.Time {
+			if i%2 == 0 {
+				return at.Add(time.Duration(i) * time.Millisecond)
+			}
+			return at.Add(time.Duration(100-i) * time.Millisecond)
+		}},
+		{"a few late", func(i int) time.Time {
+			if i%9 == 0 {
+				return at.Add(time.Duration(i-20) * time.Millisecond)
+			}
+			return at.Add(time.Duration(i) * time.Millisecond)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			l := openLog(t, openLogDB(t, SQLite), SQLite, OperationLogOptions{IndexAfterIdle: time.Hour, BatchSize: 8, FlushEvery: time.Millisecond})
+			type logged struct {
+				t   time.Time
+				seq int
+			}
+			var recs []logged
+			for i := range 60 {
+				l.LogOperation(ctx, scim.LogRecord{Time: tc.time(i), Tenant: "a", RequestID: fmt.Sprint(i), Outcome: scim.OutcomeSuccess})
+				recs = append(recs, logged{tc.time(i), i})
+			}
+			flushLog(t, l)()
+			slices.SortFunc(recs, func(a, b logged) int {
+				if c := b.t.Compare(a.t); c != 0 {
+					return c
+				}
+				return b.seq - a.seq
+			})
+			var want []string
+			for _, r := range recs {
+				want = append(want, fmt.Sprint(r.seq))
+			}
+			ids := func() []string {
+				var out []string
+				for _, r := range readPages(t, l, scim.LogQuery{Tenant: "a", Count: 5}) {
+					out = append(out, r.RequestID)
+				}
+				return out
+			}
+			if d := cmp.Diff(want, ids()); d != "" {
+				t.Errorf("from the tail (-want +got):\n%s", d)
+			}
+			if _, err := l.Prune(ctx); err != nil { // indexes the tail
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, ids()); d != "" {
+				t.Errorf("indexed (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
 // TestOperationLogTailIdle checks the writer's own indexing: when no
 // record comes for IndexAfterIdle, and, after a restart, of a tail an
 // earlier process left.
@@ -355,4 +425,58 @@ func TestOperationLogTailDamaged(t *testing.T) {
 	}
 	l.LogOperation(ctx, tailRecords(time.Now().UTC(), 1)[0])
 	flushLog(t, l)()
+}
+
+// BenchmarkOperationLogQuery measures a first page of SQLite's log with
+// 65,536 records of 1,000 users all indexed, and all in the unindexed
+// tail (the most MaxUnindexed lets wait by default): a tenant's newest,
+// and a user's history.
+func BenchmarkOperationLogQuery(b *testing.B) {
+	ctx := context.Background()
+	const n = 65536
+	base := time.Now().Add(-time.Hour).UTC()
+	for _, v := range []struct {
+		name string
+		opts OperationLogOptions
+	}{
+		{"indexed", OperationLogOptions{MaxUnindexed: 1}},
+		{"tail", OperationLogOptions{IndexAfterIdle: time.Hour, MaxUnindexed: 1 << 30}},
+	} {
+		v.opts.Buffer = n
+		db, err := sql.Open("sqlite", SQLiteDSN(sqlitePath(b)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		l, err := OpenOperationLog(ctx, db, SQLite, v.opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.Close()
+		for i := range n {
+			l.LogOperation(ctx, scim.LogRecord{Time: base.Add(time.Duration(i) * time.Millisecond), Tenant: "acme",
+				RequestID: fmt.Sprint(i), Client: "Microsoft.Azure.AD.Provisioning", Method: "PATCH", Op: "patch",
+				ResourceType: "User", ResourceID: fmt.Sprint("user-", i%1000), Outcome: scim.OutcomeSuccess, Status: 200,
+				Changed: []string{"active"}, Duration: time.Millisecond})
+		}
+		if err := l.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		for _, q := range []struct {
+			name string
+			q    scim.LogQuery
+		}{
+			{"newest", scim.LogQuery{Tenant: "acme"}},
+			{"user", scim.LogQuery{Tenant: "acme", ResourceID: "user-7"}},
+		} {
+			b.Run(v.name+"/"+q.name, func(b *testing.B) {
+				for b.Loop() {
+					p, err := l.QueryLog(ctx, q.q)
+					if err != nil || len(p.Records) != scim.DefaultLogCount {
+						b.Fatalf("%d records, %v", len(p.Records), err)
+					}
+				}
+			})
+		}
+	}
 }
