@@ -226,26 +226,33 @@ func diffChanges(out []Change, resourceType string, old, new map[string]any, val
 			if ook && nok {
 				for _, a := range unionKeys(om, nm) {
 					if !passwordName(a) {
-						out = diffAttr(out, k+":"+a, om[a], nm[a], values)
+						out = diffAttr(out, changePath{k, ":", a}, om[a], nm[a], values)
 					}
 				}
 				continue
 			}
 		}
-		out = diffAttr(out, k, ov, nv, values)
+		out = diffAttr(out, changePath{name: k}, ov, nv, values)
 	}
 	return out
 }
 
+// changePath is an attribute's path as a Change names it, joined only for
+// an attribute that changed: most of a write's attributes do not.
+type changePath struct{ parent, sep, name string }
+
+func (p changePath) String() string { return p.parent + p.sep + p.name }
+
 // diffAttr appends the change of one attribute: a single-valued complex
 // one sub-attribute by sub-attribute, any other whole.
-func diffAttr(out []Change, path string, ov, nv any, values bool) []Change {
+func diffAttr(out []Change, path changePath, ov, nv any, values bool) []Change {
 	om, ook := objectOrAbsent(ov)
 	nm, nok := objectOrAbsent(nv)
 	if ook && nok && (om != nil || nm != nil) {
+		full := path.String()
 		for _, s := range unionKeys(om, nm) {
 			if !passwordName(s) {
-				out = diffValue(out, path+"."+s, om[s], nm[s], values)
+				out = diffValue(out, changePath{full, ".", s}, om[s], nm[s], values)
 			}
 		}
 		return out
@@ -253,17 +260,61 @@ func diffAttr(out []Change, path string, ov, nv any, values bool) []Change {
 	return diffValue(out, path, ov, nv, values)
 }
 
-func diffValue(out []Change, path string, ov, nv any, values bool) []Change {
+func diffValue(out []Change, path changePath, ov, nv any, values bool) []Change {
 	ov, nv = absentIfEmpty(ov), absentIfEmpty(nv)
-	if reflect.DeepEqual(ov, nv) {
+	if sameValue(ov, nv) {
 		return out
 	}
 	if !values {
-		return append(out, Change{Attribute: path})
+		return append(out, Change{Attribute: path.String()})
 	}
 	// Copies: the documents go on to be encoded and decorated while the
 	// event is delivered in the background.
-	return append(out, Change{Attribute: path, Old: deepCopy(ov), New: deepCopy(nv)})
+	return append(out, Change{Attribute: path.String(), Old: deepCopy(ov), New: deepCopy(nv)})
+}
+
+// sameValue is reflect.DeepEqual for documents, without reflection (and
+// its map of visited values) for the JSON types they hold; other types
+// go to reflect.DeepEqual. Its depth is the document's, which the
+// parsers bound.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) || (x == nil) != (y == nil) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) || (x == nil) != (y == nil) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameValue(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // objectOrAbsent returns v as an object, with true when v is an object or
