@@ -57,10 +57,17 @@ type OperationLog struct {
 	opts  OperationLogOptions
 	log   *slog.Logger
 
-	mu     sync.RWMutex // guards closed against sends on ch
-	closed bool
-	ch     chan scim.LogRecord
-	done   chan struct{}
+	// The buffer: records wait in pending, under mu, for the writer.
+	// A request only wakes the writer when it gives a batch its first
+	// record (wake) or fills it (full): a wakeup per record costs more
+	// CPU than the record on a machine with a CPU to spare.
+	mu      sync.Mutex
+	closed  bool
+	pending []scim.LogRecord
+	wake    chan struct{} // 1 slot: pending had none and has one
+	full    chan struct{} // 1 slot: pending holds BatchSize
+	closing chan struct{} // closed by Close
+	done    chan struct{}
 
 	// writeMu makes the background writer and a direct Prune take
 	// turns; it guards conn, the SQLite connection writes use (nil until
@@ -175,8 +182,8 @@ func OpenOperationLog(ctx context.Context, db *sql.DB, d Dialect, opts Operation
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	l := &OperationLog{db: db, d: d, opts: opts, log: opts.Logger,
-		ch: make(chan scim.LogRecord, opts.Buffer), done: make(chan struct{}), tenants: map[string]bool{}}
+	l := &OperationLog{db: db, d: d, opts: opts, log: opts.Logger, wake: make(chan struct{}, 1), full: make(chan struct{}, 1),
+		closing: make(chan struct{}), done: make(chan struct{}), tenants: map[string]bool{}}
 	if l.log == nil {
 		l.log = slog.Default()
 	}
@@ -238,18 +245,61 @@ func OpenSQLiteOperationLog(ctx context.Context, path string, opts OperationLogO
 // LogOperation implements scim.LogSink: it buffers rec and returns at
 // once; a full buffer drops it.
 func (l *OperationLog) LogOperation(_ context.Context, rec scim.LogRecord) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.closed {
+	l.mu.Lock()
+	if l.closed || len(l.pending) >= l.opts.Buffer {
+		l.mu.Unlock()
 		l.dropped.Add(1)
 		return
 	}
-	select {
-	case l.ch <- rec:
-		l.queued.Add(1)
-	default:
-		l.dropped.Add(1)
+	l.pending = append(l.pending, rec)
+	n := len(l.pending)
+	l.queued.Add(1)
+	l.mu.Unlock()
+	switch n {
+	case 1:
+		signal(l.wake)
+	case l.opts.BatchSize:
+		signal(l.full)
 	}
+}
+
+// signal fills c's one slot unless it is full.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// take moves up to BatchSize pending records to batch, and wakes the
+// writer again for those it leaves.
+func (l *OperationLog) take(batch []scim.LogRecord) []scim.LogRecord {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := min(len(l.pending), l.opts.BatchSize)
+	batch = append(batch[:0], l.pending[:n]...)
+	rest := copy(l.pending, l.pending[n:])
+	clear(l.pending[rest:])
+	l.pending = l.pending[:rest]
+	if rest > 0 {
+		signal(l.wake)
+	}
+	if rest >= l.opts.BatchSize {
+		signal(l.full)
+	} else {
+		select { // a batch the timer ended before it filled
+		case <-l.full:
+		default:
+		}
+	}
+	return batch
+}
+
+// waiting reports whether records wait for the writer.
+func (l *OperationLog) waiting() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.pending) > 0
 }
 
 // Stats returns the counters of what the log did so far.
@@ -282,7 +332,7 @@ func (l *OperationLog) Close() error {
 	first := !l.closed
 	if first {
 		l.closed = true
-		close(l.ch)
+		close(l.closing)
 	}
 	l.mu.Unlock()
 	<-l.done
@@ -328,46 +378,40 @@ func (l *OperationLog) run() {
 	armIdle()
 	for {
 		select {
-		case rec, ok := <-l.ch:
+		case <-l.wake:
 			idle.Stop()
-			if !ok {
-				return
-			}
 			lastRecord = time.Now()
-			batch = append(batch[:0], rec)
 			linger.Reset(l.opts.FlushEvery)
-			open := true
-		gather:
-			for open && len(batch) < cap(batch) {
-				select {
-				case rec, ok := <-l.ch:
-					if open = ok; ok {
-						batch = append(batch, rec)
-					}
-				case <-linger.C:
-					break gather
-				}
+			select {
+			case <-linger.C:
+			case <-l.full:
+			case <-l.closing:
 			}
 			linger.Stop()
-			l.write(batch)
-			if !open {
-				return
+			batch = l.take(batch)
+			if len(batch) > 0 {
+				l.write(batch)
 			}
 			// Past the bound, a chunk after each batch, and more while
 			// no record waits.
 			for l.unindexed.Load() >= int64(l.opts.MaxUnindexed) {
-				if !l.index() || len(l.ch) > 0 {
+				if !l.index() || l.waiting() {
 					break
 				}
 			}
 			armIdle()
+		case <-l.closing:
+			for batch = l.take(batch); len(batch) > 0; batch = l.take(batch) {
+				l.write(batch)
+			}
+			return
 		case <-idle.C:
-			for l.unindexed.Load() > 0 && len(l.ch) == 0 {
+			for l.unindexed.Load() > 0 && !l.waiting() {
 				if !l.index() {
 					break
 				}
 			}
-			if pruneDue && len(l.ch) == 0 {
+			if pruneDue && !l.waiting() {
 				prune()
 			}
 			armIdle()
