@@ -271,28 +271,28 @@ func signal(c chan struct{}) {
 	}
 }
 
-// take moves up to BatchSize pending records to batch, and wakes the
-// writer again for those it leaves.
-func (l *OperationLog) take(batch []scim.LogRecord) []scim.LogRecord {
+// take returns the pending records, leaving spare, emptied, to take the
+// next ones: the two slices take turns.
+func (l *OperationLog) take(spare []scim.LogRecord) []scim.LogRecord {
+	clear(spare)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := min(len(l.pending), l.opts.BatchSize)
-	batch = append(batch[:0], l.pending[:n]...)
-	rest := copy(l.pending, l.pending[n:])
-	clear(l.pending[rest:])
-	l.pending = l.pending[:rest]
-	if rest > 0 {
-		signal(l.wake)
+	out := l.pending
+	l.pending = spare[:0]
+	select { // a batch the timer ended before it filled
+	case <-l.full:
+	default:
 	}
-	if rest >= l.opts.BatchSize {
-		signal(l.full)
-	} else {
-		select { // a batch the timer ended before it filled
-		case <-l.full:
-		default:
-		}
+	return out
+}
+
+// writeAll writes recs in batches of up to BatchSize.
+func (l *OperationLog) writeAll(recs []scim.LogRecord) {
+	for len(recs) > 0 {
+		n := min(len(recs), l.opts.BatchSize)
+		l.write(recs[:n])
+		recs = recs[n:]
 	}
-	return batch
 }
 
 // waiting reports whether records wait for the writer.
@@ -308,10 +308,12 @@ func (l *OperationLog) Stats() OperationLogStats {
 		Unindexed: l.unindexed.Load()}
 }
 
-// Flush waits until every record buffered before the call is written
-// (or refused), or ctx ends.
+// Flush writes every record buffered before the call without waiting
+// for its batch to fill, and returns once they are written (or
+// refused), or ctx ends.
 func (l *OperationLog) Flush(ctx context.Context) error {
 	target := l.queued.Load()
+	signal(l.full)
 	for l.written.Load()+l.failed.Load() < target {
 		select {
 		case <-ctx.Done():
@@ -354,7 +356,7 @@ func (l *OperationLog) run() {
 	}()
 	tick := time.NewTicker(l.opts.PruneEvery)
 	defer tick.Stop()
-	batch := make([]scim.LogRecord, 0, l.opts.BatchSize)
+	var batch []scim.LogRecord
 	linger := time.NewTimer(time.Hour)
 	linger.Stop()
 	// On SQLite, indexing the tail and retention (which indexes it
@@ -389,9 +391,7 @@ func (l *OperationLog) run() {
 			}
 			linger.Stop()
 			batch = l.take(batch)
-			if len(batch) > 0 {
-				l.write(batch)
-			}
+			l.writeAll(batch)
 			// Past the bound, a chunk after each batch, and more while
 			// no record waits.
 			for l.unindexed.Load() >= int64(l.opts.MaxUnindexed) {
@@ -401,9 +401,7 @@ func (l *OperationLog) run() {
 			}
 			armIdle()
 		case <-l.closing:
-			for batch = l.take(batch); len(batch) > 0; batch = l.take(batch) {
-				l.write(batch)
-			}
+			l.writeAll(l.take(batch))
 			return
 		case <-idle.C:
 			for l.unindexed.Load() > 0 && !l.waiting() {
