@@ -144,7 +144,8 @@ var (
 const maxPruneSteps = 10
 
 // OpenOperationLog creates the scim_oplog tables in db if needed (the
-// store's migration 8, applied alone, so db needs no other scim_ table)
+// store's migration 8, and 10 on SQLite, applied alone, so db needs no other
+// scim_ table)
 // and starts the background writer. db may be a Store's (Store.DB) or
 // any other; on SQLite the writer keeps one connection of its pool until
 // Close (with synchronous=NORMAL, its statement journal in memory and a
