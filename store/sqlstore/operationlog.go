@@ -144,10 +144,10 @@ var (
 const maxPruneSteps = 10
 
 // OpenOperationLog creates the scim_oplog tables in db if needed (the
-// store's migration 8, and 10 on SQLite, applied alone, so db needs no other
-// scim_ table)
-// and starts the background writer. db may be a Store's (Store.DB) or
-// any other; on SQLite the writer keeps one connection of its pool until
+// store's migration 8, and 10 on SQLite, applied alone, so db needs no
+// other scim_ table) and starts the background writer. db may be a
+// Store's (Store.DB) or any other; on SQLite the writer keeps one
+// connection of its pool until
 // Close (with synchronous=NORMAL, its statement journal in memory and a
 // page cache of up to 32 MiB, set on that connection only), so the
 // pool must allow one more than its other users need (OpenSQLite's
