@@ -44,7 +44,7 @@ func pruneEmpty(m map[string]any) {
 				delete(m, k)
 			}
 		case map[string]any:
-			if strings.HasPrefix(strings.ToLower(k), "urn:") {
+			if isURN(k) {
 				pruneEmpty(x)
 			}
 			if len(x) == 0 {
@@ -52,4 +52,30 @@ func pruneEmpty(m map[string]any) {
 			}
 		}
 	}
+}
+
+// hasEmpty reports whether pruneEmpty would change anything inside the
+// extension object m, leaving m as it is.
+func hasEmpty(m map[string]any) bool {
+	for k, v := range m {
+		switch x := v.(type) {
+		case nil:
+			return true
+		case []any:
+			if len(x) == 0 {
+				return true
+			}
+		case map[string]any:
+			if len(x) == 0 || (isURN(k) && hasEmpty(x)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isURN reports whether the key k is a schema URN (an extension's
+// object), in any case.
+func isURN(k string) bool {
+	return len(k) >= 4 && strings.EqualFold(k[:4], "urn:")
 }

@@ -15,7 +15,9 @@ import (
 
 // FuzzParsePatch feeds arbitrary bodies through ParsePatch, ApplyPatch
 // (User and Group) and splitGroupPatch. None may panic; every error is a
-// 400 *Error; the input doc never changes; and a result is a valid,
+// 400 *Error; the input doc never changes; the Server's own modes
+// (applyPatch on the stored doc, with and without sharing) give the same
+// answer; and a result is a valid,
 // canonical doc: normalising it again changes nothing but dropping the
 // server's readOnly attributes.
 func FuzzParsePatch(f *testing.F) {
@@ -77,6 +79,20 @@ func fzApply(t *testing.T, rt *schema.ResourceType, doc map[string]any, ops []Pa
 	got, err := ApplyPatch(rt, doc, ops)
 	if !cmp.Equal(before, doc) {
 		t.Fatalf("ApplyPatch(%s) changed its input", rt.ID)
+	}
+	// The Server's modes on a stored (valid) doc: the same answer, and
+	// the doc still untouched, the shared result included.
+	for _, mode := range []patchMode{patchStored, patchShared} {
+		mgot, merr := applyPatch(rt, doc, ops, nil, mode)
+		if diff := cmp.Diff(errString(err), errString(merr)); diff != "" {
+			t.Fatalf("applyPatch(%s, mode %d) error (-ApplyPatch +mode):\n%s", rt.ID, mode, diff)
+		}
+		if diff := cmp.Diff(got, mgot); diff != "" {
+			t.Fatalf("applyPatch(%s, mode %d) result (-ApplyPatch +mode):\n%s", rt.ID, mode, diff)
+		}
+		if !cmp.Equal(before, doc) {
+			t.Fatalf("applyPatch(%s, mode %d) changed its input", rt.ID, mode)
+		}
 	}
 	if err != nil {
 		fzWant400(t, "ApplyPatch("+rt.ID+")", err)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"maps"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/schema"
@@ -199,8 +198,14 @@ func (q *request) patch(res *Resource, id string) {
 	if mp, ok := res.Handler.(MemberPatcher); ok {
 		out, err = q.patchMembers(res, mp, id, ops, ifMatch)
 	} else {
+		// A user written typed is consumed by fromDoc at once: the
+		// PATCH's result may share what it leaves alone with the read.
+		mode := patchStored
+		if _, ok := q.typedReplacer(res, proj.isDefault()); ok {
+			mode = patchShared
+		}
 		out, typedOut, err = q.update(res, id, ifMatch, false, proj.isDefault(), func(old map[string]any) (map[string]any, error) {
-			doc, err := q.s.patched(res.Type, old, ops, vals)
+			doc, err := q.s.patched(res.Type, old, ops, vals, mode)
 			if err != nil || doc == nil {
 				return nil, err
 			}
@@ -238,8 +243,8 @@ func (q *request) patch(res *Resource, id string) {
 // patched applies ops to old and guards the result (guardAccess); nil
 // when nothing changes, so that a PATCH that changes nothing keeps the
 // version. vals, when not nil, are the ops' decoded values.
-func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp, vals []any) (map[string]any, error) {
-	doc, err := applyPatch(rt, old, ops, vals)
+func (s *Server) patched(rt *schema.ResourceType, old map[string]any, ops []PatchOp, vals []any, mode patchMode) (map[string]any, error) {
+	doc, err := applyPatch(rt, old, ops, vals, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +292,7 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 		if doc == nil {
 			return old, nil, nil
 		}
-		if ur, ok := res.Handler.(userReplacer); ok && typed && !q.publishes(res) {
+		if ur, ok := q.typedReplacer(res, typed); ok {
 			// Straight to the response: no document form of the result.
 			u, err := ur.replaceUser(ctx, q.tenant, id, doc, cur)
 			if errors.Is(err, ErrVersionMismatch) && cur != "" {
@@ -311,6 +316,14 @@ func (q *request) update(res *Resource, id string, ifMatch *etagSet, excludeMemb
 		return out, nil, err
 	}
 	return nil, nil, errBusy
+}
+
+// typedReplacer returns res's handler as a userReplacer when update,
+// with typed set, writes through it: the result comes back as a *User
+// and no document form of it is built.
+func (q *request) typedReplacer(res *Resource, typed bool) (userReplacer, bool) {
+	ur, ok := res.Handler.(userReplacer)
+	return ur, ok && typed && !q.publishes(res)
 }
 
 // patchMembers runs a PATCH on a MemberPatcher: the operations on members
@@ -354,7 +367,7 @@ func (q *request) patchMembers(res *Resource, mp MemberPatcher, id string, ops [
 			}
 		}
 		if len(attrOps) > 0 {
-			if doc, err = q.s.patched(res.Type, old, attrOps, nil); err != nil {
+			if doc, err = q.s.patched(res.Type, old, attrOps, nil, patchStored); err != nil {
 				return nil, err
 			}
 			if doc != nil {
@@ -478,7 +491,7 @@ func sameWritable(rt *schema.ResourceType, a, b map[string]any) bool {
 			continue
 		}
 		w, ok := b[k]
-		if !ok || !reflect.DeepEqual(v, w) {
+		if !ok || !sameValue(v, w) {
 			return false
 		}
 		n++

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"errors"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -32,16 +33,37 @@ import (
 // multi-valued attribute). The result is validated against rt as a request
 // body is: types, canonical values, required attributes, immutable values.
 func ApplyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp) (map[string]any, error) {
-	return applyPatch(rt, doc, ops, nil)
+	return applyPatch(rt, doc, ops, nil, patchAny)
 }
+
+// patchMode says what applyPatch may assume of the document it patches
+// and what its result may share with it.
+type patchMode uint8
+
+const (
+	// patchAny is ApplyPatch's: any document; the result is checked whole
+	// and shares nothing with it.
+	patchAny patchMode = iota
+	// patchStored: the document is the stored resource, which passed
+	// validation when written; an attribute the operations leave as it was
+	// is not type-checked again.
+	patchStored
+	// patchShared is patchStored whose result may share the values of the
+	// attributes the operations do not touch with the document: for a
+	// caller that consumes the result before anything edits either.
+	patchShared
+)
 
 // applyPatch is ApplyPatch; vals, when not nil, holds the decoded value of
 // each operation (parsePatchBody), which is then not decoded again.
-func applyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp, vals []any) (map[string]any, error) {
+func applyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp, vals []any, mode patchMode) (map[string]any, error) {
 	if len(ops) > MaxPatchOperations {
 		return nil, Errorf(InvalidValue, "A PATCH request may carry at most %d operations.", MaxPatchOperations)
 	}
-	p := &patcher{rt: rt, doc: deepCopyMap(doc)}
+	// The working copy starts shallow: an attribute is copied deeply
+	// when an operation first reaches it (own), so a PATCH of one
+	// attribute does not copy the whole resource.
+	p := &patcher{rt: rt, doc: maps.Clone(doc)}
 	if p.doc == nil {
 		p.doc = map[string]any{}
 	}
@@ -56,8 +78,19 @@ func applyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp, vals
 			return nil, opError(i, err)
 		}
 	}
+	for k, v := range p.doc {
+		// pruneEmpty edits inside extension objects; the others it
+		// only drops whole.
+		if m, ok := v.(map[string]any); (ok && isURN(k) && hasEmpty(m)) || mode != patchShared {
+			p.own(k)
+		}
+	}
 	pruneEmpty(p.doc)
-	if err := validate(rt, doc, p.doc); err != nil {
+	var stored map[string]any
+	if mode != patchAny {
+		stored = doc
+	}
+	if err := validateNormalized(rt, doc, p.doc, stored); err != nil {
 		return nil, err
 	}
 	return p.doc, nil
@@ -67,6 +100,22 @@ func applyPatch(rt *schema.ResourceType, doc map[string]any, ops []PatchOp, vals
 type patcher struct {
 	rt  *schema.ResourceType
 	doc map[string]any
+	// owned are the top-level keys of doc whose values are this PATCH's
+	// own copies; the others' values are shared with the document patched
+	// and must not be edited.
+	owned []string
+}
+
+// own makes doc's value under the top-level key k the PATCH's own, to
+// edit.
+func (p *patcher) own(k string) {
+	if slices.Contains(p.owned, k) {
+		return
+	}
+	if v, ok := p.doc[k]; ok {
+		p.doc[k] = deepCopy(v)
+	}
+	p.owned = append(p.owned, k)
 }
 
 // patchTarget is a resolved PATCH target.
@@ -260,8 +309,10 @@ func (p *patcher) named(t patchTarget) attrPath {
 // nil when create is not set.
 func (p *patcher) container(t patchTarget, create bool) map[string]any {
 	if t.ext == nil {
+		p.own(t.attr.Name)
 		return p.doc
 	}
+	p.own(t.ext.ID)
 	m, _ := p.doc[t.ext.ID].(map[string]any)
 	if m == nil && create {
 		m = map[string]any{}

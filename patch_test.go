@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -845,6 +847,101 @@ func TestPatchAtomic(t *testing.T) {
 	ptEnt(got)["division"] = "mutated"
 	if diff := cmp.Diff(orig, doc); diff != "" {
 		t.Errorf("result aliases the input (-before +after):\n%s", diff)
+	}
+}
+
+// TestPatchModes holds the Server's modes of applyPatch to what they
+// may assume: patchStored does not type-check again what the operations
+// leave as stored, patchShared shares it with the stored doc, and neither
+// edits the stored doc, even where pruning reaches inside an extension.
+func TestPatchModes(t *testing.T) {
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	active := ptOps(`{"op":"replace","path":"active","value":"False"}`)
+	tests := []struct {
+		name string
+		doc  func(map[string]any)
+		ops  string
+		// wantAny and wantStored: the error ApplyPatch and the Server's
+		// modes give, "" for none.
+		wantAny, wantStored string
+		// copied: the top-level keys whose values the patchShared result
+		// does not share with the stored doc; it shares the others.
+		copied []string
+	}{
+		{name: "untouched attributes shared", ops: active},
+		{name: "touched attribute copied", ops: ptOps(`{"op":"replace","path":"emails[type eq \"work\"].value","value":"w@x"}`),
+			copied: []string{"emails"}},
+		{name: "extension attribute copies the extension", ops: ptOps(`{"op":"replace","path":"` + ent + `:department","value":"R"}`),
+			copied: []string{ent}},
+		{name: "extension with empties pruned on a copy", ops: active,
+			doc:    func(d map[string]any) { ptEnt(d)["costCenter"] = nil; ptEnt(d)["x"] = []any{} },
+			copied: []string{ent}},
+		{name: "stored value not checked again", ops: active,
+			doc:     func(d map[string]any) { d["title"] = []any{"not", "a", "string"} },
+			wantAny: `Attribute "title"`},
+		{name: "a touched value is checked", ops: ptOps(`{"op":"replace","path":"title","value":["x"]}`),
+			wantAny: `Attribute "title"`, wantStored: `Attribute "title"`},
+		{name: "required attribute still required", ops: active,
+			doc:     func(d map[string]any) { d["userName"] = " " },
+			wantAny: `"userName" is required`, wantStored: `"userName" is required`},
+	}
+	rt := schema.User()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := ntDecode(t, ptUserJSON)
+			if tt.doc != nil {
+				tt.doc(doc)
+			}
+			orig := deepCopyMap(doc)
+			ops, err := ParsePatch([]byte(tt.ops))
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(mode patchMode, want string) map[string]any {
+				t.Helper()
+				got, err := applyPatch(rt, doc, ops, nil, mode)
+				if diff := cmp.Diff(orig, doc); diff != "" {
+					t.Fatalf("mode %d changed the stored doc (-before +after):\n%s", mode, diff)
+				}
+				if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+					t.Fatalf("mode %d: err = %v, want %q", mode, err, want)
+				}
+				return got
+			}
+			anyGot := check(patchAny, tt.wantAny)
+			stored := check(patchStored, tt.wantStored)
+			shared := check(patchShared, tt.wantStored)
+			if diff := cmp.Diff(stored, shared); diff != "" {
+				t.Fatalf("patchShared and patchStored differ:\n%s", diff)
+			}
+			if tt.wantAny == "" {
+				if diff := cmp.Diff(anyGot, shared); diff != "" {
+					t.Fatalf("patchShared and ApplyPatch differ:\n%s", diff)
+				}
+			}
+			if shared == nil {
+				return
+			}
+			for k, v := range shared {
+				rv, rd := reflect.ValueOf(v), reflect.ValueOf(doc[k])
+				if rv.Kind() != reflect.Map && rv.Kind() != reflect.Slice {
+					continue
+				}
+				same := rd.Kind() == rv.Kind() && rv.UnsafePointer() == rd.UnsafePointer()
+				if want := !slices.Contains(tt.copied, k); same != want {
+					t.Errorf("%q shared with the stored doc: %v, want %v", k, same, want)
+				}
+			}
+			for _, v := range stored {
+				// patchStored shares nothing: edit every copy.
+				if m, ok := v.(map[string]any); ok {
+					m["edited"] = true
+				}
+			}
+			if diff := cmp.Diff(orig, doc); diff != "" {
+				t.Fatalf("patchStored's result aliases the stored doc (-before +after):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/schema"
@@ -41,7 +40,7 @@ func validateNormalized(rt *schema.ResourceType, old, doc, normalized map[string
 	var keyBuf [32]string
 	for _, k := range appendSortedKeys(keyBuf[:0], doc) {
 		v := doc[k]
-		if nv, ok := normalized[k]; ok && reflect.DeepEqual(nv, v) {
+		if nv, ok := normalized[k]; ok && sameValue(nv, v) {
 			continue
 		}
 		if ext := rt.Extension(k); ext != nil {
@@ -137,9 +136,9 @@ func isBlank(v any) bool {
 
 // checkImmutable enforces immutability against the stored doc old.
 func checkImmutable(rt *schema.ResourceType, old, doc map[string]any) error {
-	check := func(a *schema.Attribute, name string, ov, nv any) error {
-		if a.Mutability == schema.Immutable && !isBlank(ov) && !reflect.DeepEqual(ov, nv) {
-			return Errorf(Mutability, "Attribute %q is immutable and already has a value.", name)
+	check := func(a *schema.Attribute, prefix string, ov, nv any) error {
+		if a.Mutability == schema.Immutable && !isBlank(ov) && !sameValue(ov, nv) {
+			return Errorf(Mutability, "Attribute %q is immutable and already has a value.", prefix+a.Name)
 		}
 		if a.Type != schema.Complex || a.MultiValued {
 			return nil
@@ -147,18 +146,19 @@ func checkImmutable(rt *schema.ResourceType, old, doc map[string]any) error {
 		om, _ := ov.(map[string]any)
 		nm, _ := nv.(map[string]any)
 		for _, s := range a.SubAttributes {
-			if s.Mutability == schema.Immutable && !isBlank(om[s.Name]) && !reflect.DeepEqual(om[s.Name], nm[s.Name]) {
-				return Errorf(Mutability, "Attribute %q is immutable and already has a value.", name+"."+s.Name)
+			if s.Mutability == schema.Immutable && !isBlank(om[s.Name]) && !sameValue(om[s.Name], nm[s.Name]) {
+				return Errorf(Mutability, "Attribute %q is immutable and already has a value.", prefix+a.Name+"."+s.Name)
 			}
 		}
 		return nil
 	}
-	for _, k := range sortedKeys(old) {
+	var keyBuf [32]string
+	for _, k := range appendSortedKeys(keyBuf[:0], old) {
 		if ext := rt.Extension(k); ext != nil {
 			om, _ := old[k].(map[string]any)
 			nm, _ := doc[ext.ID].(map[string]any)
 			for _, a := range ext.Attributes {
-				if err := check(a, ext.ID+":"+a.Name, om[a.Name], nm[a.Name]); err != nil {
+				if err := check(a, ext.ID+":", om[a.Name], nm[a.Name]); err != nil {
 					return err
 				}
 			}
@@ -168,7 +168,7 @@ func checkImmutable(rt *schema.ResourceType, old, doc map[string]any) error {
 		if a == nil || a.Mutability == schema.ReadOnly {
 			continue
 		}
-		if err := check(a, a.Name, old[k], doc[a.Name]); err != nil {
+		if err := check(a, "", old[k], doc[a.Name]); err != nil {
 			return err
 		}
 	}
