@@ -193,6 +193,20 @@ func (q *request) patch(res *Resource, id string) {
 		q.fail(err)
 		return
 	}
+	if us, ok := q.typedPatchStore(res, proj.isDefault()); ok {
+		if sets, ok := q.s.planTypedPatch(res.Type, ops, vals); ok {
+			u, err := q.patchTyped(res, us, id, sets, ifMatch)
+			if err == nil {
+				err = q.changePassword(id)
+			}
+			if err != nil {
+				q.fail(err)
+				return
+			}
+			q.writeUser(res, proj, u, http.StatusOK)
+			return
+		}
+	}
 	var out map[string]any
 	var typedOut *User
 	if mp, ok := res.Handler.(MemberPatcher); ok {
