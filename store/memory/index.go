@@ -1,7 +1,5 @@
 package memory
 
-import "slices"
-
 // keyIndex finds records by a string key: a folded userName, externalId or
 // displayName. It holds a 64-bit hash of each key (tenant.hash) instead of
 // the key, so it keeps no string alive and costs the same per record
@@ -11,10 +9,12 @@ import "slices"
 //
 // Almost every hash has one record (userNames are unique and externalIds
 // are in practice), so that record sits in one map and the rare others in
-// a second.
+// a set per hash: a key many records share (a department a host indexes,
+// one externalId on many users) costs the same to add to and remove from
+// as a unique one.
 type keyIndex[R comparable] struct {
-	one  map[uint64]R   // the first record with each hash
-	more map[uint64][]R // the others, in no order
+	one  map[uint64]R              // the first record with each hash
+	more map[uint64]map[R]struct{} // the others
 }
 
 // add indexes r under h. Adding it twice is a no-op.
@@ -26,33 +26,41 @@ func (x *keyIndex[R]) add(h uint64, r R) {
 			x.one = make(map[uint64]R)
 		}
 		x.one[h] = r
-	case first != r && !slices.Contains(x.more[h], r):
-		if x.more == nil {
-			x.more = make(map[uint64][]R)
+	case first != r:
+		set := x.more[h]
+		if set == nil {
+			if x.more == nil {
+				x.more = make(map[uint64]map[R]struct{})
+			}
+			set = make(map[R]struct{}, 1)
+			x.more[h] = set
 		}
-		x.more[h] = append(x.more[h], r)
+		set[r] = struct{}{}
 	}
 }
 
 // remove drops r from under h, if it is there.
 func (x *keyIndex[R]) remove(h uint64, r R) {
-	rest := x.more[h]
-	if first, ok := x.one[h]; ok && first == r {
-		if len(rest) == 0 {
+	first, ok := x.one[h]
+	if !ok {
+		return
+	}
+	set := x.more[h]
+	if first == r {
+		if len(set) == 0 {
 			delete(x.one, h)
 			return
 		}
-		x.one[h] = rest[len(rest)-1]
-		rest = slices.Delete(rest, len(rest)-1, len(rest)) // clears the slot
-	} else if i := slices.Index(rest, r); i >= 0 {
-		rest = slices.Delete(rest, i, i+1)
+		for next := range set { // another takes its place
+			x.one[h] = next
+			delete(set, next)
+			break
+		}
 	} else {
-		return
+		delete(set, r)
 	}
-	if len(rest) == 0 {
+	if len(set) == 0 {
 		delete(x.more, h)
-	} else {
-		x.more[h] = rest
 	}
 }
 
@@ -63,7 +71,12 @@ func (x *keyIndex[R]) get(h uint64) []R {
 	if !ok {
 		return nil
 	}
-	return append([]R{first}, x.more[h]...)
+	out := make([]R, 1, 1+len(x.more[h]))
+	out[0] = first
+	for r := range x.more[h] {
+		out = append(out, r)
+	}
+	return out
 }
 
 // find returns a record under h for which match is true.
@@ -72,7 +85,7 @@ func (x *keyIndex[R]) find(h uint64, match func(R) bool) (R, bool) {
 		if match(first) {
 			return first, true
 		}
-		for _, r := range x.more[h] {
+		for r := range x.more[h] {
 			if match(r) {
 				return r, true
 			}

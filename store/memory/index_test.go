@@ -2,6 +2,9 @@ package memory
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -51,6 +54,54 @@ func TestKeyIndex(t *testing.T) {
 	check("all removed", 1, nil)
 	if len(x.one) != 1 || len(x.more) != 0 {
 		t.Errorf("after removals: %d hashes, %d with more, want 1 and 0", len(x.one), len(x.more))
+	}
+}
+
+// TestKeyIndexModel adds and removes records under a few hashes, many
+// records to a hash, and compares every hash with a plain set after each
+// step.
+func TestKeyIndexModel(t *testing.T) {
+	var x keyIndex[int]
+	model := map[uint64]map[int]bool{}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for step := range 20000 {
+		h, r := uint64(rng.IntN(4)), rng.IntN(500)
+		if rng.IntN(3) == 0 {
+			x.remove(h, r)
+			delete(model[h], r)
+		} else {
+			x.add(h, r)
+			if model[h] == nil {
+				model[h] = map[int]bool{}
+			}
+			model[h][r] = true
+		}
+		want := slices.Sorted(maps.Keys(model[h]))
+		got := x.get(h)
+		slices.Sort(got)
+		if !slices.Equal(want, got) {
+			t.Fatalf("step %d: get(%d) has %d records, want %d", step, h, len(got), len(want))
+		}
+		if _, ok := x.find(h, func(v int) bool { return v == r }); ok != model[h][r] {
+			t.Fatalf("step %d: find(%d, %d) = %v", step, h, r, ok)
+		}
+	}
+}
+
+// BenchmarkKeyIndexShared adds and removes one record under a hash that
+// n others share: the cost does not grow with n.
+func BenchmarkKeyIndexShared(b *testing.B) {
+	for _, n := range []int{10, 100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var x keyIndex[int]
+			for i := range n {
+				x.add(1, i)
+			}
+			for b.Loop() {
+				x.add(1, -1)
+				x.remove(1, -1)
+			}
+		})
 	}
 }
 
