@@ -100,6 +100,21 @@ func ParsePrefix(b []byte, o Options) (any, int, error) {
 	return v, p.i, nil
 }
 
+// ParseString decodes the JSON string that starts at b[0], as Parse
+// decodes a string value, and returns it with the number of bytes it took
+// (its quotes included). What follows is not looked at.
+func ParseString(b []byte, o Options) (string, int, error) {
+	p := parser{b: b, strictUTF8: o.RejectInvalidUTF8}
+	if len(b) == 0 || b[0] != '"' {
+		return "", 0, p.syntax("expected a string")
+	}
+	s, err := p.str()
+	if err != nil {
+		return "", 0, err
+	}
+	return s, p.i, nil
+}
+
 type kv struct {
 	k string
 	v any

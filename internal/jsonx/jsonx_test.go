@@ -123,7 +123,40 @@ func FuzzParse(f *testing.F) {
 	for _, in := range jsonCases {
 		f.Add([]byte(in))
 	}
-	f.Fuzz(func(t *testing.T, in []byte) { checkParse(t, in) })
+	f.Fuzz(func(t *testing.T, in []byte) {
+		checkParse(t, in)
+		checkParseString(t, in)
+	})
+}
+
+// checkParseString holds ParseString to Parse: a string it decodes is
+// the one Parse gives for the bytes it took, and a string value Parse
+// accepts is one ParseString decodes whole.
+func checkParseString(t *testing.T, in []byte) {
+	t.Helper()
+	for _, o := range []jsonx.Options{{}, {RejectInvalidUTF8: true}} {
+		s, n, err := jsonx.ParseString(in, o)
+		if err == nil {
+			if v, perr := jsonx.Parse(in[:n], o); perr != nil || v != s {
+				t.Fatalf("ParseString(%q) = %q in %d bytes; Parse of those: %q, %v", in, s, n, v, perr)
+			}
+		}
+		if v, perr := jsonx.Parse(in, o); perr == nil && len(in) > 0 && in[0] == '"' {
+			if err != nil || v != s {
+				t.Fatalf("Parse(%q) = %q; ParseString: %q, %v", in, v, s, err)
+			}
+		}
+	}
+}
+
+func TestParseString(t *testing.T) {
+	for _, in := range append(jsonCases, `"a\u0026b"x`, `"\ud800"`, "\"\xff\"", `"`, `"a`, `x`, ``) {
+		checkParseString(t, []byte(in))
+	}
+	s, n, err := jsonx.ParseString([]byte(`"R\u0026D","x"`), jsonx.Options{})
+	if s != "R&D" || n != 10 || err != nil {
+		t.Errorf(`ParseString("R\u0026D",...) = %q, %d, %v`, s, n, err)
+	}
 }
 
 func TestParseErrors(t *testing.T) {

@@ -60,13 +60,21 @@ func (r *userRow) written(u *scim.User, groups []scim.GroupRef) (*scim.User, err
 	return c, nil
 }
 
-// decodeUser decodes a stored user document in one pass of jsonx and a
-// walk of its result (scim.UserFromDoc), several times faster than
-// encoding/json with the User's own UnmarshalJSON. Every document
-// encodeUser writes has its keys in the canonical case that walk reads;
-// anything else (a duplicate key, a value of the wrong type) is decoded by
-// encoding/json as before.
+// decodeUser decodes a stored user document: straight into the User
+// (readUser) when it has encodeUser's shape, else parseUser.
 func decodeUser(doc []byte) (*scim.User, error) {
+	if u, ok := readUser(doc); ok {
+		return u, nil
+	}
+	return parseUser(doc)
+}
+
+// parseUser decodes any user document in one pass of jsonx and a walk of
+// its result (scim.UserFromDoc), several times faster than encoding/json
+// with the User's own UnmarshalJSON; anything that walk refuses (a
+// duplicate key, a value of the wrong type) is decoded by encoding/json.
+// It is readUser's reference.
+func parseUser(doc []byte) (*scim.User, error) {
 	if v, err := jsonx.Parse(doc, jsonx.Options{RejectDuplicateKeys: true}); err == nil {
 		if m, ok := v.(map[string]any); ok {
 			if u, err := scim.UserFromDoc(m); err == nil {

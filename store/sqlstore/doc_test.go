@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,6 +71,11 @@ func checkStored(t *testing.T, u *scim.User) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decodeUser(%s) (-encoding/json +got):\n%s", doc, diff)
 	}
+	// Every document the store writes without host extensions takes the
+	// direct read.
+	if _, ok := readUser(doc); !ok && len(u.Extensions) == 0 {
+		t.Errorf("readUser(%s) left it to parseUser", doc)
+	}
 	c, ok := storedUser(u, doc)
 	if !ok {
 		return
@@ -102,4 +109,74 @@ func FuzzStoredUser(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string, b bool, n int) {
 		checkStored(t, fuzzUser(s, b, n))
 	})
+}
+
+// FuzzReadUser holds readUser to parseUser on any document: what it reads
+// is what parseUser reads, and what it leaves, parseUser decodes.
+func FuzzReadUser(f *testing.F) {
+	for n := range 1024 {
+		if n%37 == 0 || n == 1023 {
+			_, doc := roundTrip(f, fuzzUser("a&b\u2028", n%2 == 0, n))
+			f.Add(doc)
+		}
+	}
+	for _, s := range []string{`{}`, `{"userName":null}`, `{"userName":"a","userName":"b"}`, `{"active":1}`, `{"emails":[null]}`,
+		`{"emails":[]}`, `{"meta":{"version":"1"}}`, `{"name":{}} x`, `{"urn:x":{}}`, ` {"\u0075serName" : "u" , "roles" : [ { } ] } `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		got, ok := readUser(doc)
+		if !ok {
+			return
+		}
+		want, err := parseUser(doc)
+		if err != nil {
+			t.Fatalf("readUser(%q) read what parseUser refuses: %v", doc, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("readUser(%q) (-parseUser +readUser):\n%s", doc, diff)
+		}
+	})
+}
+
+// TestReadUserEveryField fills every field of a User with a value of its
+// own (each string its field's path) and reads back the stored document:
+// a field read into the wrong place, or not at all, shows.
+func TestReadUserEveryField(t *testing.T) {
+	var fill func(v reflect.Value, path string)
+	fill = func(v reflect.Value, path string) {
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString(path)
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Pointer:
+			v.Set(reflect.New(v.Type().Elem()))
+			fill(v.Elem(), path)
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+			for i := range 2 {
+				fill(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if f := v.Type().Field(i); f.IsExported() && f.Name != "Meta" && f.Name != "Extensions" {
+					fill(v.Field(i), path+"."+f.Name)
+				}
+			}
+		}
+	}
+	u := new(scim.User)
+	fill(reflect.ValueOf(u).Elem(), "u")
+	want, doc := roundTrip(t, u)
+	got, ok := readUser(doc)
+	if !ok {
+		t.Fatalf("readUser(%s) left it to parseUser", doc)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("readUser(%s) (-encoding/json +readUser):\n%s", doc, diff)
+	}
+	if want.Enterprise.Manager.Ref == "" || want.Addresses[1].Country == "" {
+		t.Errorf("the filled user lost fields in encoding: %s", doc)
+	}
 }
