@@ -49,6 +49,36 @@ func (s *Server) baseURL(r *http.Request) string {
 // without a trailing slash: what http.StripPrefix took off the request's
 // own path. Of an absolute-form request target only the path counts.
 func mountPrefix(r *http.Request) string {
+	if path, _, _ := strings.Cut(r.RequestURI, "?"); plainPath(path) {
+		// What parsing and escaping give back unchanged: the common
+		// case, without either.
+		prefix, ok := strings.CutSuffix(path, r.URL.Path)
+		if !ok {
+			return ""
+		}
+		return strings.TrimSuffix(prefix, "/")
+	}
+	return parsedMountPrefix(r)
+}
+
+// plainPath reports whether p is an absolute path of letters, digits and
+// "-._~/" only, which url.ParseRequestURI and URL.EscapedPath leave as
+// it is.
+func plainPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// parsedMountPrefix is mountPrefix for any request target.
+func parsedMountPrefix(r *http.Request) string {
 	u, err := url.ParseRequestURI(r.RequestURI)
 	if err != nil {
 		return ""
@@ -118,12 +148,19 @@ func validHost(h string) bool {
 // localHost returns the local address the request's connection arrived
 // on as host:port, or "" when the request came through no http.Server.
 func localHost(r *http.Request) string {
-	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if !ok {
+	var ap netip.AddrPort
+	switch a := r.Context().Value(http.LocalAddrContextKey).(type) {
+	case *net.TCPAddr:
+		ap = a.AddrPort()
+	case net.Addr:
+		var err error
+		if ap, err = netip.ParseAddrPort(a.String()); err != nil {
+			return ""
+		}
+	default:
 		return ""
 	}
-	ap, err := netip.ParseAddrPort(a.String())
-	if err != nil {
+	if !ap.IsValid() {
 		return ""
 	}
 	return netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port()).String()

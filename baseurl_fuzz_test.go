@@ -15,12 +15,14 @@ import (
 // headers: from an untrusted peer the base URL is always the local
 // address and the mount prefix; from a trusted one it is an http or https
 // URL with a plain host. Either way it is safe to put in a URL, a header
-// and a JSON document.
+// and a JSON document, and the mount prefix is the one parsing the target
+// gives.
 func FuzzBaseURL(f *testing.F) {
 	f.Add("/scim/v2/Users", "evil.example", "https", "evil.example")
 	f.Add("http://evil.example/scim/v2/Users?x=1", "h", "http, https", "a, b")
 	f.Add("/scim/%76%32/Users", `x"y`, "javascript", "<script>")
 	f.Add("/scim/v2/Users/a%2Fb", "[::1]:80", "", "")
+	f.Add("/a/./scim/v2//Users/~x?y=%zz", "h", "", "")
 	srv := &Server{cfg: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}}}
 	local := net.TCPAddrFromAddrPort(netip.MustParseAddrPort("10.0.0.5:8080"))
 	f.Fuzz(func(t *testing.T, target, host, proto, fwdHost string) {
@@ -36,6 +38,9 @@ func FuzzBaseURL(f *testing.F) {
 		}
 		r.URL.Path, r.URL.RawPath = rest, "" // as http.StripPrefix does
 		r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, local))
+		if got, want := mountPrefix(r), parsedMountPrefix(r); got != want {
+			t.Fatalf("mountPrefix(%q, path %q) = %q, parsed %q", r.RequestURI, r.URL.Path, got, want)
+		}
 		for _, peer := range []string{"203.0.113.9:5000", "192.0.2.7:5000"} {
 			r.RemoteAddr = peer
 			got := srv.baseURL(r)

@@ -64,4 +64,13 @@ func TestRequestIDHeader(t *testing.T) {
 			}
 		})
 	}
+	// Requests without an id get one each, never the same.
+	seen := map[string]bool{}
+	for range 200 {
+		id := c.DoAs(tokenA, "GET", "/Users?count=0", "", nil).Header.Get("X-Request-Id")
+		if !generated.MatchString(id) || seen[id] {
+			t.Fatalf("generated X-Request-Id %q: malformed or seen before", id)
+		}
+		seen[id] = true
+	}
 }
