@@ -22,7 +22,13 @@ func (q *request) readBytes() ([]byte, error) {
 	if err := mediaTypeError(q.r); err != nil {
 		return nil, err
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(q.w, q.r.Body, q.s.cfg.MaxBodyBytes))
+	var b []byte
+	if n := q.r.ContentLength; n > 0 && n <= q.s.cfg.MaxBodyBytes {
+		// One allocation of the announced size and a byte to see the end,
+		// up to a bound: a length announced is not yet a body received.
+		b = make([]byte, 0, min(n+1, maxBodyHint))
+	}
+	b, err := readAll(b, http.MaxBytesReader(q.w, q.r.Body, q.s.cfg.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -37,6 +43,26 @@ func (q *request) readBytes() ([]byte, error) {
 		return nil, errInvalidUTF8(jsonx.InvalidUTF8At(b))
 	}
 	return b, nil
+}
+
+// maxBodyHint bounds the buffer readBytes sizes from Content-Length.
+const maxBodyHint = 64 << 10
+
+// readAll is io.ReadAll appending to b.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // mediaTypeError refuses a body that says it is not JSON.

@@ -126,7 +126,11 @@ func appendEscaped(b []byte, s string) []byte { return jsonx.AppendEscaped(b, s)
 
 // encodeListResponse writes a ListResponse without reflection.
 func (l listResponse) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 256+1024*len(l.Resources))
+	return l.appendJSON(make([]byte, 0, 256+1024*len(l.Resources)))
+}
+
+// appendJSON appends the ListResponse to b.
+func (l listResponse) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"schemas":`...)
 	b, _ = appendJSON(b, l.Schemas)
 	b = append(b, `,"totalResults":`...)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/scimkit/scim/schema"
 )
@@ -30,17 +31,22 @@ func writeError(w http.ResponseWriter, e *Error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	buf := responseBuffers.Get().(*[]byte)
+	defer putResponseBuffer(buf)
 	var b []byte
 	var err error
 	switch x := v.(type) {
 	case listResponse:
-		b, err = x.MarshalJSON()
+		b, err = x.appendJSON((*buf)[:0])
 	case orderedDoc:
-		b, err = appendJSON(nil, x)
+		b, err = appendJSON((*buf)[:0], x)
 	case userOut:
-		b = appendUser(make([]byte, 0, 1024), x.u, x.base, x.exts)
+		b = appendUser((*buf)[:0], x.u, x.base, x.exts)
 	default:
 		b, err = json.Marshal(v)
+	}
+	if err == nil && cap(b) > cap(*buf) {
+		*buf = b // grown: the larger buffer goes back
 	}
 	if err != nil {
 		status = http.StatusInternalServerError
@@ -51,6 +57,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// responseBuffers holds the buffers answers are encoded into: the
+// ResponseWriter copies what it is given, so a buffer is free again once
+// written.
+var responseBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledResponse bounds the buffers kept: a large list's does not stay.
+const maxPooledResponse = 64 << 10
+
+func putResponseBuffer(b *[]byte) {
+	if cap(*b) <= maxPooledResponse {
+		responseBuffers.Put(b)
+	}
 }
 
 // respond writes a resource after a write, honouring attributes and
