@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,11 @@ const maxStringBytes = 64 << 10
 // attribute. Two keys that name the same attribute in different case are a
 // 400 invalidSyntax: names are case-insensitive (RFC 7643 section 2.1), and
 // picking one would silently drop the other.
+//
+// The result may hold the body's own objects and lists where they are
+// already canonical, to spare the copies: callers hand normalize values
+// they own (a parsed body, a PATCH operation's copied value) and edit
+// only the result.
 func normalize(rt *schema.ResourceType, body map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(body))
 	var seenBuf [32]string
@@ -327,36 +333,56 @@ func normMulti(a *schema.Attribute, name attrPath, v any) (any, error) {
 		}
 		return nil, errType(name.String(), "a list")
 	}
-	out := make([]any, 0, len(l))
-	for _, e := range l {
-		if isNull(e) {
-			continue
-		}
-		if a.Type == schema.Complex {
+	// out stays nil while every element is kept as it came: then l itself
+	// is the result, with no copy.
+	var out []any
+	for i, e := range l {
+		var ne any
+		same := false
+		switch {
+		case isNull(e):
+		case a.Type == schema.Complex:
 			obj, err := normElementAt(a, name, e)
 			if err != nil {
 				return nil, err
 			}
 			if len(obj) > 0 {
-				out = append(out, obj)
+				ne, same = obj, sameMap(obj, e)
 			}
-			continue
+		default:
+			if _, ok := e.([]any); ok {
+				return nil, errType(name.String(), "a list of single values")
+			}
+			var err error
+			if ne, err = normSimple(a, name, e); err != nil {
+				return nil, err
+			}
+			same = ne != nil && sameScalar(ne, e)
 		}
-		if _, ok := e.([]any); ok {
-			return nil, errType(name.String(), "a list of single values")
-		}
-		ne, err := normSimple(a, name, e)
-		if err != nil {
-			return nil, err
+		if out == nil {
+			if same {
+				continue
+			}
+			out = make([]any, i, len(l))
+			copy(out, l[:i])
 		}
 		if ne != nil {
 			out = append(out, ne)
 		}
 	}
-	if len(out) == 0 {
+	switch {
+	case out == nil && len(l) > 0:
+		return l, nil
+	case len(out) == 0:
 		return nil, nil
 	}
 	return out, nil
+}
+
+// sameMap reports whether obj is the object e, not a copy.
+func sameMap(obj map[string]any, e any) bool {
+	m, ok := e.(map[string]any)
+	return ok && reflect.ValueOf(m).UnsafePointer() == reflect.ValueOf(obj).UnsafePointer()
 }
 
 // normElement normalises one element of a multi-valued complex attribute.
@@ -377,31 +403,65 @@ func normElementAt(a *schema.Attribute, name attrPath, e any) (map[string]any, e
 // sub-attributes are ignored and readOnly ones dropped; a value nested
 // deeper than the schema allows fails its sub-attribute's type check.
 func normComplex(a *schema.Attribute, name attrPath, m map[string]any) (map[string]any, error) {
-	out := make(map[string]any, len(m))
+	// out stays nil while every member is kept as it came (canonical
+	// name, value unchanged): then m itself is the result, with no copy.
+	var out map[string]any
 	var seenBuf, keyBuf [16]string
 	seen := seenBuf[:0]
-	for _, k := range appendSortedKeys(keyBuf[:0], m) {
+	keys := appendSortedKeys(keyBuf[:0], m)
+	for i, k := range keys {
 		s := a.Sub(k)
-		if s == nil {
-			continue
+		var nv any
+		if s != nil {
+			sname := name.child(s.Name)
+			if slices.Contains(seen, s.Name) {
+				return nil, errDuplicate(sname.String())
+			}
+			seen = append(seen, s.Name)
+			if s.Mutability != schema.ReadOnly {
+				var err error
+				if nv, err = normValueAt(s, sname, m[k]); err != nil {
+					return nil, err
+				}
+				if notPrimary(a, s, nv) {
+					nv = nil
+				}
+			}
 		}
-		sname := name.child(s.Name)
-		if slices.Contains(seen, s.Name) {
-			return nil, errDuplicate(sname.String())
+		if out == nil {
+			if nv != nil && s.Name == k && sameScalar(nv, m[k]) {
+				continue
+			}
+			out = make(map[string]any, len(m))
+			for _, kept := range keys[:i] {
+				out[kept] = m[kept]
+			}
 		}
-		seen = append(seen, s.Name)
-		if s.Mutability == schema.ReadOnly {
-			continue
-		}
-		nv, err := normValueAt(s, sname, m[k])
-		if err != nil {
-			return nil, err
-		}
-		if nv != nil && !notPrimary(a, s, nv) {
+		if nv != nil {
 			out[s.Name] = nv
 		}
 	}
+	if out == nil {
+		return m, nil
+	}
 	return out, nil
+}
+
+// sameScalar reports whether a and b are one string, boolean or number:
+// a value normalisation kept as it was.
+func sameScalar(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case json.Number:
+		y, ok := b.(json.Number)
+		return ok && x == y
+	}
+	return false
 }
 
 // notPrimary reports whether v is a false primary flag of an element of
