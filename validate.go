@@ -10,7 +10,8 @@ import (
 // replace or patch of the stored doc old:
 //
 //   - every attribute has a value of its type (a PATCH result is checked
-//     like a request body);
+//     like a request body; the Server's own PATCH skips the attributes
+//     its operations left as stored, see patchStored);
 //   - required attributes (userName for User, displayName for Group, and
 //     those of required extensions) are present and not blank: 400
 //     invalidValue;
@@ -35,7 +36,9 @@ func validate(rt *schema.ResourceType, old, doc map[string]any) error {
 // normalized (a create's or replace's body, then guardAccess): an
 // attribute that still holds the value normalize gave has passed its
 // type check there, and normalize's output passes it again (FuzzNormalize
-// holds normalize to that), so only the others are checked.
+// holds normalize to that), so only the others are checked. A PATCH of
+// the stored resource passes the stored doc as normalized: it passed
+// when written.
 func validateNormalized(rt *schema.ResourceType, old, doc, normalized map[string]any) error {
 	var keyBuf [32]string
 	for _, k := range appendSortedKeys(keyBuf[:0], doc) {
