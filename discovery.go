@@ -105,7 +105,7 @@ func (q *request) resourceTypeDoc(r *Resource) map[string]any {
 }
 
 func (q *request) resourceTypes(rest []string) {
-	if q.r.URL.Query().Has("filter") {
+	if q.query().Has("filter") {
 		q.fail(&Error{Status: http.StatusForbidden, Detail: "Filtering is not supported on /ResourceTypes."})
 		return
 	}
@@ -159,7 +159,7 @@ func (q *request) schemaDoc(sc *schema.Schema) (any, error) {
 }
 
 func (q *request) schemas(rest []string) {
-	if q.r.URL.Query().Has("filter") {
+	if q.query().Has("filter") {
 		q.fail(&Error{Status: http.StatusForbidden, Detail: "Filtering is not supported on /Schemas."})
 		return
 	}

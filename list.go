@@ -52,7 +52,7 @@ func (q *request) listArgs(search bool) (listArgs, error) {
 			return a, Errorf(InvalidSyntax, "filter must be a string in a SearchRequest.")
 		}
 	} else {
-		v := q.r.URL.Query()
+		v := q.query()
 		p.Filter = v.Get("filter")
 		if v.Has("startIndex") {
 			p.StartIndex = v.Get("startIndex")

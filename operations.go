@@ -34,7 +34,7 @@ func (q *request) create(res *Resource) {
 		q.fail(err)
 		return
 	}
-	proj, projErr := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
+	proj, projErr := q.projection(res.Type, q.query().Get("attributes"), q.query().Get("excludedAttributes"))
 	if uc, ok := res.Handler.(userCreator); ok && projErr == nil && proj.isDefault() && !q.publishes(res) {
 		// Straight to the response: no document form of the result.
 		u, err := uc.createUser(q.r.Context(), q.tenant, doc)
@@ -76,7 +76,7 @@ func (q *request) create(res *Resource) {
 }
 
 func (q *request) get(res *Resource, id string) {
-	proj, err := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
+	proj, err := q.projection(res.Type, q.query().Get("attributes"), q.query().Get("excludedAttributes"))
 	if err != nil {
 		q.fail(err)
 		return
@@ -143,7 +143,7 @@ func (q *request) replace(res *Resource, id string) {
 	}
 	// A group's members are replaced whole and not read for the check.
 	_, members := res.Handler.(MemberPatcher)
-	proj, projErr := q.projection(res.Type, q.r.URL.Query().Get("attributes"), q.r.URL.Query().Get("excludedAttributes"))
+	proj, projErr := q.projection(res.Type, q.query().Get("attributes"), q.query().Get("excludedAttributes"))
 	typed := projErr == nil && proj.isDefault()
 	out, u, err := q.update(res, id, ifMatch, members, typed, func(old map[string]any) (map[string]any, error) {
 		body := doc
@@ -169,7 +169,7 @@ func (q *request) replace(res *Resource, id string) {
 }
 
 func (q *request) patch(res *Resource, id string) {
-	v := q.r.URL.Query()
+	v := q.query()
 	proj, err := q.projection(res.Type, v.Get("attributes"), v.Get("excludedAttributes"))
 	if err != nil {
 		q.fail(err)

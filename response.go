@@ -76,7 +76,7 @@ func putResponseBuffer(b *[]byte) {
 // respond writes a resource after a write, honouring attributes and
 // excludedAttributes query parameters (RFC 7644 section 3.9).
 func (q *request) respond(res *Resource, status int, doc map[string]any) {
-	v := q.r.URL.Query()
+	v := q.query()
 	proj, err := q.projection(res.Type, v.Get("attributes"), v.Get("excludedAttributes"))
 	if err != nil {
 		proj = projection{}

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,6 +14,8 @@ type request struct {
 	r      *http.Request
 	tenant string
 	base   string
+	// vals is the parsed query (query), nil until asked for or when empty.
+	vals url.Values
 	// password is a new password the request carries for
 	// Config.ChangePassword; hasPassword says there is one.
 	password    string
@@ -90,6 +93,15 @@ func (q *request) route() {
 		return
 	}
 	q.one(res, segs[1])
+}
+
+// query returns the request's query parameters, parsed once; nil (whose
+// Get is "") when there are none.
+func (q *request) query() url.Values {
+	if q.vals == nil && q.r.URL.RawQuery != "" {
+		q.vals = q.r.URL.Query()
+	}
+	return q.vals
 }
 
 // one serves the methods on one resource.
