@@ -151,15 +151,16 @@ func (q *request) patchTyped(res *Resource, store UserStore, id string, sets []t
 			return old, nil
 		}
 		u.ID = id
+		var oldDoc map[string]any
+		if q.changes {
+			// Before the write: u shares old's lists with the store.
+			oldDoc = UserDoc(old)
+		}
 		out, err := store.ReplaceUser(ctx, q.tenant, &u, cur)
 		if errors.Is(err, ErrVersionMismatch) && cur != "" {
 			continue
 		}
 		if err == nil {
-			var oldDoc map[string]any
-			if q.changes {
-				oldDoc = UserDoc(old)
-			}
 			q.noteUserWrite(res, oldDoc, out)
 		}
 		return out, err
