@@ -357,7 +357,7 @@ func normMulti(a *schema.Attribute, name attrPath, v any) (any, error) {
 			if ne, err = normSimple(a, name, e); err != nil {
 				return nil, err
 			}
-			same = ne != nil && sameScalar(ne, e)
+			same = ne != nil && sameValue(ne, e)
 		}
 		if out == nil {
 			if same {
@@ -429,7 +429,7 @@ func normComplex(a *schema.Attribute, name attrPath, m map[string]any) (map[stri
 			}
 		}
 		if out == nil {
-			if nv != nil && s.Name == k && sameScalar(nv, m[k]) {
+			if nv != nil && s.Name == k && sameValue(nv, m[k]) {
 				continue
 			}
 			out = make(map[string]any, len(m))
@@ -445,23 +445,6 @@ func normComplex(a *schema.Attribute, name attrPath, m map[string]any) (map[stri
 		return m, nil
 	}
 	return out, nil
-}
-
-// sameScalar reports whether a and b are one string, boolean or number:
-// a value normalisation kept as it was.
-func sameScalar(a, b any) bool {
-	switch x := a.(type) {
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
-	case json.Number:
-		y, ok := b.(json.Number)
-		return ok && x == y
-	}
-	return false
 }
 
 // notPrimary reports whether v is a false primary flag of an element of
