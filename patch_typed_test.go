@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -167,8 +168,11 @@ func TestTypedPatchParity(t *testing.T) {
 	}
 }
 
-// TestTypedPatchConcurrent runs concurrent typed PATCHes of one user: each
-// is applied in its turn, and the last version stored is the last written.
+// TestTypedPatchConcurrent runs concurrent typed PATCHes of one user, each
+// writer setting an attribute of its own: every write is applied in its
+// turn to the user as the one before left it, so no writer's attribute
+// goes back to an older value (a lost update would), and the version
+// moves by exactly the number of writes.
 func TestTypedPatchConcurrent(t *testing.T) {
 	st := memory.New()
 	u, err := st.CreateUser(context.Background(), "t", &scim.User{UserName: "c@x"})
@@ -180,12 +184,13 @@ func TestTypedPatchConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 8
+	attrs := []string{"title", "displayName", "nickName", "profileUrl", "preferredLanguage", "locale", "timezone"}
+	const each = 20
 	var wg sync.WaitGroup
-	for i := range n {
+	for _, a := range attrs {
 		wg.Go(func() {
-			for j := range 20 {
-				body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"t%d-%d"}]}`, i, j)
+			for j := range each {
+				body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":%q,"value":"%s-%d"}]}`, a, a, j)
 				r := httptest.NewRequest("PATCH", "/Users/"+u.ID, strings.NewReader(body))
 				r.Header.Set("Authorization", "Bearer tok")
 				w := httptest.NewRecorder()
@@ -201,7 +206,14 @@ func TestTypedPatchConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(got.Title, "t") || !strings.HasSuffix(got.Title, "-19") {
-		t.Errorf("title %q, want one writer's last", got.Title)
+	stored := scim.UserDoc(got)
+	for _, a := range attrs {
+		if want := fmt.Sprintf("%s-%d", a, each-1); stored[a] != want {
+			t.Errorf("%s = %v, want its writer's last, %q", a, stored[a], want)
+		}
+	}
+	before, _ := strconv.Atoi(u.Meta.Version)
+	if after, err := strconv.Atoi(got.Meta.Version); err != nil || after-before != len(attrs)*each {
+		t.Errorf("version %q after %d writes from %q", got.Meta.Version, len(attrs)*each, u.Meta.Version)
 	}
 }
