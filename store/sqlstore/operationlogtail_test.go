@@ -329,7 +329,10 @@ func TestOperationLogTailIdle(t *testing.T) {
 	for _, r := range recs[:10] {
 		l.LogOperation(ctx, r)
 	}
-	waitFor(t, "new records are indexed once idle", func() bool { return countRows(t, l.db, "scim_oplog") == len(recs)+10 })
+	// Stats follow the indexing transaction's commit: wait for both.
+	waitFor(t, "new records are indexed once idle", func() bool {
+		return countRows(t, l.db, "scim_oplog") == len(recs)+10 && l.Stats().Unindexed == 0
+	})
 	if st := l.Stats(); st.Unindexed != 0 || st.Failed != 0 {
 		t.Errorf("stats %+v", st)
 	}
